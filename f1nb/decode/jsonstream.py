@@ -1,0 +1,105 @@
+"""The archive's `.jsonStream` files and keyframe `.json` files.
+
+A `.jsonStream` is UTF-8, optionally with a BOM, one record per line (CRLF
+or LF), each record a 12-character `HH:MM:SS.mmm` stream offset followed by
+one JSON value. `.z` topics carry a JSON string to be inflated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+
+import orjson
+
+from ..errors import DecodeError
+from .messages import Message, Reject
+from .zpayload import deflate, inflate
+
+BOM = "\ufeff"
+_OFFSET = re.compile(r"(\d{2}):([0-5]\d):([0-5]\d)\.(\d{3})")
+
+
+def is_compressed_topic(topic: str) -> bool:
+    return topic.endswith(".z")
+
+
+def parse_offset_ms(text: str) -> int:
+    """'HH:MM:SS.mmm' -> milliseconds."""
+    m = _OFFSET.fullmatch(text)
+    if not m:
+        raise DecodeError(f"bad stream offset {text!r} (expected HH:MM:SS.mmm)")
+    h, mi, s, ms = (int(g) for g in m.groups())
+    return ((h * 60 + mi) * 60 + s) * 1000 + ms
+
+
+def format_offset(ms: int) -> str:
+    """milliseconds -> 'HH:MM:SS.mmm'."""
+    s, ms = divmod(int(ms), 1000)
+    m, s = divmod(s, 60)
+    h, m = divmod(m, 60)
+    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
+
+
+def split_lines(body: bytes | str) -> Iterator[tuple[int, str]]:
+    """(1-based line number, text) for each non-empty line; BOM, CRLF and LF handled."""
+    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    if text.startswith(BOM):
+        text = text[1:]
+    for number, line in enumerate(text.split("\n"), start=1):
+        line = line.rstrip("\r")
+        if line.strip():
+            yield number, line
+
+
+def decode_payload(topic: str, json_text: str) -> str:
+    """Validate one record's JSON; for `.z` topics inflate it. Returns JSON text."""
+    try:
+        value = orjson.loads(json_text)
+    except orjson.JSONDecodeError as exc:
+        raise DecodeError(f"invalid JSON: {exc}") from None
+    if is_compressed_topic(topic):
+        if not isinstance(value, str):
+            raise DecodeError(".z record is not a JSON string")
+        inner = inflate(value)
+        try:
+            orjson.loads(inner)
+        except orjson.JSONDecodeError as exc:
+            raise DecodeError(f".z payload inflates to invalid JSON: {exc}") from None
+        return inner
+    return json_text
+
+
+def parse_jsonstream(topic: str, body: bytes | str) -> tuple[list[Message], list[Reject]]:
+    """Decode one `.jsonStream` file. Bad lines become rejects; nothing raises."""
+    messages: list[Message] = []
+    rejects: list[Reject] = []
+    for number, line in split_lines(body):
+        try:
+            offset_ms = parse_offset_ms(line[:12])
+            payload = decode_payload(topic, line[12:])
+        except DecodeError as exc:
+            rejects.append(Reject(topic, number, line, str(exc)))
+            continue
+        messages.append(Message(topic, len(messages), offset_ms, None, payload))
+    return messages, rejects
+
+
+def parse_keyframe(topic: str, body: bytes | str) -> Message:
+    """Decode a keyframe `Topic.json` (the topic's final state) as one message."""
+    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    return Message(topic, 0, None, None, decode_payload(topic, text.lstrip(BOM).strip()))
+
+
+def encode_line(offset_ms: int, value: object, compressed: bool = False) -> str:
+    """One record as F1 writes it (without the line terminator)."""
+    json_text = orjson.dumps(value).decode("utf-8")
+    if compressed:
+        json_text = '"' + deflate(json_text) + '"'
+    return format_offset(offset_ms) + json_text
+
+
+def encode_jsonstream(records: Iterable[tuple[int, object]], compressed: bool = False) -> bytes:
+    """A whole `.jsonStream` body in server format: BOM, CRLF after every record."""
+    lines = [encode_line(ms, value, compressed) for ms, value in records]
+    return (BOM + "".join(line + "\r\n" for line in lines)).encode("utf-8")

@@ -1,0 +1,32 @@
+"""The decoded unit every reader produces: one message of one topic, or one rejected line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One message as received.
+
+    ``payload`` is the JSON text exactly as received (for ``.z`` topics: the
+    inflated JSON text). ``offset_ms`` is the stream-clock offset of archive
+    lines; ``utc`` the wall-clock time when the source gives one (live frames).
+    """
+
+    topic: str
+    seq: int
+    offset_ms: int | None
+    utc: datetime | None
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reject:
+    """A line that could not be decoded, kept with the reason."""
+
+    topic: str
+    line_number: int
+    raw: str
+    reason: str

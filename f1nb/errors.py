@@ -1,0 +1,25 @@
+"""Exceptions raised by f1nb. Each message says what went wrong and what to do."""
+
+
+class F1nbError(Exception):
+    """Base class: the CLI prints these as one line and exits non-zero."""
+
+
+class ArchiveError(F1nbError):
+    """The archive (HTTP or local tree) could not be read."""
+
+
+class SessionNotFound(ArchiveError):
+    """A season/meeting/session lookup matched nothing."""
+
+
+class DownloadError(ArchiveError):
+    """A file could not be downloaded after all retries."""
+
+
+class DecodeError(F1nbError):
+    """Bytes that are not in any format f1nb knows."""
+
+
+class LakeError(F1nbError):
+    """The lake could not be opened or written."""
