@@ -1,0 +1,119 @@
+"""Loading a session into Bronze: from the archive (through ArchiveClient) or a recording.
+
+Everything is downloaded and decoded before the lake is touched; the write
+is one transaction, so a failure anywhere leaves the lake as it was.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..decode.jsonstream import parse_jsonstream
+from ..decode.messages import Message, Reject
+from ..decode.recordings import decode_recording
+from ..errors import DecodeError
+from .build import FeedInfo, SessionSource, build_bronze, session_info, synthetic_session_key
+
+
+@dataclass
+class LoadReport:
+    session_key: int
+    label: str
+    messages: dict[str, int] = field(default_factory=dict)
+    rejects: int = 0
+    absent: list[str] = field(default_factory=list)
+    car_samples: int = 0
+    position_samples: int = 0
+    seconds: float = 0.0
+
+    def __str__(self) -> str:
+        total = sum(self.messages.values())
+        text = (
+            f"{self.label} (session {self.session_key}): {total} messages in {len(self.messages)} topics, "
+            f"{self.car_samples} car samples, {self.position_samples} position samples, "
+            f"{self.rejects} rejected lines, loaded in {self.seconds:.2f} s"
+        )
+        if self.absent:
+            text += f"; absent feeds: {', '.join(self.absent)}"
+        return text
+
+
+def _meta_of_ref(ref) -> dict:
+    return dataclasses.asdict(ref) if dataclasses.is_dataclass(ref) else dict(ref)
+
+
+def source_from_files(files, source: str) -> SessionSource:
+    """An `archive.client.SessionFiles` -> decoded `SessionSource`."""
+    messages: list[Message] = []
+    rejects: list[Reject] = []
+    feeds: list[FeedInfo] = []
+    for topic, body in files.files.items():
+        msgs, bad = parse_jsonstream(topic, body)
+        messages.extend(msgs)
+        rejects.extend(bad)
+        feeds.append(FeedInfo(topic, "present", len(body), files.sha256.get(topic)))
+    feeds.extend(FeedInfo(topic, "absent") for topic in files.absent)
+    meta = _meta_of_ref(files.ref)
+    key = meta["session_key"]
+    info_key = session_info(messages).get("Key")
+    if isinstance(info_key, int) and info_key > 0 and info_key != key:
+        raise DecodeError(
+            f"{files.ref.path}: the index says session {key} but SessionInfo says {info_key}; "
+            "the archive index is inconsistent — load by path to use SessionInfo's key"
+        )
+    return SessionSource(key, meta, messages, rejects, feeds, source)
+
+
+def source_from_recording(path: str | Path) -> SessionSource:
+    """A live recording (any supported format) -> decoded `SessionSource`."""
+    from ..archive.index import session_ref_from_info
+
+    path = Path(path)
+    decoded = decode_recording(path)
+    info = session_info(decoded.messages)
+    if info.get("Key") and info.get("Path"):
+        meta = _meta_of_ref(session_ref_from_info(info))
+    else:  # a recording without SessionInfo still loads, under a stable synthetic key
+        name = path.resolve().name
+        meta = {"session_key": synthetic_session_key(name), "session_name": f"recording {name}"}
+    return SessionSource(meta["session_key"], meta, decoded.messages, decoded.rejects, [], str(path))
+
+
+def write_source(lake, src: SessionSource) -> LoadReport:
+    started = time.perf_counter()
+    tables = build_bronze(src)
+    lake.replace_session(src.session_key, tables, layer="bronze")
+    feeds = tables["feeds"].to_pylist()
+    meta = src.meta
+    label = " — ".join(
+        str(p) for p in (meta.get("year"), meta.get("meeting_name"), meta.get("session_name")) if p
+    )
+    return LoadReport(
+        session_key=src.session_key,
+        label=label or str(src.session_key),
+        messages={f["topic"]: f["messages"] for f in feeds if f["status"] == "present"},
+        rejects=tables["rejects"].num_rows,
+        absent=[f["topic"] for f in feeds if f["status"] == "absent"],
+        car_samples=tables["car_samples"].num_rows,
+        position_samples=tables["position_samples"].num_rows,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def load_archive_session(lake, client, ref, topics=None) -> LoadReport:
+    """Download (or read from cache) one archive session and write it to Bronze."""
+    started = time.perf_counter()
+    files = client.fetch_session(ref, topics=topics)
+    report = write_source(lake, source_from_files(files, client.base_url + ref.path))
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def load_recording(lake, path: str | Path) -> LoadReport:
+    started = time.perf_counter()
+    report = write_source(lake, source_from_recording(path))
+    report.seconds = time.perf_counter() - started
+    return report

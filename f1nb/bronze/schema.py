@@ -1,0 +1,103 @@
+"""Arrow schemas of the Bronze tables: the contract between decoders and the lake."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+UTC = pa.timestamp("us", tz="UTC")
+
+MESSAGES = pa.schema(
+    [
+        ("session_key", pa.int64()),
+        ("topic", pa.string()),
+        ("seq", pa.int64()),  # order of the message within its topic, from 0
+        ("offset_ms", pa.int64()),  # stream-clock offset from the archive line; null for live frames
+        ("utc", UTC),  # the frame's timestamp (live) or the payload's own top-level Utc
+        ("payload", pa.string()),  # JSON text as received (`.z`: inflated)
+    ]
+)
+
+CAR_SAMPLES = pa.schema(
+    [
+        ("session_key", pa.int64()),
+        ("seq", pa.int64()),  # the CarData.z message it came from (bronze.messages.seq)
+        ("utc", UTC),
+        ("driver_number", pa.int32()),
+        ("rpm", pa.int32()),
+        ("speed", pa.int32()),
+        ("gear", pa.int32()),
+        ("throttle", pa.int32()),
+        ("brake", pa.int32()),
+        ("drs", pa.int32()),
+    ]
+)
+
+POSITION_SAMPLES = pa.schema(
+    [
+        ("session_key", pa.int64()),
+        ("seq", pa.int64()),  # the Position.z message it came from
+        ("utc", UTC),
+        ("driver_number", pa.int32()),
+        ("x", pa.int32()),  # decimetres, as F1 sends them
+        ("y", pa.int32()),
+        ("z", pa.int32()),
+        ("status", pa.string()),
+    ]
+)
+
+REJECTS = pa.schema(
+    [
+        ("session_key", pa.int64()),
+        ("topic", pa.string()),
+        ("line_number", pa.int64()),  # 1-based line in the source file; for samples, the message seq
+        ("raw", pa.string()),
+        ("reason", pa.string()),
+        ("source", pa.string()),
+    ]
+)
+
+FEEDS = pa.schema(
+    [
+        ("session_key", pa.int64()),
+        ("topic", pa.string()),
+        ("status", pa.string()),  # present | absent
+        ("bytes", pa.int64()),
+        ("sha256", pa.string()),
+        ("messages", pa.int64()),
+        ("rejects", pa.int64()),
+    ]
+)
+
+SESSIONS = pa.schema(
+    [
+        ("session_key", pa.int64()),
+        ("year", pa.int32()),
+        ("round", pa.int32()),
+        ("meeting_key", pa.int64()),
+        ("meeting_name", pa.string()),
+        ("meeting_official_name", pa.string()),
+        ("location", pa.string()),
+        ("country", pa.string()),
+        ("circuit", pa.string()),
+        ("session_name", pa.string()),
+        ("session_type", pa.string()),
+        ("start_date", pa.string()),  # local time, as in the index
+        ("end_date", pa.string()),
+        ("gmt_offset", pa.string()),
+        ("path", pa.string()),
+        ("source", pa.string()),  # archive URL or recording file
+        ("t0_utc", UTC),  # wall-clock time of stream offset 0 (utc - offset, median over samples)
+        ("feeds_present", pa.string()),  # comma-separated; per-feed detail in bronze.feeds
+        ("feeds_absent", pa.string()),
+        ("loaded_at", UTC),
+    ]
+)
+
+TABLES: dict[str, pa.Schema] = {
+    "sessions": SESSIONS,
+    "feeds": FEEDS,
+    "messages": MESSAGES,
+    "car_samples": CAR_SAMPLES,
+    "position_samples": POSITION_SAMPLES,
+    "rejects": REJECTS,
+}
