@@ -1,0 +1,156 @@
+"""The `f1nb` command. Errors print one line and exit non-zero; never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .errors import F1nbError
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="f1nb", description="Formula 1 live-timing data as a lakehouse.")
+    p.add_argument("--lake", help="lake file (default: $F1NB_LAKE or the per-user data directory)")
+    p.add_argument("--archive-url", help="archive base URL (default: $F1NB_ARCHIVE_URL or F1's); file:// works")
+    p.add_argument("--cache", help="raw download cache folder (default: $F1NB_CACHE or the data directory)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("sessions", help="list a season's sessions from the archive index")
+    s.add_argument("year", type=int)
+
+    s = sub.add_parser("load", help="load a session (archive or recording) into the lake")
+    s.add_argument("year", nargs="?", type=int)
+    s.add_argument("event", nargs="?", help="meeting name, location, country or round number")
+    s.add_argument("session", nargs="?", help="session name or R, Q, S, SQ, FP1, FP2, FP3")
+    s.add_argument("--path", help="load by archive path (e.g. 2018/2018-04-29_Azerbaijan_Grand_Prix/2018-04-29_Race/)")
+    s.add_argument("--recording", help="load a live recording file (or folder) instead")
+    s.add_argument("--topics", nargs="+", help="only these topics (default: all the session has)")
+
+    s = sub.add_parser("demo", help="generate the offline demo season and load it (no network needed)")
+    s.add_argument("--seed", type=int, default=2024)
+    s.add_argument("--laps", type=int, default=57, help="race laps")
+    s.add_argument("--drivers", type=int, default=20)
+    s.add_argument("--rounds", type=int, default=1)
+    s.add_argument("--no-telemetry", action="store_true", help="skip CarData.z / Position.z")
+    s.add_argument("--out", help="where to write the demo archive tree (default: in the data directory)")
+
+    sub.add_parser("tables", help="every table per layer with row counts")
+
+    s = sub.add_parser("sql", help="run SQL on the lake")
+    s.add_argument("query")
+    s.add_argument("--format", choices=["table", "csv"], default="table")
+
+    s = sub.add_parser("serve-archive", help="serve an archive tree over HTTP in F1's URL layout")
+    s.add_argument("dir")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    return p
+
+
+def _client(args):
+    from .archive.client import ArchiveClient
+
+    return ArchiveClient(base_url=args.archive_url, cache_dir=args.cache, progress=not args.quiet)
+
+
+def _lake(args):
+    from .lake.lake import Lake
+
+    return Lake(args.lake)
+
+
+def cmd_sessions(args) -> int:
+    import pyarrow as pa
+
+    from .textfmt import format_table
+
+    refs = _client(args).season(args.year)
+    rows = [
+        {"round": r.round, "meeting": r.meeting_name, "session": r.session_name, "type": r.session_type,
+         "key": r.session_key, "start (local)": r.start_date, "path": r.path}
+        for r in refs
+    ]
+    print(format_table(pa.Table.from_pylist(rows)) if rows else f"no sessions in the {args.year} index")
+    return 0
+
+
+def cmd_load(args) -> int:
+    from .bronze.load import load_archive_session, load_recording
+
+    if args.recording:
+        if args.year or args.event or args.session or args.path:
+            raise F1nbError("pass either --recording FILE or YEAR EVENT SESSION, not both")
+        with _lake(args) as lake:
+            print(load_recording(lake, args.recording))
+        return 0
+    client = _client(args)
+    if args.path:
+        ref = client.session_from_path(args.path)
+    elif args.year and args.event and args.session:
+        ref = client.find(args.year, args.event, args.session)
+    else:
+        raise F1nbError("say which session: f1nb load YEAR EVENT SESSION (e.g. 2024 Monaco R), --path or --recording")
+    with _lake(args) as lake:
+        print(load_archive_session(lake, client, ref, topics=args.topics))
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .pipeline import run_demo
+
+    return run_demo(args)
+
+
+def cmd_tables(args) -> int:
+    from .textfmt import format_table
+
+    with _lake(args) as lake:
+        print(format_table(lake.tables()))
+    return 0
+
+
+def cmd_sql(args) -> int:
+    from .textfmt import format_csv, format_table
+
+    with _lake(args) as lake:
+        result = lake.sql(args.query)
+    print(format_csv(result) if args.format == "csv" else format_table(result), end="\n" if args.format == "table" else "")
+    return 0
+
+
+def cmd_serve_archive(args) -> int:
+    from .archive.serve import serve_forever
+
+    root = Path(args.dir)
+    if not root.is_dir():
+        raise F1nbError(f"{root} is not a folder; pass the root of an archive tree (the folder holding YEAR/)")
+    serve_forever(root, args.host, args.port)
+    return 0
+
+
+COMMANDS = {
+    "sessions": cmd_sessions,
+    "load": cmd_load,
+    "demo": cmd_demo,
+    "tables": cmd_tables,
+    "sql": cmd_sql,
+    "serve-archive": cmd_serve_archive,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except F1nbError as exc:
+        print(f"f1nb: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("f1nb: interrupted; the lake is unchanged by the unfinished step", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""Plain-text rendering of Arrow tables for the terminal."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pyarrow as pa
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else "NaN"
+    return str(value)
+
+
+def format_table(table: pa.Table, max_rows: int = 200, max_width: int = 60) -> str:
+    """Aligned columns with a header rule; long cells are cut; row count when truncated."""
+    names = table.column_names
+    rows = [[_cell(v)[:max_width] for v in row.values()] for row in table.slice(0, max_rows).to_pylist()]
+    widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
+    numeric = [pa.types.is_integer(t) or pa.types.is_floating(t) for t in table.schema.types]
+
+    def line(cells):
+        return "  ".join(c.rjust(w) if num else c.ljust(w) for c, w, num in zip(cells, widths, numeric)).rstrip()
+
+    out = [line(names), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in rows]
+    if table.num_rows > max_rows:
+        out.append(f"... {table.num_rows - max_rows} more rows ({table.num_rows} in all)")
+    return "\n".join(out)
+
+
+def format_csv(table: pa.Table) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(table.column_names)
+    for row in table.to_pylist():
+        writer.writerow(["" if v is None else v for v in row.values()])
+    return buf.getvalue()
