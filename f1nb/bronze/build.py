@@ -14,6 +14,7 @@ import pyarrow as pa
 from ..decode.messages import Message, Reject
 from ..decode.timeparse import parse_utc
 from ..errors import DecodeError
+from .fields import fields_table
 from .messages import messages_table
 from .samples import car_samples_table, position_samples_table
 from .schema import FEEDS, REJECTS, SESSIONS
@@ -144,12 +145,14 @@ def build_bronze(src: SessionSource) -> dict[str, pa.Table]:
         by_topic[msg.topic].append(msg)
     car, car_rejects = car_samples_table(src.session_key, by_topic.get("CarData.z", []))
     pos, pos_rejects = position_samples_table(src.session_key, by_topic.get("Position.z", []))
-    rejects = src.rejects + car_rejects + pos_rejects
+    fields, field_rejects = fields_table(src.session_key, src.messages)
+    rejects = src.rejects + car_rejects + pos_rejects + field_rejects
     feeds = _feeds_table(src, rejects)
     return {
         "sessions": _sessions_table(src, feeds, estimate_t0(src.messages)),
         "feeds": feeds,
         "messages": messages_table(src.session_key, src.messages),
+        "fields": fields,
         "car_samples": car,
         "position_samples": pos,
         "rejects": _rejects_table(src.session_key, rejects, src.source),

@@ -45,6 +45,21 @@ POSITION_SAMPLES = pa.schema(
     ]
 )
 
+FIELDS = pa.schema(
+    [
+        ("session_key", pa.int64()),
+        ("topic", pa.string()),
+        ("seq", pa.int64()),  # the message (bronze.messages.seq within topic)
+        ("offset_ms", pa.int64()),
+        ("utc", UTC),
+        ("driver_number", pa.int32()),  # per-driver topics: the racing number
+        ("item", pa.int32()),  # element of an append-only list: Messages.<i>, Stints.<i>, ...
+        ("field", pa.string()),  # dot path below driver/item, e.g. Sectors.2.Value
+        ("value", pa.string()),  # the scalar as text; '' is F1's "cleared"
+        ("value_type", pa.string()),  # str | num | bool | null
+    ]
+)
+
 REJECTS = pa.schema(
     [
         ("session_key", pa.int64()),
@@ -97,6 +112,7 @@ TABLES: dict[str, pa.Schema] = {
     "sessions": SESSIONS,
     "feeds": FEEDS,
     "messages": MESSAGES,
+    "fields": FIELDS,
     "car_samples": CAR_SAMPLES,
     "position_samples": POSITION_SAMPLES,
     "rejects": REJECTS,

@@ -8,6 +8,7 @@ commit leaves the lake as it was (DuckDB's WAL replays committed work only).
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -79,6 +80,7 @@ class Lake:
                     raw.unregister("_f1nb_batch")
             pause = float(os.environ.get(_PAUSE_ENV) or 0)
             if pause:
+                print("f1nb: test pause before commit", file=sys.stderr, flush=True)
                 time.sleep(pause)
             raw.execute("COMMIT")
         except BaseException:

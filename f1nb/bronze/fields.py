@@ -1,0 +1,97 @@
+"""`bronze.fields`: every leaf value of every JSON message, one row each.
+
+This is the typed, still-unopinionated copy of the feeds that Silver reads,
+so Silver needs no JSON functions (which Ibis supports only on DuckDB).
+A message is flattened into (driver_number, item, field, value):
+
+- per-driver topics (`Lines.<n>.…`, and DriverList's top-level `<n>.…`) give
+  `driver_number`;
+- elements of F1's growing lists (`Messages.<i>`, `Captures.<i>`, a driver's
+  `Stints.<i>`) give `item`, whether the list arrived as a JSON list or was
+  later patched as an index-keyed dict — both spell the same path;
+- `field` is the dot-joined path below that, list indices included
+  (`Sectors.2.Value`, `Speeds.I1.Value`, `BestLapTimes.0.Value`);
+- `value` is the JSON scalar as text (strings unquoted, `true`/`false`,
+  numbers as sent), `value_type` says which (`str`, `num`, `bool`, `null`);
+  an empty string (F1's "cleared") stays an empty string.
+`.z` topics are not flattened: their samples are in the typed sample tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import orjson
+import pyarrow as pa
+
+from ..decode.jsonstream import is_compressed_topic
+from ..decode.messages import Message, Reject
+from .schema import FIELDS
+
+DRIVER_KEYED_TOPICS = {"DriverList"}  # top-level keys are racing numbers
+ITEM_LISTS = {"Messages", "Captures", "Stints", "Series"}  # F1's append-only lists
+
+
+def _walk(value, path: tuple[str, ...], out: list) -> None:
+    if isinstance(value, dict):
+        if not value:
+            out.append((path, None, "null"))  # an empty object still says something (e.g. {} patch)
+        for key, child in value.items():
+            _walk(child, path + (str(key),), out)
+    elif isinstance(value, list):
+        if not value:
+            out.append((path, "[]", "str"))
+        for i, child in enumerate(value):
+            _walk(child, path + (str(i),), out)
+    elif isinstance(value, bool):
+        out.append((path, "true" if value else "false", "bool"))
+    elif isinstance(value, (int, float)):
+        out.append((path, orjson.dumps(value).decode(), "num"))
+    elif value is None:
+        out.append((path, None, "null"))
+    else:
+        out.append((path, str(value), "str"))
+
+
+def _split(topic: str, path: tuple[str, ...]) -> tuple[int | None, int | None, str]:
+    """(driver_number, item, field) for one leaf path."""
+    driver = None
+    rest = path
+    if len(rest) >= 2 and rest[0] == "Lines" and rest[1].isdigit():
+        driver, rest = int(rest[1]), rest[2:]
+    elif topic in DRIVER_KEYED_TOPICS and rest and rest[0].isdigit():
+        driver, rest = int(rest[0]), rest[1:]
+    item = None
+    if len(rest) >= 2 and rest[0] in ITEM_LISTS and rest[1].isdigit():
+        item, rest = int(rest[1]), rest[2:]
+    return driver, item, ".".join(rest)
+
+
+def fields_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Table, list[Reject]]:
+    cols: dict[str, list] = {n: [] for n in FIELDS.names if n != "session_key"}
+    rejects: list[Reject] = []
+    for msg in messages:
+        if is_compressed_topic(msg.topic):
+            continue
+        try:
+            body = orjson.loads(msg.payload)
+        except orjson.JSONDecodeError as exc:  # decoders validate JSON; this is a safety net
+            rejects.append(Reject(msg.topic, msg.seq, msg.payload[:10_000], f"invalid JSON: {exc}"))
+            continue
+        leaves: list = []
+        _walk(body, (), leaves)
+        for path, value, kind in leaves:
+            driver, item, field = _split(msg.topic, path)
+            cols["topic"].append(msg.topic)
+            cols["seq"].append(msg.seq)
+            cols["offset_ms"].append(msg.offset_ms)
+            cols["utc"].append(msg.utc)
+            cols["driver_number"].append(driver)
+            cols["item"].append(item)
+            cols["field"].append(field)
+            cols["value"].append(value)
+            cols["value_type"].append(kind)
+    n = len(cols["seq"])
+    data = {"session_key": pa.array([session_key] * n, pa.int64())}
+    data.update({k: pa.array(v, FIELDS.field(k).type) for k, v in cols.items()})
+    return pa.table(data, schema=FIELDS), rejects
