@@ -303,6 +303,15 @@ def _meeting_fields(m: _Meeting) -> tuple[list[str], list[str]]:
     return [n for n in names if n], [o for o in others if o]
 
 
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
+
+
 def _year_text(refs: Sequence[SessionRef]) -> str:
     years = sorted({r.year for r in refs})
     return " ".join(map(str, years)) if years else "the index"
@@ -369,6 +378,11 @@ def find_meeting(refs: Sequence[SessionRef], meeting: str | int) -> list[Session
         found = tiers[t]
         if not wants_testing and len(found) > 1:
             found = [m for m in found if not m.testing] or found
+        if len(found) > 1 and t in (1, 3):
+            # "Italy" names Italy's meetings; prefer the one whose own name shares its stem ("Italian")
+            stem = [m for m in found if any(_common_prefix(q, n) >= min(4, len(q)) for n in _meeting_fields(m)[0])]
+            if len(stem) == 1:
+                found = stem
         break
     if not found:  # close matches (typos)
         choices: dict[str, list[_Meeting]] = {}
@@ -476,6 +490,9 @@ def find_session(refs: Sequence[SessionRef], meeting: str | int, session: str | 
         found = [r for r in sessions if normalize(r.session_name) in (f"practice {n}", f"day {n}")]
         if not found:
             found = [r for r in sessions if normalize(r.session_type) == "practice" and r.session_number == n]
+        practice = [r for r in sessions if normalize(r.session_type) == "practice"]
+        if not found and n == 1 and len(practice) == 1:  # e.g. 2020 Imola: one session named "Practice"
+            found = practice
     elif q in ("fp", "p", "practice", "free practice"):
         found = [r for r in sessions if normalize(r.session_type) == "practice"]
     if not found and not why:
