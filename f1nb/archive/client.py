@@ -1,0 +1,425 @@
+"""Downloading archive sessions, with retries and a byte-exact raw cache.
+
+`ArchiveClient` reads `http(s)://` archives (F1's, a mirror, or the test
+server in `serve.py`) and `file://` trees. Every downloaded file is cached on
+disk under `cache_dir/<host>/<url path>`, written to a temporary file and
+renamed into place, so a killed process never leaves a partial file. Once a
+whole session has been fetched, a small manifest next to it remembers its
+feed list and which feeds were absent (404), so fetching it again makes no
+request at all.
+
+The F1TV token (argument or `$F1NB_F1TV_TOKEN`) is sent only to
+`livetiming.formula1.com`, and is never logged, cached or put in a message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import random
+import tempfile
+import threading
+import time
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+from urllib.request import url2pathname
+
+import httpx
+import orjson
+
+from .. import config
+from ..decode.jsonstream import parse_jsonstream
+from ..errors import ArchiveError, DownloadError, SessionNotFound
+from .index import SessionRef, find_session, parse_season_index, quote_path, sanitize_path, session_ref_from_info
+from .topics import KNOWN_TOPICS, stream_file
+
+MANIFEST = ".f1nb-session.json"
+_ABSENT_STATUS = (404, 410)
+# The season index changes during a season (sessions get paths as they run):
+# a cached copy of a current season is re-fetched after this many seconds.
+INDEX_MAX_AGE = 3600.0
+
+
+@dataclass
+class SessionFiles:
+    ref: SessionRef
+    files: dict[str, bytes] = field(default_factory=dict)  # topic -> exact bytes served
+    absent: list[str] = field(default_factory=list)  # topics that 404ed
+    sha256: dict[str, str] = field(default_factory=dict)
+    feeds_source: str = "index"  # "index" (session Index.json) or "fallback" (KNOWN_TOPICS)
+    requests: int = 0  # HTTP requests this fetch made (0 when all came from the cache)
+
+    def __repr__(self) -> str:
+        sizes = {t: len(b) for t, b in self.files.items()}
+        return f"SessionFiles({self.ref.label!r}, files={sizes}, absent={self.absent}, feeds_source={self.feeds_source!r})"
+
+
+class _Retryable(Exception):
+    """One failed attempt that is worth retrying."""
+
+
+def _deep_merge(state: dict, patch: dict) -> dict:
+    for k, v in patch.items():
+        if isinstance(v, dict) and isinstance(state.get(k), dict):
+            _deep_merge(state[k], v)
+        else:
+            state[k] = v
+    return state
+
+
+class ArchiveClient:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        token: str | None = None,
+        timeout: float = 10.0,
+        retries: int = 4,
+        backoff: float = 0.25,
+        concurrency: int = 8,
+        progress: bool = True,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = config.archive_url(base_url)
+        parts = urlsplit(self.base_url)
+        if parts.scheme not in ("http", "https", "file"):
+            raise ArchiveError(
+                f"archive URL {self.base_url!r} is not http(s):// or file://; pass --archive-url "
+                "https://livetiming.formula1.com/static/ or a local mirror"
+            )
+        self.scheme = parts.scheme
+        self.cache_dir = Path(config.cache_dir(cache_dir))
+        self._token = token if token is not None else config.f1tv_token()
+        self.timeout = float(timeout)
+        self.retries = max(0, int(retries))
+        self.backoff = float(backoff)
+        self.concurrency = max(1, int(concurrency))
+        self.progress = progress
+        self._transport = transport
+        self._http: httpx.Client | None = None
+        self._lock = threading.Lock()
+        self.request_count = 0
+        if self.scheme == "file":
+            self._root = Path(url2pathname(unquote(parts.path)))
+        else:
+            host = parts.hostname or "localhost"
+            site = host if parts.port is None else f"{host}_{parts.port}"
+            prefix = [p for p in parts.path.split("/") if p and p not in (".", "..")]
+            self._cache_root = self.cache_dir.joinpath(site, *prefix)
+
+    # ------------------------------------------------------------ plumbing
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"ArchiveClient({self.base_url!r}, cache_dir={str(self.cache_dir)!r}, token={'set' if self._token else 'none'})"
+
+    def close(self) -> None:
+        if self._http is not None:
+            self._http.close()
+            self._http = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _client(self) -> httpx.Client:
+        with self._lock:
+            if self._http is None:
+                self._http = httpx.Client(
+                    timeout=httpx.Timeout(self.timeout),
+                    limits=httpx.Limits(max_connections=self.concurrency, max_keepalive_connections=self.concurrency),
+                    follow_redirects=True,
+                    transport=self._transport,
+                    headers={"User-Agent": "f1nb (+https://github.com/) httpx", "Accept-Encoding": "gzip, deflate"},
+                )
+            return self._http
+
+    def url_for(self, relpath: str) -> str:
+        return self.base_url + quote_path(relpath)
+
+    def _headers_for(self, url: str) -> dict[str, str]:
+        if self._token and urlsplit(url).hostname == config.F1_HOST:
+            return {"Authorization": f"Bearer {self._token}"}
+        return {}
+
+    def _cache_path(self, relpath: str) -> Path | None:
+        if self.scheme == "file":
+            return None
+        return self._cache_root.joinpath(*relpath.split("/"))
+
+    def _write_cache(self, relpath: str, body: bytes) -> None:
+        path = self._cache_path(relpath)
+        if path is None:
+            return
+        _atomic_write(path, body)
+
+    @staticmethod
+    def _check_relpath(relpath: str) -> str:
+        try:
+            return sanitize_path(relpath, directory=relpath.endswith("/"))
+        except ValueError as exc:
+            raise ArchiveError(f"refusing archive path: {exc}") from None
+
+    def _get_once(self, url: str) -> bytes | None:
+        with self._lock:
+            self.request_count += 1
+        try:
+            with self._client().stream("GET", url, headers=self._headers_for(url)) as resp:
+                if resp.status_code in _ABSENT_STATUS:
+                    resp.close()
+                    return None
+                if resp.status_code >= 500 or resp.status_code == 429:
+                    raise _Retryable(f"HTTP {resp.status_code}")
+                if resp.status_code >= 400:
+                    hint = " (an F1TV token may be needed: set F1NB_F1TV_TOKEN)" if resp.status_code in (401, 403) else ""
+                    raise DownloadError(f"{url}: HTTP {resp.status_code}{hint}")
+                body = resp.read()
+                expected = resp.headers.get("content-length")
+                if expected is not None and expected.isdigit() and resp.num_bytes_downloaded != int(expected):
+                    raise _Retryable(
+                        f"truncated body: {resp.num_bytes_downloaded} of {expected} bytes"
+                    )
+                return body
+        except httpx.TimeoutException as exc:
+            raise _Retryable(f"timed out after {self.timeout:g} s ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:  # connection refused/reset, incomplete body, protocol errors
+            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+
+    def _download(self, relpath: str) -> bytes | None:
+        """GET with retries. None for 404. Raises DownloadError after the last attempt."""
+        url = self.url_for(relpath)
+        last = ""
+        for attempt in range(self.retries + 1):
+            try:
+                return self._get_once(url)
+            except _Retryable as exc:
+                last = str(exc)
+            if attempt < self.retries:
+                delay = self.backoff * (2**attempt)
+                time.sleep(delay * (0.75 + 0.5 * random.random()))
+        raise DownloadError(
+            f"could not download {url} after {self.retries + 1} attempts (last failure: {last}). "
+            "Check the network connection and the archive URL (--archive-url / $F1NB_ARCHIVE_URL); "
+            "a re-run resumes where this one stopped"
+        )
+
+    def _read_local(self, relpath: str) -> bytes | None:
+        path = self._root.joinpath(*relpath.split("/"))
+        try:
+            return path.read_bytes() if path.is_file() else None
+        except OSError as exc:
+            raise DownloadError(f"cannot read {path}: {exc}") from None
+
+    def _fetch(self, relpath: str, use_cache: bool = True) -> tuple[bytes | None, bool]:
+        """(body or None for absent, whether a request was made)."""
+        if self.scheme == "file":
+            return self._read_local(relpath), False
+        cached = self._cache_path(relpath)
+        if use_cache and cached is not None and cached.is_file():
+            return cached.read_bytes(), False
+        body = self._download(relpath)
+        if body is not None:
+            self._write_cache(relpath, body)
+        return body, True
+
+    def fetch_file(self, relpath: str, refresh: bool = False) -> bytes | None:
+        """One archive file by its path (e.g. '2019/Index.json'); None where absent."""
+        relpath = self._check_relpath(relpath)
+        return self._fetch(relpath, use_cache=not refresh)[0]
+
+    # ------------------------------------------------------------ seasons
+
+    def season(self, year: int, refresh: bool = False) -> list[SessionRef]:
+        """Every session in `{year}/Index.json` (archive holes skipped with a warning)."""
+        relpath = f"{int(year)}/Index.json"
+        cached = self._cache_path(relpath)
+        if not refresh and cached is not None and cached.is_file():
+            age = time.time() - cached.stat().st_mtime
+            current = int(year) >= time.gmtime().tm_year
+            refresh = current and age > INDEX_MAX_AGE
+        body, _ = self._fetch(relpath, use_cache=not refresh)
+        if body is None:
+            raise SessionNotFound(
+                f"the archive has no season index for {year} ({self.url_for(relpath)} is absent); "
+                "load a session by its path instead (f1nb load --path YEAR/MEETING/SESSION/)"
+            )
+        return parse_season_index(body, int(year))
+
+    def find(self, year: int, meeting: str | int, session: str | int, refresh: bool = False) -> SessionRef:
+        return find_session(self.season(year, refresh=refresh), meeting, session)
+
+    def session_from_path(self, path: str) -> SessionRef:
+        """A session known only by its archive path: read its SessionInfo (and the round from the season index, if any)."""
+        path = self._check_relpath(path if path.endswith("/") else path + "/")
+        body, _ = self._fetch(path + "SessionInfo.jsonStream")
+        if body is None:
+            raise SessionNotFound(
+                f"no session at {self.url_for(path)} (its SessionInfo.jsonStream is absent); "
+                "check the path, e.g. 2018/2018-04-29_Azerbaijan_Grand_Prix/2018-04-29_Race/"
+            )
+        messages, _rejects = parse_jsonstream("SessionInfo", body)
+        info: dict = {}
+        for m in messages:
+            value = orjson.loads(m.payload)
+            if isinstance(value, dict):
+                _deep_merge(info, value)
+        if not info:
+            raise ArchiveError(f"{self.url_for(path)}SessionInfo.jsonStream holds no SessionInfo record")
+        year = int(path[:4]) if path[:4].isdigit() else None
+        ref = session_ref_from_info(info, year=year, path=path)
+        if ref.round is None and year is not None:
+            try:  # enrich with the round number where the season index lists this path
+                import warnings
+
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    for r in self.season(year):
+                        if r.path == path:
+                            ref = replace(ref, round=r.round)
+                            break
+            except (ArchiveError, OSError):
+                pass
+        return ref
+
+    # ------------------------------------------------------------ sessions
+
+    def _manifest_path(self, ref: SessionRef) -> Path | None:
+        p = self._cache_path(ref.path)
+        return None if p is None else p / MANIFEST
+
+    def _read_manifest(self, ref: SessionRef) -> dict | None:
+        p = self._manifest_path(ref)
+        if p is None or not p.is_file():
+            return None
+        try:
+            data = orjson.loads(p.read_bytes())
+        except (OSError, orjson.JSONDecodeError):
+            return None
+        if not isinstance(data, dict) or data.get("path") != ref.path or not isinstance(data.get("feeds"), dict):
+            return None
+        return data
+
+    def _write_manifest(self, ref: SessionRef, feeds: dict[str, str], source: str, absent: Iterable[str]) -> None:
+        p = self._manifest_path(ref)
+        if p is None:
+            return
+        old = self._read_manifest(ref) or {}
+        known_absent = sorted(set(old.get("absent", [])) | set(absent))
+        doc = {"path": ref.path, "feeds_source": source, "feeds": feeds, "absent": known_absent}
+        _atomic_write(p, orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+
+    def _feeds(self, ref: SessionRef) -> tuple[dict[str, str], str, bool]:
+        manifest = self._read_manifest(ref)
+        if manifest is not None:
+            return dict(manifest["feeds"]), manifest.get("feeds_source", "index"), False
+        body, requested = self._fetch(ref.path + "Index.json")
+        if body is None:
+            return {t: stream_file(t) for t in KNOWN_TOPICS}, "fallback", requested
+        try:
+            data = orjson.loads(body[3:] if body.startswith(b"\xef\xbb\xbf") else body)
+        except orjson.JSONDecodeError:
+            raise ArchiveError(
+                f"{self.url_for(ref.path + 'Index.json')} is not valid JSON; delete it from the cache "
+                f"({self.cache_dir}) and retry"
+            ) from None
+        feeds: dict[str, str] = {}
+        raw = data.get("Feeds") if isinstance(data, dict) else None
+        for topic, spec in (raw or {}).items():
+            stream = spec.get("StreamPath") if isinstance(spec, dict) else None
+            if not isinstance(stream, str) or not stream:
+                stream = stream_file(topic)
+            try:
+                feeds[topic] = sanitize_path(stream, directory=False)
+            except ValueError:
+                continue  # an unsafe StreamPath is never requested
+        return feeds, "index", requested
+
+    def session_feeds(self, ref: SessionRef) -> tuple[dict[str, str], str]:
+        """topic -> stream file name, and where the list came from ("index" or "fallback")."""
+        feeds, source, _ = self._feeds(ref)
+        return feeds, source
+
+    def fetch_session(self, ref: SessionRef, topics: Iterable[str] | None = None) -> SessionFiles:
+        """Download (or read from the cache) a session's feeds. Absent feeds are recorded, not errors."""
+        with self._lock:
+            before = self.request_count
+        feeds, source, _ = self._feeds(ref)
+        wanted = list(dict.fromkeys(topics)) if topics is not None else list(feeds)
+        manifest = self._read_manifest(ref) or {}
+        known_absent = set(manifest.get("absent", []))
+        out = SessionFiles(ref=ref, feeds_source=source)
+        todo: list[tuple[str, str]] = []
+        for topic in wanted:
+            name = feeds.get(topic) or stream_file(topic)
+            try:
+                name = sanitize_path(name, directory=False)
+            except ValueError:
+                raise ArchiveError(f"refusing feed file name {name!r} for topic {topic!r}") from None
+            todo.append((topic, name))
+
+        results: dict[str, bytes | None] = {}
+        pending: list[tuple[str, str]] = []
+        for topic, name in todo:
+            cached = self._cache_path(ref.path + name)
+            if cached is not None and cached.is_file():
+                results[topic] = cached.read_bytes()
+            elif topic in known_absent:
+                results[topic] = None
+            else:
+                pending.append((topic, name))
+
+        if pending:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(
+                total=len(pending), unit="file", desc=f"{ref.year} {ref.meeting_name} {ref.session_name}",
+                disable=not self.progress, leave=False,
+            )
+            errors: list[BaseException] = []
+            try:
+                with ThreadPoolExecutor(max_workers=min(self.concurrency, len(pending))) as pool:
+                    futures = {pool.submit(self._fetch, ref.path + name): topic for topic, name in pending}
+                    for fut in as_completed(futures):
+                        topic = futures[fut]
+                        try:
+                            results[topic] = fut.result()[0]
+                        except BaseException as exc:  # collected; the first one is raised below
+                            errors.append(exc)
+                        bar.update(1)
+            finally:
+                bar.close()
+            if errors:
+                raise errors[0]
+
+        for topic, _name in todo:
+            body = results.get(topic)
+            if body is None:
+                out.absent.append(topic)
+            else:
+                out.files[topic] = body
+                out.sha256[topic] = hashlib.sha256(body).hexdigest()
+        self._write_manifest(ref, feeds, source, out.absent)
+        with self._lock:
+            out.requests = self.request_count - before
+        return out
+
+
+def _atomic_write(path: Path, body: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(body)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
