@@ -13,13 +13,17 @@ A message is flattened into (driver_number, item, field, value):
   (`Sectors.2.Value`, `Speeds.I1.Value`, `BestLapTimes.0.Value`);
 - `value` is the JSON scalar as text (strings unquoted, `true`/`false`,
   numbers as sent), `value_type` says which (`str`, `num`, `bool`, `null`);
-  an empty string (F1's "cleared") stays an empty string.
+  an empty string (F1's "cleared") stays an empty string. `value_num` is the
+  same value as a float where it is a number or a duration (`1:23.456` ->
+  83.456), so Silver never has to cast text (SQLite has no TRY_CAST).
 `.z` topics are not flattened: their samples are in the typed sample tables.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+import re
 
 import orjson
 import pyarrow as pa
@@ -51,6 +55,26 @@ def _walk(value, path: tuple[str, ...], out: list) -> None:
         out.append((path, None, "null"))
     else:
         out.append((path, str(value), "str"))
+
+
+_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_DURATION = re.compile(r"(?:(\d+):)?(\d+):(\d{1,2}(?:\.\d+)?)")
+
+
+def as_number(value: str | None, kind: str) -> float | None:
+    """The value as a float where it is a number ("+1.234", "31.456", 7) or a
+    duration ("1:23.456", "01:02:03") in seconds; None otherwise."""
+    if value is None or kind == "bool":
+        return None
+    if kind == "num":
+        return float(value)
+    if _NUMBER.fullmatch(value):
+        return float(value)
+    m = _DURATION.fullmatch(value)
+    if m:
+        hours, minutes, seconds = m.groups()
+        return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+    return None
 
 
 def _split(topic: str, path: tuple[str, ...]) -> tuple[int | None, int | None, str]:
@@ -91,6 +115,7 @@ def fields_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Tabl
             cols["field"].append(field)
             cols["value"].append(value)
             cols["value_type"].append(kind)
+            cols["value_num"].append(as_number(value, kind))
     n = len(cols["seq"])
     data = {"session_key": pa.array([session_key] * n, pa.int64())}
     data.update({k: pa.array(v, FIELDS.field(k).type) for k, v in cols.items()})

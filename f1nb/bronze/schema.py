@@ -57,6 +57,7 @@ FIELDS = pa.schema(
         ("field", pa.string()),  # dot path below driver/item, e.g. Sectors.2.Value
         ("value", pa.string()),  # the scalar as text; '' is F1's "cleared"
         ("value_type", pa.string()),  # str | num | bool | null
+        ("value_num", pa.float64()),  # value as a number or a duration in seconds, else null
     ]
 )
 

@@ -1,0 +1,10 @@
+"""Silver: cleaned, typed tables, each a registered Ibis model over Bronze."""
+
+from . import (  # noqa: F401  (importing registers the models)
+    drivers,
+    lap_count,
+    race_control_messages,
+    session_status,
+    track_status,
+    weather,
+)

@@ -1,0 +1,46 @@
+"""Shared building blocks for Silver models: reading `bronze.fields` as rows,
+and the portable window recipes (no `last(include_null=False)`, which compiles
+without IGNORE NULLS on DuckDB/SQLite and gives wrong results)."""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+MESSAGE_KEYS = ("session_key", "seq", "offset_ms", "utc", "driver_number", "item")
+
+
+def topic_rows(fields: ir.Table, topic: str, text: dict[str, str] | None = None,
+               num: dict[str, str] | None = None) -> ir.Table:
+    """One row per message (and driver / list item) of `topic`, with a column per
+    requested field: `text` columns hold the value as text, `num` columns as float.
+    A column is null where that message did not carry the field."""
+    text, num = text or {}, num or {}
+    wanted = sorted(set(text.values()) | set(num.values()))
+    t = fields.filter((fields.topic == topic) & fields.field.isin(wanted))
+    aggs = {name: ibis.ifelse(t.field == path, t.value, None).max() for name, path in text.items()}
+    aggs.update({name: ibis.ifelse(t.field == path, t.value_num, None).max() for name, path in num.items()})
+    return t.group_by(list(MESSAGE_KEYS)).aggregate(**aggs)
+
+
+def session_time_s(t: ir.Table) -> ir.FloatingColumn:
+    """Stream offset in seconds (the archive lines' clock)."""
+    return t.offset_ms.cast("float64") / 1000.0
+
+
+def ffill(t: ir.Table, cols: list[str], by: list[str], order: list[str]) -> ir.Table:
+    """Forward-fill `cols` within `by`, ordered by `order`, portably: a running
+    count of non-null values numbers each run; the run's one non-null value is
+    then spread with max() over (by, run)."""
+    w = ibis.window(group_by=by, order_by=order, preceding=None, following=0)
+    runs = {f"_run_{c}": t[c].count().over(w) for c in cols}
+    t = t.mutate(**runs)
+    filled = {c: t[c].max().over(ibis.window(group_by=by + [f"_run_{c}"])) for c in cols}
+    return t.mutate(**filled).drop(*runs)
+
+
+def next_value(col: ir.Column, by: list[str], order: list[str], default=None):
+    """lead(col) within `by`, with a sentinel instead of NULL at the end (portable range joins)."""
+    w = ibis.window(group_by=by, order_by=order)
+    value = col.lead().over(w)
+    return value if default is None else value.fill_null(default)

@@ -1,0 +1,19 @@
+"""`silver.session_status`: every SessionStatus change (Started, Aborted, Finished, …)."""
+
+from ..lake import checks
+from ..lake.models import model
+from .common import session_time_s, topic_rows
+
+
+@model(
+    "silver.session_status",
+    inputs=["bronze.fields"],
+    schema={"session_key": "int64", "seq": "int64", "session_time_s": "float64", "utc": "timestamp('UTC', 6)",
+            "status": "string"},
+    checks=[checks.unique("session_key", "seq"), checks.not_null("session_key", "status"),
+            checks.accepted_values("status", ["Inactive", "Started", "Aborted", "Finished", "Finalised", "Ends"])],
+)
+def session_status(fields):
+    """One row per SessionStatus message."""
+    t = topic_rows(fields, "SessionStatus", text={"status": "Status"})
+    return t.filter(t.status.notnull()).mutate(session_time_s=session_time_s(t))
