@@ -388,11 +388,13 @@ def find_meeting(refs: Sequence[SessionRef], meeting: str | int) -> list[Session
         choices: dict[str, list[_Meeting]] = {}
         for m in meetings:
             names, others = _meeting_fields(m)
-            for form in names + others:
+            for form in {_strip_gp(f) for f in names + others}:
+                if not form:
+                    continue
                 choices.setdefault(form, [])
                 if m not in choices[form]:
                     choices[form].append(m)
-        close = difflib.get_close_matches(q, list(choices), n=5, cutoff=0.75)
+        close = difflib.get_close_matches(_strip_gp(q) or q, list(choices), n=5, cutoff=0.75)
         for form in close:
             for m in choices[form]:
                 if m not in found:
@@ -406,8 +408,9 @@ def find_meeting(refs: Sequence[SessionRef], meeting: str | int) -> list[Session
     if len(found) == 1:
         return list(found[0].sessions)
     if not found:
-        close = difflib.get_close_matches(q, [normalize(m.name) for m in meetings], n=5, cutoff=0.4)
-        close_names = [m.describe() for m in meetings if normalize(m.name) in close]
+        stripped = {m.name: _strip_gp(normalize(m.name)) for m in meetings}
+        close = difflib.get_close_matches(_strip_gp(q) or q, list(stripped.values()), n=5, cutoff=0.5)
+        close_names = [m.describe() for m in meetings if stripped[m.name] in close]
         hint = f"close matches: {'; '.join(close_names)}" if close_names else f"meetings: {listing}"
         raise SessionNotFound(
             f"no meeting matches {meeting!r} in the {yt} index; {hint}. "
