@@ -179,10 +179,11 @@ class ArchiveClient:
                     raise DownloadError(f"{url}: HTTP {resp.status_code}{hint}")
                 body = resp.read()
                 expected = resp.headers.get("content-length")
-                if expected is not None and expected.isdigit() and resp.num_bytes_downloaded != int(expected):
-                    raise _Retryable(
-                        f"truncated body: {resp.num_bytes_downloaded} of {expected} bytes"
-                    )
+                encoding = resp.headers.get("content-encoding", "identity").strip().lower()
+                # Content-Length counts the bytes on the wire (compressed, if encoded)
+                received = len(body) if encoding in ("", "identity") else resp.num_bytes_downloaded
+                if expected is not None and expected.strip().isdigit() and received != int(expected):
+                    raise _Retryable(f"truncated body: {received} of {expected.strip()} bytes")
                 return body
         except httpx.TimeoutException as exc:
             raise _Retryable(f"timed out after {self.timeout:g} s ({type(exc).__name__})") from None
@@ -271,7 +272,10 @@ class ArchiveClient:
             raise ArchiveError(f"{self.url_for(path)}SessionInfo.jsonStream holds no SessionInfo record")
         year = int(path[:4]) if path[:4].isdigit() else None
         ref = session_ref_from_info(info, year=year, path=path)
-        if ref.round is None and year is not None:
+        manifest = self._read_manifest_at(path)
+        if manifest is not None and ref.round is None and isinstance(manifest.get("round"), int):
+            ref = replace(ref, round=manifest["round"])
+        elif ref.round is None and year is not None and manifest is None:
             try:  # enrich with the round number where the season index lists this path
                 import warnings
 
@@ -292,14 +296,18 @@ class ArchiveClient:
         return None if p is None else p / MANIFEST
 
     def _read_manifest(self, ref: SessionRef) -> dict | None:
-        p = self._manifest_path(ref)
+        return self._read_manifest_at(ref.path)
+
+    def _read_manifest_at(self, path: str) -> dict | None:
+        base = self._cache_path(path)
+        p = None if base is None else base / MANIFEST
         if p is None or not p.is_file():
             return None
         try:
             data = orjson.loads(p.read_bytes())
         except (OSError, orjson.JSONDecodeError):
             return None
-        if not isinstance(data, dict) or data.get("path") != ref.path or not isinstance(data.get("feeds"), dict):
+        if not isinstance(data, dict) or data.get("path") != path or not isinstance(data.get("feeds"), dict):
             return None
         return data
 
@@ -309,7 +317,8 @@ class ArchiveClient:
             return
         old = self._read_manifest(ref) or {}
         known_absent = sorted(set(old.get("absent", [])) | set(absent))
-        doc = {"path": ref.path, "feeds_source": source, "feeds": feeds, "absent": known_absent}
+        doc = {"path": ref.path, "session_key": ref.session_key, "round": ref.round, "feeds_source": source,
+               "feeds": feeds, "absent": known_absent}
         _atomic_write(p, orjson.dumps(doc, option=orjson.OPT_INDENT_2))
 
     def _feeds(self, ref: SessionRef) -> tuple[dict[str, str], str, bool]:

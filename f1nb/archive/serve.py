@@ -63,12 +63,10 @@ def generate_season_index(root: Path, year: int) -> bytes | None:
         mkey = meeting.get("Key") or info_file.parent.parent.name
         m = meetings.get(mkey)
         if m is None:
-            m = {"Sessions": []}
-            for field in ("Key", "Code", "Number", "Location", "OfficialName", "Name", "Country", "Circuit"):
-                if field in meeting:
-                    m[field] = meeting[field]
-            m.setdefault("Name", info_file.parent.parent.name.split("_", 1)[-1].replace("_", " "))
-            meetings[mkey] = m
+            m = meetings[mkey] = {"Sessions": []}
+        for field in ("Key", "Code", "Number", "Location", "OfficialName", "Name", "Country", "Circuit"):
+            if field in meeting and field not in m:  # merged over the meeting's sessions
+                m[field] = meeting[field]
         session = {}
         for field in ("Key", "Type", "Number", "Name", "StartDate", "EndDate", "GmtOffset"):
             if field in info:
@@ -77,6 +75,12 @@ def generate_season_index(root: Path, year: int) -> bytes | None:
         m["Sessions"].append(session)
     if not meetings:
         return None
+    for mkey, m in meetings.items():
+        if "Name" not in m:
+            folder = m["Sessions"][0]["Path"].split("/")[1]
+            m["Name"] = folder.split("_", 1)[-1].replace("_", " ")
+        # the real format lists meeting fields before Sessions
+        meetings[mkey] = {**{k: v for k, v in m.items() if k != "Sessions"}, "Sessions": m["Sessions"]}
     ordered = sorted(meetings.values(), key=lambda m: min(s.get("StartDate") or "9999" for s in m["Sessions"]))
     for m in ordered:
         m["Sessions"].sort(key=lambda s: s.get("StartDate") or "")
@@ -122,7 +126,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         raw_path = urlsplit(self.path).path
         rel = unquote(raw_path, encoding="utf-8", errors="replace") if raw_path else "/"
         srv = self.archive
-        srv._record(rel)
+        srv._record(rel, dict(self.headers.items()))
         try:
             fault = srv._take_fault(rel.lstrip("/"))
             if fault == "reset":
@@ -149,6 +153,16 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
 
 
+class _HTTPServer(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):  # clients hanging up are not errors
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError, OSError)):
+            return
+        super().handle_error(request, client_address)
+
+
 class ArchiveServer:
     """Serve an archive tree over HTTP on a daemon thread. Use as a context manager."""
 
@@ -166,10 +180,11 @@ class ArchiveServer:
         self.port = port
         self.generate_indexes = generate_indexes
         self.timeout_delay = timeout_delay
-        self.requests: list[str] = []
+        self.requests: list[str] = []  # decoded URL paths, e.g. "/2019/Index.json", in arrival order
+        self.request_headers: list[dict[str, str]] = []
         self._faults: dict[str, list[str]] = {}
         self._lock = threading.Lock()
-        self._httpd: http.server.ThreadingHTTPServer | None = None
+        self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         for key, kinds in (faults or {}).items():
             self.add_faults(key, kinds)
@@ -191,13 +206,15 @@ class ArchiveServer:
                     return queue.pop(0)
         return None
 
-    def _record(self, rel: str) -> None:
+    def _record(self, rel: str, headers: dict[str, str]) -> None:
         with self._lock:
             self.requests.append(rel)
+            self.request_headers.append(headers)
 
     def clear_requests(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.request_headers.clear()
 
     # -- content
 
@@ -234,8 +251,7 @@ class ArchiveServer:
         if self._httpd is not None:
             return self
         handler = type("Handler", (_Handler,), {"archive": self})
-        httpd = http.server.ThreadingHTTPServer((self.host, self.port), handler)
-        httpd.daemon_threads = True
+        httpd = _HTTPServer((self.host, self.port), handler)
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="f1nb-archive-server", daemon=True)
