@@ -118,6 +118,9 @@ def test_real_sessions_by_path_without_generated_indexes(real_archive, tmp_path)
             assert (ref.path, ref.session_key, ref.year) == (path, key, year)
             if path in IN_REAL_INDEX:
                 assert ref.round is not None  # filled in from the season index
+            feeds, source = c.session_feeds(ref)
+            assert source == "fallback" and feeds["CarData.z"] == "CarData.z.jsonStream"
+            assert set(feeds) == set(KNOWN_TOPICS)
             files = c.fetch_session(ref)
             present = topic_files(real_archive / path)
             assert files.feeds_source == "fallback"
@@ -393,3 +396,18 @@ def test_bad_base_url(tmp_path):
     c = client("http://127.0.0.1:9/", tmp_path)
     with pytest.raises(ArchiveError, match="refusing"):
         c.fetch_file("../etc/passwd")
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_concurrency_is_bounded(real_archive, tmp_path, concurrency):
+    # every request is slowed down, so overlapping requests really overlap
+    slow = {t + ".jsonStream": ["timeout"] for t in KNOWN_TOPICS}
+    path = "2019/2019-09-08_Italian_Grand_Prix/2019-09-07_Qualifying/"
+    with ArchiveServer(real_archive, faults=slow, timeout_delay=0.05) as server:
+        c = client(server.url, tmp_path / "cache", concurrency=concurrency)
+        ref = c.session_from_path(path)
+        server.max_inflight = 0
+        files = c.fetch_session(ref, topics=["TimingData", "DriverList", "TrackStatus", "WeatherData", "LapCount",
+                                             "TimingAppData"])
+        assert files.absent == ["LapCount"] and len(files.files) == 5
+        assert server.max_inflight == concurrency

@@ -127,6 +127,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         rel = unquote(raw_path, encoding="utf-8", errors="replace") if raw_path else "/"
         srv = self.archive
         srv._record(rel, dict(self.headers.items()))
+        srv._enter()
         try:
             fault = srv._take_fault(rel.lstrip("/"))
             if fault == "reset":
@@ -151,6 +152,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self._send(200, body, ctype, head)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
+        finally:
+            srv._leave()
 
 
 class _HTTPServer(http.server.ThreadingHTTPServer):
@@ -182,6 +185,8 @@ class ArchiveServer:
         self.timeout_delay = timeout_delay
         self.requests: list[str] = []  # decoded URL paths, e.g. "/2019/Index.json", in arrival order
         self.request_headers: list[dict[str, str]] = []
+        self.max_inflight = 0  # most requests answered at the same time (for concurrency tests)
+        self._inflight = 0
         self._faults: dict[str, list[str]] = {}
         self._lock = threading.Lock()
         self._httpd: _HTTPServer | None = None
@@ -210,6 +215,15 @@ class ArchiveServer:
         with self._lock:
             self.requests.append(rel)
             self.request_headers.append(headers)
+
+    def _enter(self) -> None:
+        with self._lock:
+            self._inflight += 1
+            self.max_inflight = max(self.max_inflight, self._inflight)
+
+    def _leave(self) -> None:
+        with self._lock:
+            self._inflight -= 1
 
     def clear_requests(self) -> None:
         with self._lock:
