@@ -283,7 +283,9 @@ class ArchiveClient:
                     warnings.simplefilter("ignore")
                     for r in self.season(year):
                         if r.path == path:
-                            ref = replace(ref, round=r.round)
+                            # fill what SessionInfo lacks (round, official name); SessionInfo's own values win
+                            ref = replace(ref, round=r.round,
+                                          meeting_official_name=ref.meeting_official_name or r.meeting_official_name)
                             break
             except (ArchiveError, OSError):
                 pass
