@@ -3,6 +3,7 @@
 from . import (  # noqa: F401  (importing registers the models)
     drivers,
     lap_count,
+    laps,
     race_control_messages,
     session_status,
     track_status,

@@ -1,0 +1,1 @@
+"""Comparisons with peer libraries' readings of the same data."""
