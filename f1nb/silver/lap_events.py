@@ -77,9 +77,10 @@ def counting_from_pit_exit(fields: ir.Table, steps: ir.Table) -> ir.Table:
     return j.select(j.session_key, j.driver_number, from_pit_exit=j.from_pit_exit.fill_null(False))
 
 
-def _in_lap_ends(fields: ir.Table, periods: ir.Table) -> ir.Table:
-    """Practice in-laps that end in the pit lane: the lap time arrives after the
-    pit entry and no counter step follows. (session_key, driver_number, counter, in_lap_end_s)."""
+def _in_laps(fields: ir.Table, periods: ir.Table) -> ir.Table:
+    """Pit entries within a counter period: (session_key, driver_number, counter,
+    entry_s, in_lap_end_s) where in_lap_end_s is the first lap time or sector 3
+    arriving after the entry (an in-lap that ends in the pit lane), if any."""
     entries = pit_events(fields).filter(ibis._.kind == "in")
     pe = periods.join(entries, [periods.session_key == entries.session_key,
                                 periods.driver_number == entries.driver_number,
@@ -87,11 +88,13 @@ def _in_lap_ends(fields: ir.Table, periods: ir.Table) -> ir.Table:
     pe = pe.group_by([periods.session_key, periods.driver_number, periods.counter, periods.next_step_s]).aggregate(
         entry_s=pe.event_s.min())
     t = timing(fields)
-    lt = t.filter((t.field == "LastLapTime.Value") & (t.value != "")).select(
+    lap_finished = t.field.isin(["LastLapTime.Value", "Sectors.2.Value"]) & (t.value != "")
+    lt = t.filter(lap_finished).select(
         *DRIVER, arrived_s=t.offset_ms.cast("float64") / 1000.0)
-    j = pe.join(lt, [pe.session_key == lt.session_key, pe.driver_number == lt.driver_number,
-                     lt.arrived_s > pe.entry_s, lt.arrived_s < pe.next_step_s])
-    return j.group_by([pe.session_key, pe.driver_number, pe.counter]).aggregate(in_lap_end_s=j.arrived_s.min())
+    j = pe.left_join(lt, [pe.session_key == lt.session_key, pe.driver_number == lt.driver_number,
+                          lt.arrived_s > pe.entry_s, lt.arrived_s < pe.next_step_s])
+    return j.group_by([pe.session_key, pe.driver_number, pe.counter]).aggregate(
+        entry_s=j.entry_s.min(), in_lap_end_s=j.arrived_s.min())
 
 
 def lap_ends(fields: ir.Table, race_starts: ir.Table) -> ir.Table:
@@ -100,7 +103,8 @@ def lap_ends(fields: ir.Table, race_starts: ir.Table) -> ir.Table:
     Race-style counters (completed laps): the step to N ends lap N.
     Pit-exit counters (the lap being driven): lap N lasts while the counter
     reads N and ends at the next step, or earlier when it is an in-lap whose
-    time arrives in the pit lane. `race_starts` (session_key, race_start_s)
+    time (or sector 3) arrives in the pit lane; a run's last in-lap with no time and no
+    later step ends at its pit entry. `race_starts` (session_key, race_start_s)
     gives the start signal, where race lap 1 begins."""
     steps = counter_steps(fields)
     style = counting_from_pit_exit(fields, steps)
@@ -108,12 +112,15 @@ def lap_ends(fields: ir.Table, race_starts: ir.Table) -> ir.Table:
     nxt = steps.step_s.lead().over(ibis.window(group_by=DRIVER, order_by=["seq"]))
     steps = steps.mutate(next_step_s=nxt.fill_null(-NO_TIME))
     race_style = steps.filter(~steps.from_pit_exit).select(
-        *DRIVER, lap_number=steps.counter, lap_end_session_s=steps.step_s)
+        *DRIVER, "from_pit_exit", lap_number=steps.counter, lap_end_session_s=steps.step_s)
     periods = steps.filter(steps.from_pit_exit)
-    periods = periods.left_join(_in_lap_ends(fields, periods), [*DRIVER, "counter"])
-    end = ibis.ifelse(periods.in_lap_end_s.notnull(), periods.in_lap_end_s, periods.next_step_s)
-    pit_style = periods.filter(end < -NO_TIME / 2).select(
-        periods.session_key, periods.driver_number, lap_number=periods.counter, lap_end_session_s=end)
+    periods = periods.left_join(_in_laps(fields, periods), [*DRIVER, "counter"])
+    # the last lap of a run that enters the pits and never gets a time ends at the pit entry
+    open_end = ibis.ifelse(periods.next_step_s < -NO_TIME / 2, periods.next_step_s, periods.entry_s)
+    end = ibis.ifelse(periods.in_lap_end_s.notnull(), periods.in_lap_end_s, open_end)
+    pit_style = periods.filter(end.notnull() & (end < -NO_TIME / 2)).select(
+        periods.session_key, periods.driver_number, periods.from_pit_exit, lap_number=periods.counter,
+        lap_end_session_s=end)
     t = race_style.union(pit_style)
     prev_end = t.lap_end_session_s.lag().over(ibis.window(group_by=DRIVER, order_by=["lap_number"]))
     t = t.mutate(prev_end_session_s=prev_end)

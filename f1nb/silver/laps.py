@@ -4,7 +4,9 @@ columns under snake_case names, built from the feed's own lap counter.
 See `lap_events` for how laps are cut and values attributed, and
 `lap_deletions` for deleted laps. Race lap 1 starts at the start signal and
 has no lap time and no sector 1 (the car starts behind the line); that is the
-feed's truth and stays null."""
+feed's truth and stays null. In practice and qualifying, an out-lap after a stay
+in the garage has no lap time either: the time F1 sends for it counts from
+the previous line crossing, garage time included."""
 
 from __future__ import annotations
 
@@ -23,6 +25,9 @@ from .lap_events import (
     session_parts,
 )
 from .track_status import TRACK_STATUS_LABELS
+
+# Longer than any pit-lane pass or race stop: the car went to the garage.
+GARAGE_STAY_S = 60.0
 
 SCHEMA = {
     "session_key": "int64", "driver_number": "int32", "lap_number": "int32",
@@ -123,8 +128,10 @@ def laps(fields, sessions, session_status, track_status, race_control_messages, 
     race = sessions.select("session_key", "session_type", "t0_utc")
     t = t.left_join(race, "session_key").drop("session_key_right")
     is_race_lap_1 = (t.session_type == "Race") & (t.lap_number == 1)
+    # after a stay in the garage, F1's "last lap time" spans the time in the garage
+    garage_out_lap = t.from_pit_exit & ((t.pit_out_session_s - t.window_start_s) > GARAGE_STAY_S)
     t = t.mutate(
-        lap_time_s=ibis.ifelse(is_race_lap_1, None, t.lap_time_s),
+        lap_time_s=ibis.ifelse(is_race_lap_1 | garage_out_lap, None, t.lap_time_s),
         sector_1_s=ibis.ifelse(is_race_lap_1, None, t.sector_1_s),
         sector_1_session_s=ibis.ifelse(is_race_lap_1, None, t.sector_1_session_s),
         lap_start_utc=t.t0_utc + (t.lap_start_session_s * 1.0e6).cast("int64").as_interval("us"),

@@ -1,0 +1,164 @@
+"""`silver.stints`: one row per tyre stint per driver, from TimingAppData `Stints`.
+
+F1 opens a new stint item on every pit-lane pass (also a drive-through, or a
+practice run that ends in the garage), so stints are kept exactly as F1 lists
+them and never merged.
+
+Lap rule (measured against FastF1 on the six real sessions). `TotalLaps -
+StartLaps` alone does not tile the laps: in practice the in-lap that ends in
+the garage is often never added to the old stint's `TotalLaps` (the lap
+completes only at the next pit exit, after the new stint has opened). So:
+- `start_lap` of stint 1 is 1; a later stint starts on the lap being driven
+  when F1 first sent the stint (`driving_lap_at`: the driver's lap counter at
+  that moment; it opens just after the pit exit), or the lap after the
+  latest pit entry if F1 sent it while the car was still in the pit lane. Stints already listed in
+  the driver's first TimingAppData message (a feed joined late) start after
+  the previous ones' `TotalLaps - StartLaps` instead.
+- `end_lap` is the next stint's `start_lap - 1`; for the last stint, the
+  driver's last lap (the counter's maximum, the lap numbering of silver.laps).
+- `laps = end_lap - start_lap + 1` (0 for a stint that was fitted but not
+  driven). The in-lap belongs to the stint that ends, the out-lap to the new one.
+"""
+
+import ibis
+
+from ..lake import checks
+from ..lake.models import model
+
+KEY = ["session_key", "driver_number"]
+SENTINEL_S = 1.0e9  # "no next step": portable instead of NULL in range joins
+
+
+def lap_counter(fields):
+    """The driver's lap counter as periods: (session_key, driver_number, from_s,
+    to_s, counter, driving_lap). `NumberOfLaps` steps at each new running
+    maximum (it can go backwards). Where the counter started at a pit exit
+    (practice, qualifying) it names the lap being driven; where it started at a
+    line crossing (races) it counts completed laps, so the lap being driven is
+    counter + 1. Same rule as silver.laps."""
+    t = fields.filter((fields.topic == "TimingData") & fields.driver_number.notnull())
+    n = t.filter((t.field == "NumberOfLaps") & t.value_num.notnull())
+    upto = ibis.window(group_by=KEY, order_by=["seq"], preceding=None, following=0)
+    n = n.mutate(run_max=n.value_num.max().over(upto))
+    n = n.mutate(prev_max=n.run_max.lag().over(ibis.window(group_by=KEY, order_by=["seq"])))
+    n = n.filter(n.run_max > n.prev_max.fill_null(-1.0))
+    n = n.select(*KEY, "seq", from_s=n.offset_ms.cast("float64") / 1000.0, counter=n.run_max.cast("int32"))
+    exits = t.filter((t.field == "InPit") & (t.value == "false")).select(*KEY, "seq").distinct()
+    first = n.mutate(_k=ibis.row_number().over(ibis.window(group_by=KEY, order_by=["seq"]))).filter(ibis._._k == 0)
+    first = first.join(exits, [*KEY, "seq"]).select(*KEY, from_pit_exit=ibis.literal(True))
+    n = n.left_join(first, KEY).drop("session_key_right", "driver_number_right")
+    nxt = n.from_s.lead().over(ibis.window(group_by=KEY, order_by=["seq"]))
+    return n.select(*KEY, "from_s", "counter", to_s=nxt.fill_null(SENTINEL_S),
+                    driving_lap=n.counter + ibis.ifelse(n.from_pit_exit.fill_null(False), 0, 1))
+
+
+def driving_lap_at(events, counter, time_col: str, entry: bool = False):
+    """`events` with `driving_lap`: the lap being driven at `time_col` (1 before
+    the first counter step). With `entry=True` an event at the very moment the
+    counter steps belongs to the lap that just ended (a pit entry ends its lap)."""
+    e, c = events, counter
+    at = e[time_col]
+    inside = (at > c.from_s) & (at <= c.to_s) if entry else (at >= c.from_s) & (at < c.to_s)
+    j = e.left_join(c, [e.session_key == c.session_key, e.driver_number == c.driver_number, inside])
+    j = j.select(*[e[col] for col in e.columns], driving_lap=c.driving_lap)
+    return j.mutate(driving_lap=j.driving_lap.fill_null(1))
+
+
+def pit_entries(fields, counter):
+    """(session_key, driver_number, entry_s, entry_lap): every InPit false -> true
+    transition and the lap it ended (the state at the first message is not an event)."""
+    t = fields.filter((fields.topic == "TimingData") & fields.driver_number.notnull()
+                      & (fields.field == "InPit") & fields.value.isin(["true", "false"]))
+    t = t.mutate(_prev=t.value.lag().over(ibis.window(group_by=KEY, order_by=["seq"])))
+    t = t.filter((t.value == "true") & (t._prev == "false"))
+    t = t.select(*KEY, entry_s=t.offset_ms.cast("float64") / 1000.0)
+    t = driving_lap_at(t, counter, "entry_s", entry=True)
+    return t.rename(entry_lap="driving_lap")
+
+
+def after_pit_entry(t, fields, counter):
+    """`t` with `entry_lap`: the lap of the driver's latest pit entry before `first_s`.
+    A stint F1 sends while the car is still in the pit lane starts after that in-lap."""
+    e = pit_entries(fields, counter)
+    j = t.left_join(e, [t.session_key == e.session_key, t.driver_number == e.driver_number,
+                        e.entry_s <= t.first_s])
+    j = j.select(*[t[c] for c in t.columns], entry_lap=e.entry_lap)
+    return j.group_by(t.columns).aggregate(entry_lap=j.entry_lap.max())
+
+
+def last_lap(counter):
+    """(session_key, driver_number, last_lap): the highest lap number the counter reached."""
+    return counter.group_by(KEY).aggregate(last_lap=counter.counter.max())
+
+
+def last_item_values(fields, topic: str, names: dict[str, str]):
+    """One row per (session, driver, item) of `topic`, with the last value F1
+    sent for each field in `names` (text `value` and numeric `value_num`), and
+    `first_seq` / `first_s`, when the item first carried one of them (an item
+can exist earlier with only e.g. `TyresNotChanged`). Items sent before
+    the driver's latest list clear (`Stints: []`) are dropped."""
+    t = fields.filter((fields.topic == topic) & fields.driver_number.notnull())
+    clears = t.filter((t.field == "Stints") & t.item.isnull()).group_by(KEY).aggregate(_clear_seq=ibis._.seq.max())
+    t = t.filter(t.item.notnull())
+    t = t.left_join(clears, KEY).drop("session_key_right", "driver_number_right")
+    t = t.filter(t._clear_seq.isnull() | (t.seq > t._clear_seq))
+    t = t.filter(t.field.isin(list(names.values())))
+    firsts = t.group_by([*KEY, "item"]).aggregate(first_seq=t.seq.min(), first_ms=t.offset_ms.min())
+    w = ibis.window(group_by=KEY + ["item", "field"], order_by=[ibis.desc("seq")])
+    t = t.mutate(_rank=ibis.row_number().over(w)).filter(ibis._._rank == 0)
+    aggs = {}
+    for name, path in names.items():
+        aggs[name] = ibis.ifelse(t.field == path, t.value, None).max()
+        aggs[name + "_num"] = ibis.ifelse(t.field == path, t.value_num, None).max()
+    t = t.group_by(KEY + ["item"]).aggregate(**aggs)
+    t = firsts.left_join(t, [*KEY, "item"]).drop("session_key_right", "driver_number_right", "item_right")
+    return t.mutate(first_s=t.first_ms.cast("float64") / 1000.0).drop("first_ms")
+
+
+@model(
+    "silver.stints",
+    inputs=["bronze.fields"],
+    schema={"session_key": "int64", "driver_number": "int32", "stint": "int32", "compound": "string",
+            "fresh_tyre": "boolean", "tyre_age_at_start_laps": "int32", "total_tyre_laps": "int32",
+            "start_lap": "int32", "end_lap": "int32", "laps": "int32", "start_session_s": "float64"},
+    checks=[checks.unique("session_key", "driver_number", "stint"),
+            checks.not_null("session_key", "driver_number", "stint", "start_lap", "end_lap", "laps"),
+            checks.in_range("stint", 1, 100), checks.in_range("laps", 0, 200),
+            checks.in_range("tyre_age_at_start_laps", 0, 200),
+            checks.expression("end_lap >= start_lap - 1", lambda t: t.end_lap < t.start_lap - 1)],
+)
+def stints(fields):
+    """Stints from TimingAppData: `stint` is 1-based (F1's item index + 1);
+    `compound` upper-cased as given (UNKNOWN / TEST_UNKNOWN kept); `fresh_tyre`
+    from `New`; `tyre_age_at_start_laps` = `StartLaps`; `total_tyre_laps` =
+    `TotalLaps` (F1's tyre age at the stint's last update); `start_lap`,
+    `end_lap`, `laps` as in the module doc; `start_session_s` when F1 first
+    sent the stint."""
+    t = last_item_values(fields, "TimingAppData",
+                         {"compound": "Compound", "new": "New", "start_laps": "StartLaps",
+                          "total_laps": "TotalLaps"})
+    start_laps = t.start_laps_num.fill_null(0)
+    f1_laps = ibis.greatest(t.total_laps_num.fill_null(start_laps) - start_laps, 0)
+    first_msg = t.first_seq.min().over(ibis.window(group_by=KEY))
+    upto = ibis.window(group_by=KEY, order_by=["item"], preceding=None, following=0)
+    t = t.mutate(f1_laps=f1_laps, initial=t.first_seq == first_msg)
+    t = t.mutate(cum_start=t.f1_laps.sum().over(upto) - t.f1_laps + 1)
+    counter = lap_counter(fields)
+    t = driving_lap_at(t, counter, "first_s")
+    t = after_pit_entry(t, fields, counter)
+    start = ibis.cases((t.item == 0, 1), (t.initial, t.cum_start),
+                       else_=ibis.greatest(t.driving_lap, t.entry_lap.fill_null(0) + 1))
+    t = t.mutate(start_lap=start)
+    t = t.left_join(last_lap(counter), KEY).drop("session_key_right", "driver_number_right")
+    nxt = t.start_lap.lead().over(ibis.window(group_by=KEY, order_by=["item"]))
+    end = ibis.greatest(nxt.fill_null(ibis.greatest(t.last_lap.fill_null(0), t.start_lap - 1 + t.f1_laps)) - 1 + ibis.ifelse(nxt.isnull(), 1, 0), t.start_lap - 1)
+    t = t.mutate(end_lap=end)
+    return t.mutate(
+        stint=t.item + 1,
+        compound=ibis.ifelse(t.compound.notnull() & (t.compound.strip() != ""), t.compound.strip().upper(), None),
+        fresh_tyre=ibis.cases((t.new.lower() == "true", True), (t.new.lower() == "false", False), else_=None),
+        tyre_age_at_start_laps=t.start_laps_num,
+        total_tyre_laps=t.total_laps_num,
+        laps=t.end_lap - t.start_lap + 1,
+        start_session_s=t.first_s,
+    )
