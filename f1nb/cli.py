@@ -27,6 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--path", help="load by archive path (e.g. 2018/2018-04-29_Azerbaijan_Grand_Prix/2018-04-29_Race/)")
     s.add_argument("--recording", help="load a live recording file (or folder) instead")
     s.add_argument("--topics", nargs="+", help="only these topics (default: all the session has)")
+    s.add_argument("--no-build", action="store_true", help="load Bronze only; skip building Silver and Gold")
 
     s = sub.add_parser("demo", help="generate the offline demo season and load it (no network needed)")
     s.add_argument("--seed", type=int, default=2024)
@@ -37,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", help="where to write the demo archive tree (default: in the data directory)")
 
     sub.add_parser("tables", help="every table per layer with row counts")
+
+    s = sub.add_parser("build", help="(re)build Silver and Gold for every session in the lake")
+    s.add_argument("--session", type=int, nargs="+", help="only these session keys")
+
+    s = sub.add_parser("check", help="run every table's data checks; exit 1 if any fails")
+    s.add_argument("tables", nargs="*", help="only these tables (e.g. silver.laps)")
 
     s = sub.add_parser("sql", help="run SQL on the lake")
     s.add_argument("query")
@@ -83,7 +90,9 @@ def cmd_load(args) -> int:
         if args.year or args.event or args.session or args.path:
             raise F1nbError("pass either --recording FILE or YEAR EVENT SESSION, not both")
         with _lake(args) as lake:
-            print(load_recording(lake, args.recording))
+            report = load_recording(lake, args.recording)
+            print(report)
+            _build_after_load(args, lake, report.session_key)
         return 0
     client = _client(args)
     if args.path:
@@ -93,8 +102,42 @@ def cmd_load(args) -> int:
     else:
         raise F1nbError("say which session: f1nb load YEAR EVENT SESSION (e.g. 2024 Monaco R), --path or --recording")
     with _lake(args) as lake:
-        print(load_archive_session(lake, client, ref, topics=args.topics))
+        report = load_archive_session(lake, client, ref, topics=args.topics)
+        print(report)
+        _build_after_load(args, lake, report.session_key)
     return 0
+
+
+def _build_after_load(args, lake, session_key: int) -> None:
+    if args.no_build:
+        return
+    from .lake.build import build_layers
+
+    print(build_layers(lake, [session_key]))
+
+
+def cmd_build(args) -> int:
+    from .lake.build import build_layers
+
+    with _lake(args) as lake:
+        print(build_layers(lake, args.session))
+    return 0
+
+
+def cmd_check(args) -> int:
+    import pyarrow as pa
+
+    from .lake.build import run_checks
+    from .textfmt import format_table
+
+    with _lake(args) as lake:
+        results = run_checks(lake, args.tables or None)
+    if not results:
+        raise F1nbError("no built tables to check; load a session first (f1nb load … or f1nb demo)")
+    print(format_table(pa.Table.from_pylist(results), max_rows=10_000))
+    failed = [r for r in results if r["violations"]]
+    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    return 1 if failed else 0
 
 
 def cmd_demo(args) -> int:
@@ -135,6 +178,8 @@ COMMANDS = {
     "load": cmd_load,
     "demo": cmd_demo,
     "tables": cmd_tables,
+    "build": cmd_build,
+    "check": cmd_check,
     "sql": cmd_sql,
     "serve-archive": cmd_serve_archive,
 }

@@ -46,9 +46,13 @@ def run_demo(args) -> int:
 
     cfg = DemoConfig(seed=args.seed, race_laps=args.laps, drivers=args.drivers, rounds=args.rounds,
                      telemetry=not args.no_telemetry)
+    from .lake.build import build_layers
+
     with Lake(args.lake) as lake:
-        for report in load_demo(lake, cfg, args.out, progress=not args.quiet):
+        reports = load_demo(lake, cfg, args.out, progress=not args.quiet)
+        for report in reports:
             print(report)
+        print(build_layers(lake, [r.session_key for r in reports]))
         print()
         print(f"lake: {lake.location}")
         print(format_table(lake.tables()))

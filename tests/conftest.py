@@ -32,3 +32,26 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("F1NB_HOME", str(home))
     for var in ("F1NB_LAKE", "F1NB_CACHE", "F1NB_ARCHIVE_URL", "F1NB_F1TV_TOKEN"):
         monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture(scope="session")
+def real_lake(tmp_path_factory):
+    """All real archive sessions loaded through the real HTTP client from a local
+    archive server, with every layer built. Shared by the tests of one run."""
+    need_realdata()
+    from f1nb.archive.client import ArchiveClient
+    from f1nb.archive.serve import ArchiveServer
+    from f1nb.bronze.load import load_archive_session
+    from f1nb.lake.build import build_layers
+    from f1nb.lake.lake import Lake
+
+    root = tmp_path_factory.mktemp("real-lake")
+    lake = Lake(root / "lake.duckdb")
+    with ArchiveServer(REAL_ARCHIVE) as server:
+        client = ArchiveClient(base_url=server.url, cache_dir=root / "cache", progress=False)
+        reports = [load_archive_session(lake, client, client.session_from_path(p)) for p in REAL_SESSIONS]
+        client.close()
+    lake.build_report = build_layers(lake)
+    lake.load_reports = reports
+    yield lake
+    lake.close()

@@ -129,7 +129,10 @@ def laps(fields, sessions, session_status, track_status, race_control_messages, 
     t = t.left_join(race, "session_key").drop("session_key_right")
     is_race_lap_1 = (t.session_type == "Race") & (t.lap_number == 1)
     # after a stay in the garage, F1's "last lap time" spans the time in the garage
-    garage_out_lap = t.from_pit_exit & ((t.pit_out_session_s - t.window_start_s) > GARAGE_STAY_S)
+    # (or longer than the lap we saw, when the previous lap ended at the pit exit)
+    duration = t.lap_end_session_s - t.window_start_s
+    garage_out_lap = t.from_pit_exit & (((t.pit_out_session_s - t.window_start_s) > GARAGE_STAY_S)
+                                        | (t.pit_out_session_s.notnull() & (t.lap_time_s > duration + 5.0)))
     t = t.mutate(
         lap_time_s=ibis.ifelse(is_race_lap_1 | garage_out_lap, None, t.lap_time_s),
         sector_1_s=ibis.ifelse(is_race_lap_1, None, t.sector_1_s),
