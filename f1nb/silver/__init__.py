@@ -6,6 +6,7 @@ from . import (  # noqa: F401  (importing registers the models)
     laps,
     race_control_messages,
     session_status,
+    stints,
     track_status,
     weather,
 )

@@ -94,8 +94,10 @@ def last_lap(counter):
 def last_item_values(fields, topic: str, names: dict[str, str]):
     """One row per (session, driver, item) of `topic`, with the last value F1
     sent for each field in `names` (text `value` and numeric `value_num`), and
-    `first_seq` / `first_s`, when the item first carried one of them (an item
-can exist earlier with only e.g. `TyresNotChanged`). Items sent before
+    `first_seq` (the message where the item first carried one of them) and
+`first_s`, when the stint opened: that message, or the latest one where
+F1 reused the item for a new stint (changed its compound and reset `TotalLaps`
+to its `StartLaps`; a compound change with any other count is a correction). Items sent before
     the driver's latest list clear (`Stints: []`) are dropped."""
     t = fields.filter((fields.topic == topic) & fields.driver_number.notnull())
     clears = t.filter((t.field == "Stints") & t.item.isnull()).group_by(KEY).aggregate(_clear_seq=ibis._.seq.max())
@@ -103,7 +105,17 @@ can exist earlier with only e.g. `TyresNotChanged`). Items sent before
     t = t.left_join(clears, KEY).drop("session_key_right", "driver_number_right")
     t = t.filter(t._clear_seq.isnull() | (t.seq > t._clear_seq))
     t = t.filter(t.field.isin(list(names.values())))
-    firsts = t.group_by([*KEY, "item"]).aggregate(first_seq=t.seq.min(), first_ms=t.offset_ms.min())
+    item = [*KEY, "item"]
+    firsts = t.group_by(item).aggregate(first_seq=t.seq.min(), first_ms=t.offset_ms.min())
+    # F1 sometimes reuses an item for a later stint: one message changes its
+    # compound and drops its TotalLaps (a drop alone is a correction, not a reuse)
+    by_item = ibis.window(group_by=item, order_by=["seq"])
+    tl = t.filter(t.field == "TotalLaps")
+    tl = tl.filter(tl.value_num < tl.value_num.lag().over(by_item))
+    tl = tl.select(*item, "seq", "offset_ms", _reset_total=tl.value_num)
+    cp = t.filter(t.field == "Compound")
+    cp = cp.filter(cp.value != cp.value.lag().over(by_item)).select(*item, "seq")
+    resets = tl.join(cp, [*item, "seq"])
     w = ibis.window(group_by=KEY + ["item", "field"], order_by=[ibis.desc("seq")])
     t = t.mutate(_rank=ibis.row_number().over(w)).filter(ibis._._rank == 0)
     aggs = {}
@@ -111,8 +123,14 @@ can exist earlier with only e.g. `TyresNotChanged`). Items sent before
         aggs[name] = ibis.ifelse(t.field == path, t.value, None).max()
         aggs[name + "_num"] = ibis.ifelse(t.field == path, t.value_num, None).max()
     t = t.group_by(KEY + ["item"]).aggregate(**aggs)
-    t = firsts.left_join(t, [*KEY, "item"]).drop("session_key_right", "driver_number_right", "item_right")
-    return t.mutate(first_s=t.first_ms.cast("float64") / 1000.0).drop("first_ms")
+    t = firsts.left_join(t, item).drop("session_key_right", "driver_number_right", "item_right")
+    # ... to a fresh count: TotalLaps back to the StartLaps the item ends with
+    j = t.left_join(resets, [t.session_key == resets.session_key, t.driver_number == resets.driver_number,
+                             t.item == resets.item, resets._reset_total == t.start_laps_num])
+    j = j.select(*[t[c] for c in t.columns], _reset_ms=resets.offset_ms)
+    t = j.group_by(t.columns).aggregate(_reset_ms=j._reset_ms.max())
+    first_ms = ibis.greatest(t.first_ms, t._reset_ms.fill_null(-1))
+    return t.mutate(first_s=first_ms.cast("float64") / 1000.0).drop("first_ms", "_reset_ms")
 
 
 @model(
