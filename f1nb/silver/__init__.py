@@ -4,6 +4,7 @@ from . import (  # noqa: F401  (importing registers the models)
     drivers,
     lap_count,
     laps,
+    pit_stops,
     race_control_messages,
     session_status,
     stints,
