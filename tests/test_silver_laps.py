@@ -71,7 +71,7 @@ def test_race_lap_one_and_traps(laps_and_refs):
     ours, _ = laps_and_refs
     race = ours[ours.session_key == 5090]
     lap1 = race[race.lap_number == 1]
-    assert len(lap1) == 20
+    assert len(lap1) == 18  # OCO (31) and SIR (35) collided on lap 1 and never completed it
     assert lap1.lap_time_s.isna().all() and lap1.sector_1_s.isna().all()
     assert lap1.sector_2_s.notna().all() and lap1.sector_3_s.notna().all()
     assert (lap1.lap_start_session_s.round(3) == 462.253).all()  # the start signal (SessionStatus Started)
@@ -81,7 +81,7 @@ def test_race_lap_one_and_traps(laps_and_refs):
     acc = race[race.is_accurate]
     assert len(acc) > 600
     assert ((acc.sector_1_s + acc.sector_2_s + acc.sector_3_s - acc.lap_time_s).abs() < 0.0015).all()
-    # the winner (5 VET? no: 3 RIC retired; 44 HAM won) completed 51 laps
+    # the winner, HAM (44), completed all 51 laps
     assert race[race.driver_number == 44].lap_number.max() == 51
 
 
