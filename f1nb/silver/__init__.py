@@ -2,6 +2,7 @@
 
 from . import (  # noqa: F401  (importing registers the models)
     drivers,
+    intervals,
     lap_count,
     laps,
     pit_stops,

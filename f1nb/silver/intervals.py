@@ -1,0 +1,100 @@
+"""`silver.intervals`: each driver's gap to the leader and interval to the car
+ahead, one row per TimingData message that changed either (or `Catching`).
+
+The feed sends each field only when it changes, so every row carries the
+latest value of both (forward-filled per driver); `gap_text` and
+`interval_text` keep the text as F1 sent it. Formats, all parsed with text
+operations (no cast ever sees a non-numeric string, on any engine):
+
+| text | meaning | columns |
+|---|---|---|
+| `+1.234`, `1.234` | seconds | `*_s` = 1.234 (from `value_num`) |
+| `LAP 12` | the leader's own line: it is on lap 12 | gap 0 s, interval null (no car ahead), `*_laps` null, `leader_lap` 12 |
+| `1L`, `1 L`, `+1 LAP`, `+2 LAPS` | laps down | `*_laps` = 1 / 2, `*_s` null |
+| `""` | cleared | all null |
+
+`catching` is `IntervalToPositionAhead.Catching` (true: closing on the car ahead).
+"""
+
+import ibis
+
+from ..lake import checks
+from ..lake.models import model
+from .common import session_time_s
+
+KEY = ["session_key", "driver_number"]
+GAP, INTERVAL, CATCHING = "GapToLeader", "IntervalToPositionAhead.Value", "IntervalToPositionAhead.Catching"
+
+
+def _digits_only(s):
+    rest = s
+    for d in "0123456789":
+        rest = rest.replace(d, "")
+    return (s.length() > 0) & (rest.length() == 0)
+
+
+def _safe_int(s, recognised):
+    """`s` as an integer where `recognised` and all digits, else null. The cast
+    only ever sees digit strings ('0' elsewhere), so no engine can fail on it."""
+    ok = recognised & _digits_only(s)
+    return ibis.ifelse(ok, ibis.ifelse(ok, s, "0").cast("int32"), None)
+
+
+def parse_gap(text, num, leader_seconds=0.0):
+    """(seconds, laps, leader_lap) expressions for one gap/interval field given
+    its text and `value_num`. `leader_seconds` is what `LAP n` means in seconds."""
+    u = text.strip().upper()
+    is_leader = u.startswith("LAP")
+    is_laps = ~is_leader & (u.endswith("L") | u.endswith("LAP") | u.endswith("LAPS"))
+    lap_digits = u.replace("+", "").replace("LAPS", "").replace("LAP", "").replace("L", "").strip()
+    leader_digits = u.replace("LAP", "").strip()
+    seconds = ibis.cases((is_leader, ibis.literal(leader_seconds, "float64")), (is_laps, None), else_=num)
+    return seconds, _safe_int(lap_digits, is_laps), _safe_int(leader_digits, is_leader)
+
+
+def _fill(t, text: str, num: str | None = None):
+    """Forward-fill a text column (and its number, which arrives with it) per driver.
+    Runs are numbered by the text alone, so a cleared "" never inherits an older number."""
+    run = f"_run_{text}"
+    t = t.mutate(**{run: t[text].count().over(ibis.window(group_by=KEY, order_by=["seq"], preceding=None,
+                                                            following=0))})
+    w = ibis.window(group_by=[*KEY, run])
+    filled = {text: t[text].max().over(w)}
+    if num:
+        filled[num] = t[num].max().over(w)
+    return t.mutate(**filled).drop(run)
+
+
+@model(
+    "silver.intervals",
+    inputs=["bronze.fields"],
+    schema={"session_key": "int64", "driver_number": "int32", "seq": "int64", "session_time_s": "float64",
+            "gap_to_leader_s": "float64", "interval_s": "float64", "gap_to_leader_laps": "int32",
+            "interval_laps": "int32", "leader_lap": "int32", "gap_text": "string", "interval_text": "string",
+            "catching": "boolean"},
+    checks=[checks.unique("session_key", "driver_number", "seq"),
+            checks.not_null("session_key", "driver_number", "seq", "session_time_s"),
+            checks.in_range("gap_to_leader_s", 0.0, 3600.0), checks.in_range("interval_s", 0.0, 3600.0),
+            checks.in_range("gap_to_leader_laps", 1, 200), checks.in_range("interval_laps", 1, 200)],
+)
+def intervals(fields):
+    """Gaps and intervals per driver over time; formats in the module doc."""
+    t = fields.filter((fields.topic == "TimingData") & fields.driver_number.notnull()
+                      & fields.field.isin([GAP, INTERVAL, CATCHING]))
+    t = t.group_by([*KEY, "seq", "offset_ms"]).aggregate(
+        gap_text=ibis.ifelse(t.field == GAP, t.value, None).max(),
+        gap_num=ibis.ifelse(t.field == GAP, t.value_num, None).max(),
+        interval_text=ibis.ifelse(t.field == INTERVAL, t.value, None).max(),
+        interval_num=ibis.ifelse(t.field == INTERVAL, t.value_num, None).max(),
+        catching_text=ibis.ifelse(t.field == CATCHING, t.value, None).max(),
+    )
+    t = _fill(_fill(_fill(t, "gap_text", "gap_num"), "interval_text", "interval_num"), "catching_text")
+    gap_s, gap_laps, gap_leader = parse_gap(t.gap_text.fill_null(""), t.gap_num, 0.0)
+    int_s, int_laps, int_leader = parse_gap(t.interval_text.fill_null(""), t.interval_num, None)
+    return t.mutate(
+        session_time_s=session_time_s(t),
+        gap_to_leader_s=gap_s, gap_to_leader_laps=gap_laps,
+        interval_s=int_s, interval_laps=int_laps,
+        leader_lap=ibis.coalesce(gap_leader, int_leader),
+        catching=ibis.cases((t.catching_text == "true", True), (t.catching_text == "false", False), else_=None),
+    )
