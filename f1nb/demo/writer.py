@@ -1,0 +1,152 @@
+"""Write the demo season as a static-archive tree, laid out like livetiming.formula1.com/static/."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import orjson
+
+from ..decode.jsonstream import BOM, encode_jsonstream
+from . import config as C
+from .feeds_quali import build_quali_timing
+from .feeds_session import (driver_list, extrapolated_clock, heartbeat, lap_count, race_control, session_info,
+                            status_feeds, track_status, weather)
+from .feeds_timing import build_race_timing
+from .grid import make_grid, support_driver
+from .simulate import simulate_quali, simulate_race
+from .telemetry import telemetry_records
+from .track import build_track
+
+LEAD_IN = {"Race": 600.0, "Qualifying": 900.0}  # stream clock starts this long before the session start
+
+
+def merge(state, patch):
+    """F1 deep merge: dicts merge, index-keyed dicts patch lists, `_deleted` removes keys."""
+    if isinstance(patch, dict) and isinstance(state, list):
+        out = list(state)
+        for k, v in patch.items():
+            i = int(k)
+            while len(out) <= i:
+                out.append({})
+            out[i] = merge(out[i], v)
+        return out
+    if isinstance(patch, dict) and isinstance(state, dict):
+        out = dict(state)
+        for k, v in patch.items():
+            if k == "_deleted":
+                for key in v:
+                    out.pop(str(key), None)
+            else:
+                out[k] = merge(out.get(k), v)
+        return out
+    return patch
+
+
+def _meeting(cfg: C.DemoConfig, rnd: int) -> dict:
+    name, loc, country, code, circuit, gmt = C.place(rnd)
+    sessions = []
+    for s in ("Qualifying", "Race"):
+        if s not in cfg.sessions:
+            continue
+        start = C.session_start_local(cfg.year, rnd, s)
+        dur = timedelta(hours=2) if s == "Race" else timedelta(hours=1)
+        sessions.append({"Key": C.session_key(rnd, s), "Type": C.SESSION_TYPES[s], "Name": s,
+                         "StartDate": start.isoformat(), "EndDate": (start + dur).isoformat(),
+                         "GmtOffset": f"{gmt:02d}:00:00" if gmt >= 0 else f"-{-gmt:02d}:00:00",
+                         "Path": C.session_path(cfg.year, rnd, s)})
+    return {"Sessions": sessions, "Key": C.meeting_key(rnd), "Code": f"DEM{rnd:02d}{cfg.year % 100:02d}", "Number": rnd,
+            "Location": loc, "OfficialName": f"FORMULA 1 {name.upper()} {cfg.year}", "Name": name,
+            "Country": {"Key": 900 + (sum(map(ord, code)) % 100), "Code": code, "Name": country},
+            "Circuit": {"Key": 900 + rnd, "ShortName": circuit}}
+
+
+def _write_topic(folder: Path, topic: str, records: list) -> None:
+    compressed = topic.endswith(".z")
+    (folder / f"{topic}.jsonStream").write_bytes(encode_jsonstream(records, compressed=compressed))
+    if compressed:
+        kf = encode_jsonstream(records[-1:], compressed=True).decode("utf-8")[1 + 12:].rstrip("\r\n")
+    else:
+        state = None
+        for _, value in records:
+            state = merge(state, value) if state is not None else value
+        kf = orjson.dumps(state).decode("utf-8")
+    (folder / f"{topic}.json").write_bytes((BOM + kf).encode("utf-8"))
+
+
+def _session_topics(cfg, meeting, session, sim, support, t0, rng, race_laps):
+    quali = sim.kind == "Qualifying"
+    if quali:
+        td, app, stats, hist = build_quali_timing(sim, rng)
+        first = list(range(len(sim.drivers)))
+    else:
+        td, app, stats, hist = build_race_timing(sim, rng)
+        first = sim.grid
+    stream_end = sim.end + 420.0
+    ss, arch = status_feeds(sim, stream_end)
+    topics = {
+        "SessionInfo": session_info(meeting, session), "ArchiveStatus": arch, "SessionStatus": ss,
+        "TrackStatus": track_status(sim), "ExtrapolatedClock": extrapolated_clock(sim, t0),
+        "Heartbeat": heartbeat(t0, stream_end, rng), "DriverList": driver_list(sim.drivers, support, hist, first),
+        "TimingData": td, "TimingAppData": app, "TimingStats": stats,
+        "RaceControlMessages": race_control(sim, t0, int(session["GmtOffset"].split(":")[0])),
+        "WeatherData": weather(stream_end, rng),
+    }
+    if not quali:
+        topics["LapCount"] = lap_count(sim, race_laps)
+    out = {k: v.records() for k, v in topics.items()}
+    if cfg.telemetry:
+        begin = sim.start - (180.0 if not quali else 120.0)
+        end = max(float(m[0][-1]) for m in sim.motion) + 30.0
+        out["CarData.z"], out["Position.z"] = telemetry_records(sim, t0, begin, end, cfg.sample_hz, rng)
+    return out
+
+
+def write_demo_archive(root: Path, config: C.DemoConfig = C.DemoConfig()) -> list[C.SessionPaths]:
+    """Write the demo season under `root`; returns what was written, in order."""
+    root = Path(root)
+    cfg = config
+    drivers = make_grid(cfg.drivers, np.random.default_rng(np.random.SeedSequence([cfg.seed, 0])))
+    support = support_driver()
+    meetings, written = [], []
+    for rnd in range(1, cfg.rounds + 1):
+        meeting = _meeting(cfg, rnd)
+        meetings.append(meeting)
+        track = build_track(np.random.default_rng(np.random.SeedSequence([cfg.seed, rnd, 1])))
+        by_name = {s["Name"]: s for s in meeting["Sessions"]}
+        grid = sorted(range(len(drivers)), key=lambda c: (drivers[c].pace, c))
+        for name in ("Qualifying", "Race"):
+            rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, rnd, 2 if name == "Race" else 3]))
+            lead = LEAD_IN[name] + float(rng.uniform(0, 60))
+            if name == "Qualifying":
+                sim = simulate_quali(track, drivers, cfg.quali_minutes, rng, lead)
+                ranked = [c for part in reversed(sim.knocked) for c in part]
+                top = [c for c in grid if c not in ranked]
+                qbest = {}
+                for c in top:
+                    ms = [lp.ms[0] for lp in sim.laps[c] if lp.push and not lp.deleted and lp.part == 3]
+                    qbest[c] = min(ms) if ms else 10**9
+                grid = sorted(top, key=lambda c: (qbest[c], c)) + [c for part in reversed(sim.knocked) for c in part]
+            else:
+                sim = simulate_race(track, drivers, cfg.race_laps, rng, lead, grid)
+            if name not in by_name:
+                continue
+            session = by_name[name]
+            start_local = datetime.fromisoformat(session["StartDate"])
+            gmt = int(session["GmtOffset"].replace("-", "").split(":")[0]) * (-1 if session["GmtOffset"].startswith("-") else 1)
+            t0 = start_local - timedelta(hours=gmt) - timedelta(seconds=lead)
+            t0 = t0.replace(microsecond=0)
+            records = _session_topics(cfg, meeting, session, sim, support, t0, rng, cfg.race_laps)
+            folder = root / session["Path"]
+            folder.mkdir(parents=True, exist_ok=True)
+            for topic in sorted(records):
+                _write_topic(folder, topic, records[topic])
+            index = {"Feeds": {t: {"KeyFramePath": f"{t}.json", "StreamPath": f"{t}.jsonStream"} for t in sorted(records)}}
+            (folder / "Index.json").write_bytes((BOM + orjson.dumps(index).decode()).encode("utf-8"))
+            written.append(C.SessionPaths(cfg.year, rnd, meeting["Key"], meeting["Name"], session["Key"], name,
+                                          session["Path"], folder, tuple(sorted(records))))
+    season = {"Year": cfg.year, "Meetings": meetings}
+    (root / str(cfg.year)).mkdir(parents=True, exist_ok=True)
+    (root / str(cfg.year) / "Index.json").write_bytes((BOM + orjson.dumps(season).decode()).encode("utf-8"))
+    return written
