@@ -1,0 +1,106 @@
+"""`silver.car_telemetry`: one row per CarData sample per driver, with its
+session time, lap and distance along the lap.
+
+- `session_time_s` = `utc` - `bronze.sessions.t0_utc`, computed from epoch
+  seconds plus milliseconds (portable: SQLite has no interval arithmetic and
+  no sub-second epoch), so it has millisecond precision.
+- `lap_number`: the silver.laps lap whose [`lap_start_session_s`, next lap's
+  start) holds the sample (a portable range join; the last lap ends at its
+  own `lap_end_session_s`, or a large sentinel when that is null). Samples
+  outside every lap (before the first, after the last, or in the garage
+  between laps where silver.laps has a gap) get a null lap and distance.
+- `distance_m`: distance along the lap, integrated per driver in time order:
+  each step adds Δt × mean of the two speeds (km/h -> m/s), summed from the
+  lap's start. The step that crosses the lap start counts only its part
+  after the start. Speeds outside 0-400 km/h add nothing.
+- `sample_valid` is false where throttle or brake read 104 (a stopped car
+  reports it) or any of them is outside 0-100, speed outside 0-400, gear
+  outside 0-8 or rpm outside 0-20000. The raw values are kept as sent.
+"""
+
+import ibis
+
+from ..lake import checks
+from ..lake.models import model
+
+KEY = ["session_key", "driver_number"]
+SENTINEL_S = 1.0e9  # "no next lap": portable instead of NULL in range joins
+UTC = "timestamp('UTC', 6)"
+
+
+def epoch_s(ts):
+    """Seconds since 1970 with milliseconds, portably (epoch_seconds truncates)."""
+    return ts.epoch_seconds().cast("float64") + ts.millisecond().cast("float64") / 1000.0
+
+
+def with_session_time(samples, sessions):
+    """`samples` with `session_time_s` = utc - the session's t0_utc."""
+    s = sessions.select("session_key", "t0_utc")
+    t = samples.join(s, "session_key")
+    return t.mutate(session_time_s=epoch_s(t.utc) - epoch_s(t.t0_utc)).drop("t0_utc")
+
+
+def lap_periods(laps):
+    """(session_key, driver_number, lap_number, lap_start_session_s, lap_upper_s): each lap from its
+    start to the next lap's start (the last one to its own end, or the sentinel)."""
+    l = laps.filter(laps.lap_start_session_s.notnull())
+    nxt = l.lap_start_session_s.lead().over(ibis.window(group_by=KEY, order_by=["lap_number"]))
+    upper = ibis.coalesce(nxt, l.lap_end_session_s, ibis.literal(SENTINEL_S))
+    return l.select(*KEY, "lap_number", "lap_start_session_s", lap_upper_s=upper)
+
+
+def assign_laps(t, laps):
+    """`t` (with session_time_s) with `lap_number` and `lap_start_session_s` by a range join."""
+    p = lap_periods(laps)
+    j = t.left_join(p, [t.session_key == p.session_key, t.driver_number == p.driver_number,
+                        t.session_time_s >= p.lap_start_session_s, t.session_time_s < p.lap_upper_s])
+    return j.select(*[t[c] for c in t.columns], lap_number=p.lap_number, lap_start_session_s=p.lap_start_session_s)
+
+
+def distance_along_lap(t):
+    """`t` (per-driver samples with lap_number, lap_start_session_s, speed) with `distance_m`."""
+    w = ibis.window(group_by=KEY, order_by=["utc", "seq"])
+    v = ibis.ifelse((t.speed >= 0) & (t.speed <= 400), t.speed.cast("float64"), None)
+    t = t.mutate(_v=v)
+    t = t.mutate(_prev_t=t.session_time_s.lag().over(w), _prev_v=t._v.lag().over(w),
+                 _prev_lap=t.lap_number.lag().over(w))
+    mean_ms = (t._v + t._prev_v) / 2.0 / 3.6
+    same_lap = t._prev_lap.notnull() & (t._prev_lap == t.lap_number)
+    crossing = ibis.least(t.session_time_s - t.lap_start_session_s, t.session_time_s - t._prev_t)
+    step = ibis.cases((t.lap_number.isnull(), None), (t._prev_t.isnull(), 0.0),
+                      (same_lap, (t.session_time_s - t._prev_t) * mean_ms), else_=crossing * mean_ms)
+    t = t.mutate(_step=step)
+    run = ibis.window(group_by=[*KEY, "lap_number"], order_by=["utc", "seq"], preceding=None, following=0)
+    dist = ibis.ifelse(t.lap_number.isnull(), None, t._step.sum().over(run).fill_null(0.0))
+    return t.mutate(distance_m=dist).drop("_v", "_prev_t", "_prev_v", "_prev_lap", "_step")
+
+
+def _valid_sample(t):
+    def within(col, lo, hi):
+        return (col >= lo) & (col <= hi)
+
+    return (within(t.throttle, 0, 100) & within(t.brake, 0, 100) & (t.throttle != 104) & (t.brake != 104)
+            & within(t.speed, 0, 400) & within(t.gear, 0, 8) & within(t.rpm, 0, 20000)).fill_null(False)
+
+
+@model(
+    "silver.car_telemetry",
+    inputs=["bronze.car_samples", "bronze.sessions", "silver.laps"],
+    schema={"session_key": "int64", "driver_number": "int32", "utc": UTC, "session_time_s": "float64",
+            "rpm": "int32", "speed": "int32", "gear": "int32", "throttle": "int32", "brake": "int32",
+            "drs": "int32", "lap_number": "int32", "distance_m": "float64", "sample_valid": "boolean"},
+    checks=[checks.unique("session_key", "driver_number", "utc"),
+            checks.not_null("session_key", "driver_number", "utc", "session_time_s", "sample_valid"),
+            checks.expression("valid samples: speed 0-400", lambda t: t.sample_valid & ((t.speed < 0) | (t.speed > 400))),
+            checks.expression("valid samples: gear 0-8", lambda t: t.sample_valid & ((t.gear < 0) | (t.gear > 8))),
+            checks.expression("valid samples: throttle 0-100",
+                              lambda t: t.sample_valid & ((t.throttle < 0) | (t.throttle > 100))),
+            checks.expression("valid samples: rpm 0-20000", lambda t: t.sample_valid & ((t.rpm < 0) | (t.rpm > 20000))),
+            checks.in_range("distance_m", 0.0, 50000.0)],
+)
+def car_telemetry(car_samples, sessions, laps):
+    """CarData samples with session time, lap, distance along the lap and a validity flag (module doc)."""
+    t = with_session_time(car_samples, sessions)
+    t = assign_laps(t, laps)
+    t = distance_along_lap(t)
+    return t.mutate(sample_valid=_valid_sample(t))
