@@ -57,11 +57,9 @@ def build_quali_timing(sim: Sim, rng) -> tuple[Events, Events, Events, list]:
                                                      "BestLapTimes": {str(dlap.part - 1): {"Value": ""}}}}})
         best_events.append((t_ann + 0.8, car, dlap.part, -1, dlap.number, dlap))
     # part changes: knock-outs, cleared bests and sectors
-    out_rank: list[int] = []
     for p in (2, 3):
         p_start = sim.parts[p - 1][0]
         ko = sim.knocked[p - 2]
-        out_rank = ko + out_rank if False else out_rank
         lines = {}
         for c in range(n):
             if c in ko:
@@ -85,8 +83,6 @@ def build_quali_timing(sim: Sim, rng) -> tuple[Events, Events, Events, list]:
         patch: dict = {}
         if what != "ev":
             part_now = what
-            for c in sim.knocked[what - 2]:
-                pass
             knocked_now = sim.knocked[what - 2]
             ranked_prev = sorted((c for c in range(n) if c not in frozen),
                                  key=lambda c: (part_best.get((c, what - 1), 10**9), pos[c]))
