@@ -141,6 +141,31 @@ class Lake:
             "FROM bronze.sessions ORDER BY year, start_date, session_key"
         ).to_arrow_table()
 
+    def lineage(self, name: str):
+        """Where `name` comes from: tables, inputs and raw feeds (see `lake.lineage`)."""
+        from .lineage import lineage
+
+        return lineage(self, name)
+
+    def sql_of(self, name: str, dialect: str | None = None) -> str:
+        """The SQL that builds a Silver or Gold table, for this lake's backend."""
+        from .lineage import sql_of
+
+        return sql_of(self, name, dialect)
+
+    def build(self, session_keys: list[int] | None = None, layers=("silver", "gold")):
+        from .build import build_layers
+
+        return build_layers(self, session_keys, layers)
+
+    def check(self, names: list[str] | None = None) -> list[dict]:
+        from .build import run_checks
+
+        return run_checks(self, names)
+
+    def session_keys(self) -> list[int]:
+        return [r[0] for r in self.raw.execute("SELECT session_key FROM bronze.sessions ORDER BY session_key").fetchall()]
+
     def sql(self, query: str) -> pa.Table:
         """Run SQL on the lake and return Arrow."""
         try:

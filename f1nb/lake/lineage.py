@@ -1,0 +1,91 @@
+"""Lineage as data: which tables and raw feeds a Silver or Gold table comes from,
+and the SQL that makes it."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+import ibis
+
+from ..archive.topics import KNOWN_TOPICS
+from .models import REGISTRY, registry
+
+_TOPIC_LITERAL = re.compile(r"'([A-Za-z][A-Za-z0-9]*(?:\.z)?)'")
+
+
+def topics_read(model, lake) -> list[str]:
+    """The feeds a model reads from bronze.fields, found in its compiled SQL."""
+    if not any(name in ("bronze.fields", "bronze.messages") for name in model.inputs):
+        return []
+    sql = sql_of(lake, model.name)
+    return sorted({t for t in _TOPIC_LITERAL.findall(sql) if t in KNOWN_TOPICS})
+
+
+def sql_of(lake, name: str, dialect: str | None = None) -> str:
+    """The SQL of a Silver or Gold table, for the lake's backend (or `dialect`)."""
+    models = registry()
+    full = name if "." in name else next((n for n in models if n.split(".")[1] == name), name)
+    if full not in models:
+        raise KeyError(f"no model {name!r}; known: {', '.join(sorted(models))}")
+    m = models[full]
+    expr = m.build({n: lake.table(n) for n in m.inputs})
+    return ibis.to_sql(expr, dialect=dialect or lake.backend_name)
+
+
+@dataclass
+class Lineage:
+    """A table's upstream graph: edges (table -> input), and the raw feeds per Bronze read."""
+
+    table: str
+    edges: list[tuple[str, str]]
+    feeds: dict[str, list[str]]  # model -> topics it reads from bronze.fields
+
+    @property
+    def tables(self) -> list[str]:
+        names = {self.table} | {a for a, _ in self.edges} | {b for _, b in self.edges}
+        order = {"gold": 0, "silver": 1, "bronze": 2}
+        return sorted(names, key=lambda n: (order.get(n.split(".")[0], 3), n))
+
+    def to_text(self) -> str:
+        lines = []
+
+        def walk(name: str, depth: int) -> None:
+            extra = f"  [feeds: {', '.join(self.feeds[name])}]" if self.feeds.get(name) else ""
+            lines.append("  " * depth + ("└─ " if depth else "") + name + extra)
+            for src, dst in self.edges:
+                if src == name:
+                    walk(dst, depth + 1)
+
+        walk(self.table, 0)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.to_text()
+
+    def _repr_html_(self) -> str:
+        return f"<pre class='f1nb-lineage'>{html.escape(self.to_text())}</pre>"
+
+
+def lineage(lake, name: str) -> Lineage:
+    models = registry()
+    full = name if "." in name else next((n for n in models if n.split(".")[1] == name), name)
+    if full not in models:
+        raise KeyError(f"no model {name!r}; known: {', '.join(sorted(models))}")
+    edges: list[tuple[str, str]] = []
+    feeds: dict[str, list[str]] = {}
+    seen: set[str] = set()
+
+    def visit(n: str) -> None:
+        if n in seen or n not in REGISTRY:
+            return
+        seen.add(n)
+        m = REGISTRY[n]
+        feeds[n] = topics_read(m, lake)
+        for dep in m.inputs:
+            edges.append((n, dep))
+            visit(dep)
+
+    visit(full)
+    return Lineage(full, edges, feeds)

@@ -1,0 +1,241 @@
+"""The Session API: one call from a season/meeting/session name to DataFrames.
+
+    s = f1nb.get_session(2024, "Monaco", "R")
+    laps = s.get_laps()            # loads Bronze and builds the layers on first use
+
+Loading is lazy and cached: the first `get_*` call loads and builds what is
+missing; later calls read the built tables, and a second `get_laps()` on the
+same Session returns the DataFrame it already has.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import pandas as pd
+
+from .archive.index import SessionRef, find_session
+from .errors import F1nbError, LakeError
+from .lake.lake import Lake
+
+
+def _ref_from_row(row: dict) -> SessionRef:
+    fields = SessionRef.__dataclass_fields__
+    return SessionRef(**{k: row.get(k) for k in fields})
+
+
+class Session:
+    """One session of one meeting, backed by a lake."""
+
+    def __init__(self, ref: SessionRef, lake: Lake | None = None, client=None):
+        self.ref = ref
+        self.lake = lake if lake is not None else Lake()
+        self._client = client
+        self._frames: dict[tuple, pd.DataFrame] = {}
+
+    # -- identity ------------------------------------------------------------------
+    @property
+    def session_key(self) -> int:
+        return self.ref.session_key
+
+    @property
+    def label(self) -> str:
+        return self.ref.label
+
+    def __repr__(self) -> str:
+        state = "built" if self.is_built else "loaded" if self.is_loaded else "not loaded"
+        return f"<Session {self.label} (key {self.session_key}, {state})>"
+
+    def _repr_html_(self) -> str:
+        try:
+            from .notebook.display import session_card
+        except ImportError:
+            return f"<b>{html.escape(self.label)}</b>"
+        return session_card(self)
+
+    # -- state ---------------------------------------------------------------------
+    @property
+    def is_loaded(self) -> bool:
+        row = self.lake.raw.execute("SELECT count(*) FROM bronze.sessions WHERE session_key = ?",
+                                    [self.session_key]).fetchone()
+        return bool(row[0])
+
+    @property
+    def is_built(self) -> bool:
+        if "laps" not in self.lake.table_names("silver"):
+            return False
+        row = self.lake.raw.execute("SELECT count(*) FROM silver.drivers WHERE session_key = ?",
+                                    [self.session_key]).fetchone()
+        return bool(row[0])
+
+    def info(self) -> dict:
+        """The session's row in bronze.sessions."""
+        rows = self.lake.sql(f"SELECT * FROM bronze.sessions WHERE session_key = {int(self.session_key)}").to_pylist()
+        if not rows:
+            raise LakeError(f"{self.label} is not loaded; call load_data() first")
+        return rows[0]
+
+    # -- loading -------------------------------------------------------------------
+    def _archive_client(self):
+        if self._client is None:
+            from .archive.client import ArchiveClient
+
+            self._client = ArchiveClient()
+        return self._client
+
+    def load_data(self, topics: list[str] | None = None, force: bool = False):
+        """Fill Bronze for this session (downloads, or reads the raw cache). Returns a LoadReport,
+        or None when it was already loaded and `force` is false."""
+        if self.is_loaded and not force:
+            return None
+        from .bronze.load import load_archive_session
+
+        self._frames.clear()
+        return load_archive_session(self.lake, self._archive_client(), self.ref, topics=topics)
+
+    def generate(self, silver: bool = True, gold: bool = True):
+        """Build this session's Silver and Gold tables (one transaction)."""
+        layers = tuple(name for name, on in (("silver", silver), ("gold", gold)) if on)
+        self._frames.clear()
+        return self.lake.build([self.session_key], layers)
+
+    def _ensure(self) -> None:
+        if not self.is_loaded:
+            self.load_data()
+        if not self.is_built:
+            self.generate()
+
+    # -- tables --------------------------------------------------------------------
+    def table(self, name: str):
+        """The Ibis table `name` (e.g. 'laps', 'gold.results') filtered to this session."""
+        self._ensure()
+        t = self.lake.table(name)
+        return t.filter(t.session_key == self.session_key) if "session_key" in t.columns else t
+
+    def sql(self, query: str) -> pd.DataFrame:
+        """SQL on the whole lake; `{session_key}` in the query is this session's key."""
+        return self.lake.sql(query.replace("{session_key}", str(int(self.session_key)))).to_pandas()
+
+    def driver_number(self, driver: int | str) -> int:
+        """A racing number from a number, '44' or an abbreviation ('HAM')."""
+        if isinstance(driver, int) or (isinstance(driver, str) and driver.isdigit()):
+            return int(driver)
+        d = self._frame("drivers")
+        match = d[d.abbreviation.str.upper() == str(driver).upper()]
+        if match.empty:
+            raise F1nbError(f"no driver {driver!r} in {self.label}; drivers: {', '.join(sorted(d.abbreviation))}")
+        return int(match.driver_number.iloc[0])
+
+    def _frame(self, name: str, order: tuple[str, ...] = (), **where: Any) -> pd.DataFrame:
+        key = (name, tuple(sorted(where.items())))
+        if key not in self._frames:
+            t = self.table(name)
+            for column, value in where.items():
+                if value is not None:
+                    t = t.filter(t[column] == value)
+            if order:
+                t = t.order_by(list(order))
+            self._frames[key] = t.to_pandas()
+        return self._frames[key]
+
+    def _driver_filter(self, driver) -> int | None:
+        return None if driver is None else self.driver_number(driver)
+
+    def _lap_filter(self, driver, lap) -> int | None:
+        if lap == "fastest":
+            if driver is None:
+                raise F1nbError("lap='fastest' needs a driver")
+            fastest = self._frame("gold.fastest_laps", driver_number=self.driver_number(driver))
+            return None if fastest.empty else int(fastest.lap_number.iloc[0])
+        return None if lap is None else int(lap)
+
+    def get_drivers(self) -> pd.DataFrame:
+        return self._frame("drivers", order=("driver_number",))
+
+    def get_laps(self, driver: int | str | None = None) -> pd.DataFrame:
+        return self._frame("laps", order=("driver_number", "lap_number"), driver_number=self._driver_filter(driver))
+
+    def get_car_telemetry(self, driver=None, lap=None) -> pd.DataFrame:
+        return self._frame("car_telemetry", order=("driver_number", "utc"),
+                           driver_number=self._driver_filter(driver), lap_number=self._lap_filter(driver, lap))
+
+    def get_positions(self, driver=None, lap=None) -> pd.DataFrame:
+        return self._frame("positions", order=("driver_number", "utc"),
+                           driver_number=self._driver_filter(driver), lap_number=self._lap_filter(driver, lap))
+
+    def get_weather(self) -> pd.DataFrame:
+        return self._frame("weather", order=("seq",))
+
+    def get_race_control_messages(self) -> pd.DataFrame:
+        return self._frame("race_control_messages", order=("message_index",))
+
+    def get_track_status(self) -> pd.DataFrame:
+        return self._frame("track_status", order=("seq",))
+
+    def get_stints(self) -> pd.DataFrame:
+        return self._frame("stints", order=("driver_number", "stint"))
+
+    def get_results(self) -> pd.DataFrame:
+        return self._frame("gold.results", order=("position",))
+
+    def get_fastest_laps(self) -> pd.DataFrame:
+        return self._frame("gold.fastest_laps")
+
+    # -- lineage -------------------------------------------------------------------
+    def raw_messages(self, driver, lap: int, topic: str = "TimingData") -> pd.DataFrame:
+        """The raw messages behind one lap: every `topic` message carrying this
+        driver between the lap's window start and 25 s after its end (where
+        late sector 3 and lap times arrive) — the numbers in silver.laps come
+        from these rows of bronze.messages."""
+        number = self.driver_number(driver)
+        laps = self.get_laps(number)
+        row = laps[laps.lap_number == int(lap)]
+        if row.empty:
+            raise F1nbError(f"{self.label}: driver {driver} has no lap {lap}")
+        start = row.lap_start_session_s.iloc[0]
+        start = row.lap_end_session_s.iloc[0] - 600 if pd.isna(start) else start
+        end = row.lap_end_session_s.iloc[0] + 25
+        return self.lake.sql(
+            "SELECT m.topic, m.seq, m.offset_ms, m.payload FROM bronze.messages m WHERE m.session_key = "
+            f"{int(self.session_key)} AND m.topic = '{topic}' AND m.offset_ms > {int(start * 1000)} AND "
+            f"m.offset_ms <= {int(end * 1000)} AND EXISTS (SELECT 1 FROM bronze.fields f WHERE "
+            "f.session_key = m.session_key AND f.topic = m.topic AND f.seq = m.seq AND "
+            f"f.driver_number = {number}) ORDER BY m.seq").to_pandas()
+
+
+def _sessions_in_lake(lake: Lake, year: int | None = None) -> list[SessionRef]:
+    where = f"WHERE year = {int(year)}" if year is not None else ""
+    rows = lake.sql(f"SELECT * FROM bronze.sessions {where}").to_pylist()
+    return [_ref_from_row(r) for r in rows if r.get("path") and r.get("meeting_name") and r.get("session_name")
+            and r.get("session_type")]
+
+
+def get_session(season: int, meeting: str | int, session: str | int, lake: Lake | str | None = None,
+                archive_url: str | None = None) -> Session:
+    """Find a session by season, meeting (name, place, country or round) and session
+    (name or R, Q, S, SQ, FP1…). Sessions already in the lake are found offline."""
+    lake = lake if isinstance(lake, Lake) else Lake(lake)
+    loaded = _sessions_in_lake(lake, season)
+    if loaded and archive_url is None:
+        try:
+            return Session(find_session(loaded, meeting, session), lake)
+        except F1nbError:
+            pass
+    from .archive.client import ArchiveClient
+
+    client = ArchiveClient(base_url=archive_url)
+    return Session(client.find(season, meeting, session), lake, client)
+
+
+def session_from_lake(session_key: int, lake: Lake | str | None = None) -> Session:
+    """A Session for a key already loaded in the lake (recordings included)."""
+    lake = lake if isinstance(lake, Lake) else Lake(lake)
+    rows = lake.sql(f"SELECT * FROM bronze.sessions WHERE session_key = {int(session_key)}").to_pylist()
+    if not rows:
+        raise LakeError(f"session {session_key} is not in the lake; `f1nb tables` / lake.sessions() lists what is")
+    row = dict(rows[0])
+    for k in ("meeting_name", "session_name", "session_type", "path"):
+        row[k] = row.get(k) or ""
+    row["year"] = row.get("year") or 0
+    return Session(_ref_from_row(row), lake)
