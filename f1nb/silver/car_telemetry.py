@@ -1,9 +1,9 @@
 """`silver.car_telemetry`: one row per CarData sample per driver, with its
 session time, lap and distance along the lap.
 
-- `session_time_s` = `utc` - `bronze.sessions.t0_utc`, computed from epoch
-  seconds plus milliseconds (portable: SQLite has no interval arithmetic and
-  no sub-second epoch), so it has millisecond precision.
+- `session_time_s` = `utc` - `bronze.sessions.t0_utc`, from whole days plus
+  clock times to the millisecond (`seconds_between`: portable, and safe past
+  2038 where Ibis' int32 epoch seconds overflow).
 - `lap_number`: the silver.laps lap whose [`lap_start_session_s`, next lap's
   start) holds the sample (a portable range join; the last lap ends at its
   own `lap_end_session_s`, or a large sentinel when that is null). Samples
@@ -28,16 +28,25 @@ SENTINEL_S = 1.0e9  # "no next lap": portable instead of NULL in range joins
 UTC = "timestamp('UTC', 6)"
 
 
-def epoch_s(ts):
-    """Seconds since 1970 with milliseconds, portably (epoch_seconds truncates)."""
-    return ts.epoch_seconds().cast("float64") + ts.millisecond().cast("float64") / 1000.0
+def _clock_s(ts):
+    return (ts.hour() * 3600 + ts.minute() * 60 + ts.second()).cast("float64") + ts.millisecond().cast("float64") / 1000.0
+
+
+def seconds_between(ts, t0):
+    """`ts - t0` in seconds with milliseconds, portably: whole days from the dates
+    plus the clock times. (`epoch_seconds` returns int32 in Ibis 12 and overflows
+    after 2038, e.g. the demo's 2099 season; SQLite has no timestamp difference.)
+    SQLite stores times to the millisecond, rounded; DuckDB's millisecond()
+    truncates: the two can differ by 1 ms."""
+    days = ts.date().delta(t0.date(), unit="day").cast("float64")
+    return days * 86400.0 + _clock_s(ts) - _clock_s(t0)
 
 
 def with_session_time(samples, sessions):
     """`samples` with `session_time_s` = utc - the session's t0_utc."""
     s = sessions.select("session_key", "t0_utc")
     t = samples.join(s, "session_key")
-    return t.mutate(session_time_s=epoch_s(t.utc) - epoch_s(t.t0_utc)).drop("t0_utc")
+    return t.mutate(session_time_s=seconds_between(t.utc, t.t0_utc)).drop("t0_utc")
 
 
 def lap_periods(laps):
