@@ -11,6 +11,7 @@ from . import (  # noqa: F401  (importing registers the models)
     race_control_messages,
     session_status,
     stints,
+    timing_final,
     track_status,
     weather,
 )
