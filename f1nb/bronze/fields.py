@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from ..decode.jsonstream import is_compressed_topic
 from ..decode.messages import Message, Reject
+from .messages import message_utc
 from .schema import FIELDS
 
 DRIVER_KEYED_TOPICS = {"DriverList"}  # top-level keys are racing numbers
@@ -104,12 +105,13 @@ def fields_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Tabl
             continue
         leaves: list = []
         _walk(body, (), leaves)
+        utc = message_utc(msg)
         for path, value, kind in leaves:
             driver, item, field = _split(msg.topic, path)
             cols["topic"].append(msg.topic)
             cols["seq"].append(msg.seq)
             cols["offset_ms"].append(msg.offset_ms)
-            cols["utc"].append(msg.utc)
+            cols["utc"].append(utc)
             cols["driver_number"].append(driver)
             cols["item"].append(item)
             cols["field"].append(field)

@@ -24,6 +24,11 @@ def _payload_utc(payload: str):
         return None
 
 
+def message_utc(m: Message):
+    """The frame's utc (live), else the payload's own top-level Utc."""
+    return m.utc or _payload_utc(m.payload)
+
+
 def messages_table(session_key: int, messages: Sequence[Message]) -> pa.Table:
     return pa.table(
         {
@@ -31,7 +36,7 @@ def messages_table(session_key: int, messages: Sequence[Message]) -> pa.Table:
             "topic": [m.topic for m in messages],
             "seq": pa.array([m.seq for m in messages], pa.int64()),
             "offset_ms": pa.array([m.offset_ms for m in messages], pa.int64()),
-            "utc": pa.array([m.utc or _payload_utc(m.payload) for m in messages], MESSAGES.field("utc").type),
+            "utc": pa.array([message_utc(m) for m in messages], MESSAGES.field("utc").type),
             "payload": [m.payload for m in messages],
         },
         schema=MESSAGES,
