@@ -1,0 +1,44 @@
+"""Custom data checks for Gold tables (each counts violating sessions or rows)."""
+
+from __future__ import annotations
+
+import ibis
+
+from ..lake.checks import Check
+from .points import fastest_lap_point_expr, full_points_expr, scoring_positions_expr
+
+
+def positions_contiguous(by: tuple[str, ...] = ("session_key",), col: str = "position") -> Check:
+    """Within each `by` group, positions are exactly 1..n (unique, no gaps)."""
+    def count(t):
+        g = t.group_by(list(by)).aggregate(n=t.count(), lo=t[col].min(), hi=t[col].max(), nd=t[col].nunique())
+        return g.filter((g.lo != 1) | (g.hi != g.n) | (g.nd != g.n) | g.lo.isnull()).count()
+
+    return Check(f"positions_contiguous({', '.join(by)}: {col})", count)
+
+
+def points_total() -> Check:
+    """In races and sprints where every scoring position went to a classified
+    driver, the points handed out equal the rules' total (plus the fastest-lap
+    point where it was awarded)."""
+    def count(t):
+        r = t.filter(t.session_kind.isin(["race", "sprint"]))
+        g = r.group_by(["session_key", "year", "session_kind"]).aggregate(
+            got=r.points.sum(), n_classified=r.classified.cast("int32").sum(),
+            fl_top=(r.fastest_lap & r.classified & (r.position <= 10)).any())
+        bonus = ibis.ifelse(fastest_lap_point_expr(g.year, g.session_kind) & g.fl_top, 1.0, 0.0)
+        expected = full_points_expr(g.year, g.session_kind) + bonus
+        full = g.n_classified >= scoring_positions_expr(g.year, g.session_kind)
+        return g.filter(full & ((g.got - expected).abs() > 1e-9)).count()
+
+    return Check("points_total(fully classified races)", count)
+
+
+def all_timed_drivers_present() -> Check:
+    """Every driver of silver.drivers with `in_timing` has a row (read from the same backend)."""
+    def count(t):
+        drivers = t._find_backend().table("drivers", database="silver")
+        drivers = drivers.filter(drivers.in_timing & drivers.session_key.isin(t.select("session_key").distinct().session_key))
+        return drivers.anti_join(t, ["session_key", "driver_number"]).count()
+
+    return Check("all in_timing drivers in results", count)

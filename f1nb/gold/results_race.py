@@ -1,0 +1,85 @@
+"""Race and sprint classification from the feeds alone (used by `gold.results`).
+
+Per driver of `silver.drivers` with `in_timing`:
+- `laps_completed` = number of `silver.laps` rows (lap_number 1..n);
+  `last_line_s` = `lap_end_session_s` of the driver's last lap.
+- The winner: most laps, earliest `last_line_s`; the chequered flag falls at
+  his `last_line_s`. A driver whose last crossing is at or after it took the
+  flag: `finished` (same lap; `gap_s` = last_line_s − winner's) or `lapped`
+  (`laps_behind` > 0). Anyone else stopped on track: `dnf`, `dnf_lap` =
+  laps_completed + 1 (the lap they did not complete).
+- `dsq`: a race-control message with "DISQUALIFIED" naming the car
+  (RacingNumber or "CAR n").
+- Order: laps_completed desc, last_line_s asc, then the feed's last `Position`
+  (breaks ties between cars with no lap), then car number; DSQ last.
+- `classified`: not DSQ and laps_completed ≥ 90 % of the winner's laps (rounded down).
+- `total_time_s` = last_line_s − the start (lap 1's `lap_start_session_s`), finishers only.
+- points: `points.points_expr` by classified position; + the fastest-lap point
+  (season rule) for the driver with the fastest non-deleted lap if classified top 10.
+"""
+
+from __future__ import annotations
+
+import ibis
+
+from .common import DRIVER, driver_names, first_per, left, timed_laps
+from .points import FASTEST_LAP_MAX_POSITION, fastest_lap_point_expr, points_expr
+
+EPS_S = 1.0e-3
+
+
+def disqualified(rcm):
+    """(session_key, driver_number) named in a DISQUALIFIED race-control message."""
+    m = rcm.filter(rcm.message.upper().contains("DISQUALIFIED") & ~rcm.message.upper().contains("NOT DISQUALIFIED"))
+    car = m.message.re_extract(r"CAR (\d+)", 1)
+    num = ibis.ifelse(m.driver_number.notnull(), m.driver_number.cast("string"), car)
+    m = m.select("session_key", driver_number=ibis.ifelse(num == "", None, num).cast("int32"))
+    return m.filter(m.driver_number.notnull()).distinct().mutate(dsq=True)
+
+
+def fastest_lap_holder(laps):
+    """(session_key, driver_number, fastest_lap=True): the fastest timed lap (common.timed_laps), earliest set on ties."""
+    t = timed_laps(laps)
+    t = first_per(t, ["session_key"], [t.lap_time_s, t.lap_end_session_s])
+    return t.select(*DRIVER, fastest_lap=ibis.literal(True))
+
+
+def race_results(kinds, laps, drivers, timing_final, rcm):
+    races = kinds.filter(kinds.session_kind.isin(["race", "sprint"]))
+    d = driver_names(drivers).join(races, "session_key")
+    per = laps.group_by(DRIVER).aggregate(laps_completed=laps.lap_number.count().cast("int32"),
+                                          last_line_s=laps.lap_end_session_s.max())
+    start = laps.filter(laps.lap_number == 1).group_by("session_key").aggregate(start_s=ibis._.lap_start_session_s.min())
+    t = left(d, per, DRIVER)
+    t = left(t, timing_final.select(*DRIVER, "grid_position", feed_position="final_position"), DRIVER)
+    t = left(t, disqualified(rcm), DRIVER)
+    t = left(t, fastest_lap_holder(laps), DRIVER)
+    t = left(t, start, ["session_key"])
+    t = t.mutate(laps_completed=t.laps_completed.fill_null(0), dsq=t.dsq.fill_null(False),
+                 fastest_lap=t.fastest_lap.fill_null(False))
+    s = ibis.window(group_by="session_key")
+    t = t.mutate(winner_laps=t.laps_completed.max().over(s))
+    flag = ibis.ifelse(t.laps_completed == t.winner_laps, t.last_line_s, None).min().over(s)
+    t = t.mutate(flag_s=flag)
+    took_flag = (t.last_line_s >= t.flag_s - EPS_S).fill_null(False)
+    t = t.mutate(
+        laps_behind=(t.winner_laps - t.laps_completed).cast("int32"),
+        status=ibis.cases((t.dsq, "dsq"), (took_flag & (t.laps_completed == t.winner_laps), "finished"),
+                          (took_flag, "lapped"), else_="dnf"),
+    )
+    order = [t.dsq, ibis.desc(t.laps_completed), t.last_line_s.isnull(), t.last_line_s,
+             t.feed_position.isnull(), t.feed_position, t.driver_number]
+    t = t.mutate(position=(ibis.row_number().over(ibis.window(group_by="session_key", order_by=order)) + 1)
+                 .cast("int32"))
+    classified = ~t.dsq & (t.laps_completed >= (t.winner_laps * 9).cast("int64") // 10) & (t.laps_completed > 0)
+    t = t.mutate(classified=classified)
+    finished = t.status.isin(["finished", "lapped"])
+    pts = ibis.ifelse(t.classified, points_expr(t.year, t.session_kind, t.position), 0.0)
+    bonus = (fastest_lap_point_expr(t.year, t.session_kind) & t.fastest_lap & t.classified
+             & (t.position <= FASTEST_LAP_MAX_POSITION))
+    return t.mutate(
+        total_time_s=ibis.ifelse(finished, t.last_line_s - t.start_s, None),
+        gap_s=ibis.ifelse(t.status == "finished", t.last_line_s - t.flag_s, None),
+        dnf_lap=ibis.ifelse(t.status == "dnf", t.laps_completed + 1, None).cast("int32"),
+        points=pts + ibis.ifelse(bonus, 1.0, 0.0),
+    )
