@@ -1,0 +1,296 @@
+"""A client for F1's live-timing endpoint: classic SignalR (`/signalr`) or SignalR Core (`/signalrcore`).
+
+Runs in a background thread with its own asyncio loop, so a Jupyter kernel
+never blocks: `start()`, `stop()`, `join()`. Every decoded message goes to
+`on_message(item)` (a `Message`, or a `Reject` for an undecodable `.z`
+payload) and to the thread-safe `queue` when no callback is given.
+
+Reconnects: no frame (data, keep-alive or ping) for `heartbeat_timeout`
+seconds, or a dropped connection, means reconnect with exponential backoff.
+Each new connection's Subscribe reply is a fresh full state. **Dedup rule:**
+the client keeps every topic's merged state; a topic of the re-sent state
+whose content (lists as index-keyed dicts, `_kf` ignored) equals ours is
+dropped; one that differs (updates missed while disconnected) is emitted
+once, as one message carrying the server's full state for that topic, and
+replaces ours. So a reconnect never doubles a message, and whatever was
+missed reaches Bronze as one state message per changed topic.
+
+The F1TV token (`F1NB_F1TV_TOKEN`) is sent as `Authorization: Bearer` on the
+negotiate request and the WebSocket, to F1's host only; it is never logged
+or stored. Without it, F1 streams no `CarData.z` / `Position.z`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timezone
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import httpx
+import orjson
+
+from .. import config
+from ..decode.jsonstream import is_compressed_topic
+from ..decode.messages import Message, Reject
+from ..decode.timeparse import parse_utc
+from ..decode.zpayload import inflate
+from ..errors import DecodeError
+from . import frames
+from .merge import merge_value, normalise
+
+log = logging.getLogger(__name__)
+
+F1_CLASSIC_URL = f"https://{config.F1_HOST}/signalr"
+F1_CORE_URL = f"https://{config.F1_HOST}/signalrcore"
+CONNECTION_DATA = '[{"name":"Streaming"}]'
+TOPICS = (
+    "Heartbeat", "CarData.z", "Position.z", "ExtrapolatedClock", "TopThree", "TimingStats", "TimingAppData",
+    "WeatherData", "TrackStatus", "SessionStatus", "DriverList", "RaceControlMessages", "SessionInfo",
+    "SessionData", "LapCount", "TimingData", "TeamRadio", "PitLaneTimeCollection", "ChampionshipPrediction",
+    "TyreStintSeries", "DriverRaceInfo", "LapSeries", "PitStopSeries", "PitStop", "CurrentTyres",
+)
+NO_TOKEN_WARNING = ("f1nb live: no F1TV token (set F1NB_F1TV_TOKEN): F1 streams CarData.z and Position.z "
+                    "only to signed-in clients, so car telemetry and positions will be missing")
+
+
+def _ws_url(http_url: str) -> str:
+    parts = urlsplit(http_url)
+    return urlunsplit(({"https": "wss", "http": "ws"}.get(parts.scheme, parts.scheme),) + tuple(parts[1:]))
+
+
+def _is_loopback(url: str) -> bool:
+    return urlsplit(url).hostname in ("127.0.0.1", "localhost", "::1")
+
+
+class LiveClient:
+    def __init__(self, url: str | None = None, core: bool = False, topics=TOPICS,
+                 on_message: Callable | None = None, on_status: Callable[[str], None] | None = None,
+                 token: str | None = None, heartbeat_timeout: float = 30.0,
+                 backoff: tuple[float, float] = (0.5, 30.0), connect_timeout: float = 10.0):
+        self.core = core
+        self.url = (url or (F1_CORE_URL if core else F1_CLASSIC_URL)).rstrip("/")
+        self.topics = list(topics)
+        self.queue: queue.Queue = queue.Queue()
+        self.on_message = on_message or self.queue.put
+        self.on_status = on_status
+        self._token = token if token is not None else config.f1tv_token()
+        self.heartbeat_timeout = heartbeat_timeout
+        self.backoff = backoff
+        self.connect_timeout = connect_timeout
+        self.state: dict = {}  # topic -> merged state
+        self._seq: dict[str, int] = defaultdict(int)
+        self.status_lines: list[str] = []
+        self.connects = 0
+        self.feeds_received = 0
+        self.states_received = 0
+        self.resent_dropped = 0  # topics of a re-sent state equal to ours
+        self.resent_emitted = 0  # topics of a re-sent state that differed
+        self.emitted = 0
+        self.last_frame = 0.0
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task | None = None
+        self._stopping = threading.Event()
+        self._ready = threading.Event()
+        self._ws = None
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"LiveClient({self.url!r}, core={self.core}, connects={self.connects})"
+
+    # -- status ---------------------------------------------------------------------
+    def _status(self, line: str) -> None:
+        self.status_lines.append(line)
+        log.info(line)
+        if self.on_status:
+            self.on_status(line)
+
+    def _sends_token(self, url: str) -> bool:
+        return bool(self._token) and urlsplit(url).hostname == config.F1_HOST
+
+    def _headers(self, url: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._token}"} if self._sends_token(url) else {}
+
+    # -- thread lifecycle -----------------------------------------------------------
+    def start(self) -> LiveClient:
+        if self._thread and self._thread.is_alive():
+            return self
+        if not self._sends_token(self.url):
+            if urlsplit(self.url).hostname == config.F1_HOST:
+                self._status(NO_TOKEN_WARNING)
+        self._stopping.clear()
+        self._thread = threading.Thread(target=asyncio.run, args=(self._main(),), name="f1nb-live-client",
+                                        daemon=True)
+        self._thread.start()
+        self._ready.wait(5)
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop now (any time, also mid-connect); returns when the thread has ended."""
+        self._stopping.set()
+        if self._loop and self._task and not self._loop.is_closed():
+            try:
+                self._loop.call_soon_threadsafe(self._task.cancel)
+            except RuntimeError:
+                pass
+        self.join(timeout)
+
+    def join(self, timeout: float | None = None) -> None:
+        if self._thread:
+            self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return bool(self._thread and self._thread.is_alive())
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = asyncio.current_task()
+        self._ready.set()
+        delay = self.backoff[0]
+        try:
+            while not self._stopping.is_set():
+                subscribed = False
+                try:
+                    subscribed = await self._session()
+                    reason = "server closed the connection"
+                except asyncio.TimeoutError:
+                    reason = f"no message for {self.heartbeat_timeout:g} s"
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # network errors of every kind: reconnect
+                    reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+                    subscribed = subscribed or getattr(exc, "_f1nb_subscribed", False)
+                if self._stopping.is_set():
+                    break
+                if subscribed:
+                    delay = self.backoff[0]
+                self._status(f"f1nb live: disconnected ({reason}); reconnecting in {delay:.2g} s")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self.backoff[1])
+        except asyncio.CancelledError:
+            pass
+        finally:
+            self._status("f1nb live: client stopped")
+
+    # -- one connection -------------------------------------------------------------
+    async def _negotiate(self) -> tuple[str, dict[str, str]]:
+        headers = self._headers(self.url)
+        async with httpx.AsyncClient(timeout=self.connect_timeout, trust_env=not _is_loopback(self.url)) as http:
+            if self.core:
+                r = await http.post(f"{self.url}/negotiate", params={"negotiateVersion": "1"}, headers=headers)
+            else:
+                r = await http.get(f"{self.url}/negotiate",
+                                   params={"connectionData": CONNECTION_DATA, "clientProtocol": "1.5"}, headers=headers)
+            r.raise_for_status()
+            body = r.json()
+            cookies = "; ".join(f"{k}={v}" for k, v in r.cookies.items())
+        token = body.get("connectionToken") or body.get("connectionId") if self.core else body.get("ConnectionToken")
+        if not token:
+            raise ConnectionError(f"negotiate answered without a connection token ({sorted(body)})")
+        ws_headers = dict(headers)
+        if cookies:
+            ws_headers["Cookie"] = cookies
+        return token, ws_headers
+
+    def _ws_target(self, token: str) -> str:
+        base = _ws_url(self.url)
+        if self.core:
+            return f"{base}?id={quote(token, safe='')}"
+        return (f"{base}/connect?transport=webSockets&clientProtocol=1.5&connectionToken={quote(token, safe='')}"
+                f"&connectionData={quote(CONNECTION_DATA, safe='')}")
+
+    async def _session(self) -> bool:
+        from websockets.asyncio.client import connect
+
+        token, headers = await self._negotiate()
+        kwargs = {"proxy": None} if _is_loopback(self.url) else {}
+        subscribed = False
+        async with connect(self._ws_target(token), additional_headers=headers, max_size=None,
+                           open_timeout=self.connect_timeout, close_timeout=1, **kwargs) as ws:
+            self._ws = ws
+            self.connects += 1
+            parse = frames.parse_core if self.core else frames.parse_classic
+            if self.core:
+                await ws.send(frames.core_handshake())
+                await ws.send(frames.core_subscribe(self.topics))
+            else:
+                await ws.send(frames.classic_subscribe(self.topics))
+            self._status(f"f1nb live: connected to {self.url} ({'core' if self.core else 'classic'}), "
+                         f"subscribed to {len(self.topics)} topics")
+            try:
+                while not self._stopping.is_set():
+                    text = await asyncio.wait_for(ws.recv(), timeout=self.heartbeat_timeout)
+                    self.last_frame = time.monotonic()
+                    for event in parse(text):
+                        if event.kind == "feed":
+                            self._on_feed(event)
+                        elif event.kind == "state":
+                            self._on_state(event.payload)
+                            subscribed = True
+                        elif event.kind == "close":
+                            return subscribed
+                        elif event.error:
+                            self._status(f"f1nb live: server error: {event.error}")
+            except Exception as exc:
+                exc._f1nb_subscribed = subscribed
+                raise
+        return subscribed
+
+    # -- messages -------------------------------------------------------------------
+    def _emit(self, topic: str, value, utc: datetime | None) -> None:
+        try:
+            if isinstance(value, str) and is_compressed_topic(topic):
+                text = inflate(value)
+                orjson.loads(text)
+            else:
+                text = orjson.dumps(value).decode("utf-8")
+        except (DecodeError, orjson.JSONDecodeError) as exc:
+            self.on_message(Reject(topic, self._seq[topic], str(value)[:10_000], str(exc)))
+            return
+        seq = self._seq[topic]
+        self._seq[topic] = seq + 1
+        self.emitted += 1
+        self.on_message(Message(topic, seq, None, utc, text))
+
+    def _on_feed(self, event: frames.Event) -> None:
+        self.feeds_received += 1
+        try:
+            utc = parse_utc(event.utc) if event.utc else datetime.now(timezone.utc)
+        except DecodeError:
+            utc = datetime.now(timezone.utc)
+        if is_compressed_topic(event.topic):
+            self.state[event.topic] = event.payload
+        else:
+            merge_state_into(self.state, event.topic, event.payload)
+        self._emit(event.topic, event.payload, utc)
+
+    def _on_state(self, state: dict) -> None:
+        self.states_received += 1
+        hb = state.get("Heartbeat")
+        try:
+            utc = parse_utc(hb["Utc"]) if isinstance(hb, dict) and isinstance(hb.get("Utc"), str) else None
+        except DecodeError:
+            utc = None
+        utc = utc or datetime.now(timezone.utc)
+        first = self.states_received == 1
+        for topic, value in state.items():
+            if topic in self.state and normalise(self.state[topic]) == normalise(value):
+                self.resent_dropped += 1
+                continue
+            if not first and topic in self.state:
+                self.resent_emitted += 1
+            self.state[topic] = value if is_compressed_topic(topic) else merge_value(None, value)
+            self._emit(topic, value, utc)
+
+
+def merge_state_into(states: dict, topic: str, patch) -> None:
+    states[topic] = merge_value(states.get(topic), patch)
+
+
+__all__ = ["LiveClient", "NO_TOKEN_WARNING", "TOPICS", "F1_CLASSIC_URL", "F1_CORE_URL"]
