@@ -1,0 +1,381 @@
+"""silver.stints, pit_stops, intervals, car_telemetry, positions: FastF1 agreement
+on the six real sessions, every gap format, DuckDB vs SQLite, telemetry
+integration on synthetic samples and on the demo season. `-s` prints the tables."""
+
+from __future__ import annotations
+
+import datetime as dt
+import glob
+from pathlib import Path
+
+import ibis
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from f1nb.bronze.fields import as_number
+from f1nb.bronze.schema import CAR_SAMPLES, FIELDS, POSITION_SAMPLES, SESSIONS
+from f1nb.lake.models import registry
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+FASTF1 = REALDATA / "reference" / "fastf1"
+SESSION_FILES = {
+    5090: "2018_Azerbaijan_Grand_Prix_Race", 5502: "2019_Italian_Grand_Prix_Qualifying",
+    5778: "2020_70th_Anniversary_Grand_Prix_Practice_2", 6271: "2021_Italian_Grand_Prix_Practice_2",
+    9668: "2024_Chinese_Grand_Prix_Sprint_Qualifying", 9551: "2024_British_Grand_Prix_Practice_1",
+}
+MINE = ["silver.stints", "silver.pit_stops", "silver.intervals", "silver.car_telemetry", "silver.positions"]
+
+
+def M(name):
+    return registry()[name]
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+
+def to_sqlite(con, name: str, table: pa.Table):
+    """Copy an Arrow table into SQLite (timestamps as ISO text, which Ibis reads back)."""
+    con.create_table(name, schema=ibis.schema({f.name: ibis.dtype(f.type) for f in table.schema}))
+    cols = table.column_names
+    rows = [tuple(v.isoformat() if isinstance(v, dt.datetime) else v for v in (r[c] for c in cols))
+            for r in table.to_pylist()]
+    con.con.executemany(f'INSERT INTO "{name}" VALUES ({", ".join("?" * len(cols))})', rows)
+    con.con.commit()
+    return con.table(name)
+
+
+def on_both(model_name: str, tables: dict[str, pa.Table]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Build the model on DuckDB and on SQLite from the same Arrow inputs; sorted frames."""
+    duck, lite = ibis.duckdb.connect(), ibis.sqlite.connect()
+    d_in, s_in = {}, {}
+    for i, (full, t) in enumerate(tables.items()):
+        d_in[full] = duck.create_table(f"t{i}", t)
+        s_in[full] = to_sqlite(lite, f"t{i}", t)
+    m = M(model_name)
+    out = []
+    for inputs in (d_in, s_in):
+        df = m.build(inputs).to_pyarrow().to_pandas()
+        keys = [c for c in ("session_key", "driver_number", "stint", "stop_number", "seq", "utc") if c in df]
+        df = df.sort_values(keys).reset_index(drop=True)
+        if "utc" in df:
+            df["utc"] = pd.to_datetime(df["utc"], utc=True)
+        out.append(df)
+    return out[0], out[1]
+
+
+def assert_same(a: pd.DataFrame, b: pd.DataFrame, atol: float = 0.0):
+    assert list(a.columns) == list(b.columns) and len(a) == len(b)
+    for c in a.columns:
+        x, y = a[c], b[c]
+        assert (x.isna() == y.isna()).all(), c
+        x, y = x[x.notna()], y[y.notna()]
+        if pd.api.types.is_float_dtype(x) and atol:
+            assert ((x.astype(float) - y.astype(float)).abs() <= atol).all(), c
+        else:
+            assert (x.values == y.values).all(), c
+
+
+# -- the real sessions -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def real_lake(tmp_path_factory):
+    if not (REALDATA / "archive").is_dir():
+        pytest.skip(f"real data not present: {REALDATA}")
+    from f1nb.bronze.build import SessionSource, session_info
+    from f1nb.bronze.load import write_source
+    from f1nb.decode.jsonstream import parse_jsonstream
+    from f1nb.lake.build import build_layers
+    from f1nb.lake.lake import Lake
+
+    lake = Lake(tmp_path_factory.mktemp("real") / "lake.duckdb")
+    for d in sorted(glob.glob(str(REALDATA / "archive" / "*" / "*" / "*") + "/")):
+        msgs = []
+        for f in sorted(Path(d).glob("*.jsonStream")):
+            msgs += parse_jsonstream(f.stem, f.read_bytes())[0]
+        if not msgs:
+            continue
+        info = session_info(msgs)
+        meta = dict(session_key=info["Key"], year=int(info["Path"][:4]), meeting_name=info["Meeting"]["Name"],
+                    session_name=info["Name"], session_type=info["Type"], path=info["Path"])
+        write_source(lake, SessionSource(info["Key"], meta, msgs, [], [], d))
+    build_layers(lake, layers=("silver",))
+    yield lake
+    lake.close()
+
+
+def _fastf1(key):
+    ff = pd.read_csv(FASTF1 / f"{SESSION_FILES[key]}.laps.csv")
+    return ff[~ff.FastF1Generated.astype(bool)]
+
+
+def test_stints_agree_with_fastf1(real_lake):
+    stints = real_lake.sql("SELECT * FROM silver.stints").to_pandas()
+    rows = []
+    for key in SESSION_FILES:
+        ff = _fastf1(key).dropna(subset=["Stint"])  # FastF1 leaves race lap 1 without a stint when the feed starts late
+        ours = stints[stints.session_key == key]
+        j = ff.merge(ours, left_on="DriverNumber", right_on="driver_number")
+        j = j[(j.LapNumber >= j.start_lap) & (j.LapNumber <= j.end_lap)]
+        j = ff.merge(j[["DriverNumber", "LapNumber", "stint", "compound"]], on=["DriverNumber", "LapNumber"], how="left")
+        rows.append({"session": key, "laps": len(j), "stint_agree": (j.Stint == j.stint).mean(),
+                     "compound_agree": (j.Compound == j.compound).mean(),
+                     "our_stints": len(ours), "fastf1_stints": ff.groupby(["DriverNumber", "Stint"]).ngroups})
+    table = pd.DataFrame(rows)
+    print("\nstints vs FastF1 (per lap):\n" + table.to_string(index=False))
+    assert (table.stint_agree >= 0.99).all() and (table.compound_agree >= 0.99).all()
+    # stints tile each driver's laps: no overlap, no hole
+    s = stints.sort_values(["session_key", "driver_number", "stint"])
+    nxt = s.groupby(["session_key", "driver_number"]).start_lap.shift(-1)
+    assert ((nxt.isna()) | (nxt == s.end_lap + 1)).all()
+
+
+def test_pit_stops_agree_with_fastf1(real_lake):
+    stops = real_lake.sql("SELECT * FROM silver.pit_stops").to_pandas()
+    rows = []
+    for key in SESSION_FILES:
+        ff = _fastf1(key)
+        ours = stops[stops.session_key == key]
+        fin = ff.dropna(subset=["PitInTime"])
+        j = fin.merge(ours, left_on=["DriverNumber", "LapNumber"], right_on=["driver_number", "lap"])
+        ins = int(((j.PitInTime - j.pit_in_session_s).abs() < 0.01).sum())
+        fout = ff.dropna(subset=["PitOutTime"])
+        o = fout.merge(ours, left_on="DriverNumber", right_on="driver_number")
+        outs = int(((o.PitOutTime - o.pit_out_session_s).abs() < 0.01).sum())
+        rows.append({"session": key, "fastf1_pit_ins": len(fin), "ours": len(ours), "in_matched": ins,
+                     "fastf1_pit_outs": len(fout), "ours_with_exit": int(ours.pit_out_session_s.notna().sum()),
+                     "out_matched": outs})
+    table = pd.DataFrame(rows)
+    print("\npit stops vs FastF1 (entry lap and time to 10 ms; FastF1's pit-outs include the first garage exit):\n"
+          + table.to_string(index=False))
+    assert (table.in_matched == table.fastf1_pit_ins).all()
+    assert table.out_matched.sum() >= 0.98 * table.ours_with_exit.sum()
+    # cross-check: F1's own NumberOfPitStops never exceeds our count of entries
+    f1 = real_lake.sql("SELECT session_key, driver_number, max(value_num) n FROM bronze.fields "
+                       "WHERE topic='TimingData' AND field='NumberOfPitStops' GROUP BY ALL").to_pandas()
+    ours = stops.groupby(["session_key", "driver_number"]).size().rename("ours").reset_index()
+    j = f1.merge(ours, on=["session_key", "driver_number"], how="left").fillna({"ours": 0})
+    assert (j.n <= j.ours).mean() >= 0.95
+
+
+def test_checks_pass_on_real_sessions(real_lake):
+    from f1nb.lake.build import run_checks
+
+    results = run_checks(real_lake, names=MINE)
+    assert results and all(r["violations"] == 0 for r in results), [r for r in results if r["violations"]]
+
+
+@pytest.mark.parametrize("name", [
+    pytest.param("silver.stints", marks=pytest.mark.xfail(
+        strict=True, reason="SQLite: 'parser stack overflow' - Ibis nests the stints query 23 subqueries deep")),
+    "silver.pit_stops", "silver.intervals"])
+def test_real_models_identical_on_sqlite(real_lake, name):
+    keys = "5090" if name == "silver.intervals" else "5502, 9668"  # gaps are a race's
+    fields = real_lake.sql(f"SELECT * FROM bronze.fields WHERE session_key IN ({keys}) AND topic LIKE 'Timing%'")
+    a, b = on_both(name, {"bronze.fields": fields})
+    assert len(a) > 0
+    assert_same(a, b)
+
+
+# -- intervals -------------------------------------------------------------------------------------
+
+GAP_CASES = [  # text, seconds, laps, leader_lap (gap field)
+    ("+1.234", 1.234, None, None), ("1.234", 1.234, None, None), ("LAP 12", 0.0, None, 12),
+    ("1L", None, 1, None), ("2L", None, 2, None), ("1 L", None, 1, None), ("+1 LAP", None, 1, None),
+    ("+2 LAPS", None, 2, None), ("", None, None, None), ("+65.432", 65.432, None, None), ("lap 3", 0.0, None, 3),
+    ("garbage", None, None, None), ("XL", None, None, None),
+]
+
+
+def _gap_fields():
+    rows = []
+    for i, (text, *_rest) in enumerate(GAP_CASES):
+        for f in ("GapToLeader", "IntervalToPositionAhead.Value"):
+            rows.append(dict(session_key=1, topic="TimingData", seq=i, offset_ms=i * 1000, utc=None, driver_number=44,
+                             item=None, field=f, value=text, value_type="str", value_num=as_number(text, "str")))
+        rows.append(dict(session_key=1, topic="TimingData", seq=i, offset_ms=i * 1000, utc=None, driver_number=44,
+                         item=None, field="IntervalToPositionAhead.Catching", value="true" if i % 2 else "false",
+                         value_type="bool", value_num=None))
+    return pa.Table.from_pylist(rows, schema=FIELDS)
+
+
+def test_intervals_every_format_on_duckdb_and_sqlite():
+    a, b = on_both("silver.intervals", {"bronze.fields": _gap_fields()})
+    assert_same(a, b)
+    print("\n" + a.to_string())
+    for row, (text, seconds, laps, leader) in zip(a.itertuples(), GAP_CASES):
+        assert row.gap_text == text and row.interval_text == text
+        assert (pd.isna(row.gap_to_leader_s) and seconds is None) or row.gap_to_leader_s == pytest.approx(seconds)
+        assert (pd.isna(row.gap_to_leader_laps) and laps is None) or row.gap_to_leader_laps == laps
+        assert (pd.isna(row.leader_lap) and leader is None) or row.leader_lap == leader
+        assert (pd.isna(row.interval_laps) and laps is None) or row.interval_laps == laps
+        if leader is not None:
+            assert pd.isna(row.interval_s)  # the leader has no car ahead
+        assert row.catching == bool(row.seq % 2)
+
+
+def test_intervals_forward_fill_and_clear():
+    rows = [("GapToLeader", "+1.000", 0), ("IntervalToPositionAhead.Value", "+0.500", 0),
+            ("GapToLeader", "+2.000", 1), ("IntervalToPositionAhead.Value", "", 2), ("GapToLeader", "1L", 3)]
+    t = pa.Table.from_pylist([dict(session_key=1, topic="TimingData", seq=s, offset_ms=s * 1000, utc=None,
+                                   driver_number=1, item=None, field=f, value=v, value_type="str",
+                                   value_num=as_number(v, "str")) for f, v, s in rows], schema=FIELDS)
+    a, b = on_both("silver.intervals", {"bronze.fields": t})
+    assert_same(a, b)
+    assert a.gap_to_leader_s.tolist()[:3] == [1.0, 2.0, 2.0] and pd.isna(a.gap_to_leader_s[3])
+    assert a.interval_s[1] == 0.5 and pd.isna(a.interval_s[2]) and pd.isna(a.interval_s[3])  # "" clears
+
+
+def test_stationary_time_from_pit_stop_series():
+    base = dict(session_key=1, item=None, utc=None)
+    rows = []
+
+    def f(topic, seq, field, value, drv=None, kind="str"):
+        rows.append(dict(base, topic=topic, seq=seq, offset_ms=seq * 1000, driver_number=drv, field=field,
+                         value=value, value_type=kind, value_num=as_number(value, kind)))
+
+    f("TimingData", 0, "InPit", "false", 4, "bool")
+    for lap in range(1, 6):
+        f("TimingData", lap * 100, "NumberOfLaps", str(lap), 4, "num")
+    f("TimingData", 310, "InPit", "true", 4, "bool")   # entry on lap 4 (3 laps completed)
+    f("TimingData", 330, "InPit", "false", 4, "bool")
+    for leaf, v in (("RacingNumber", "4"), ("PitStopTime", "2.4"), ("PitLaneTime", "21.9"), ("Lap", "4")):
+        f("PitStopSeries", 340, f"PitTimes.4.0.PitStop.{leaf}", v)
+    a, b = on_both("silver.pit_stops", {"bronze.fields": pa.Table.from_pylist(rows, schema=FIELDS)})
+    assert_same(a, b)
+    assert a.to_dict("records") == [dict(session_key=1, driver_number=4, stop_number=1, lap=4, pit_in_session_s=310.0,
+                                         pit_out_session_s=330.0, pit_lane_time_s=20.0, stationary_time_s=2.4)]
+
+
+# -- telemetry and positions on synthetic samples --------------------------------------------------
+
+T0 = dt.datetime(2099, 3, 1, 12, 0, 0, tzinfo=dt.timezone.utc)  # past 2038 on purpose
+
+
+def _synthetic():
+    """Driver 7: 0.25 s samples at 180 km/h (50 m/s) from t = 100 s to 160 s; laps start at 100, 120, 140 s
+    (the last lap ends at 150 s). One stopped sample reports throttle/brake 104."""
+    cars, pos = [], []
+    for i in range(241):
+        ts = T0 + dt.timedelta(seconds=100 + i * 0.25)
+        stopped = i == 200
+        cars.append(dict(session_key=1, seq=i // 10, utc=ts, driver_number=7, rpm=11000, speed=180, gear=7,
+                         throttle=104 if stopped else 100, brake=104 if stopped else 0, drs=0))
+        pos.append(dict(session_key=1, seq=i // 10, utc=ts, driver_number=7, x=10 * i, y=-5 * i, z=3,
+                        status="OnTrack"))
+    session = {n: None for n in SESSIONS.names}
+    session.update(session_key=1, year=2099, t0_utc=T0)
+    laps = pa.table({"session_key": pa.array([1, 1, 1], pa.int64()), "driver_number": pa.array([7, 7, 7], pa.int32()),
+                     "lap_number": pa.array([1, 2, 3], pa.int32()),
+                     "lap_start_session_s": [100.0, 120.0, 140.0], "lap_end_session_s": [120.0, 140.0, 150.0]})
+    return (pa.Table.from_pylist(cars, schema=CAR_SAMPLES), pa.Table.from_pylist(pos, schema=POSITION_SAMPLES),
+            pa.Table.from_pylist([session], schema=SESSIONS), laps)
+
+
+def test_car_telemetry_synthetic_on_duckdb_and_sqlite():
+    cars, _, sessions, laps = _synthetic()
+    a, b = on_both("silver.car_telemetry", {"bronze.car_samples": cars, "bronze.sessions": sessions,
+                                            "silver.laps": laps})
+    assert_same(a, b, atol=1e-6)
+    assert a.session_time_s.tolist() == pytest.approx([100 + i * 0.25 for i in range(241)])
+    lap_of = {t: (1 if t < 120 else 2 if t < 140 else 3 if t < 150 else None) for t in a.session_time_s}
+    assert [None if pd.isna(x) else x for x in a.lap_number] == [lap_of[t] for t in a.session_time_s]
+    # 50 m/s: distance = 50 * (t - lap start); null outside laps
+    on_lap = a[a.lap_number.notna()]
+    start = on_lap.lap_number.map({1: 100.0, 2: 120.0, 3: 140.0})
+    assert on_lap.distance_m.tolist() == pytest.approx((50.0 * (on_lap.session_time_s - start)).tolist(), abs=1e-6)
+    assert a[a.lap_number.isna()].distance_m.isna().all()
+    assert a.sample_valid.tolist() == [i != 200 for i in range(241)]
+
+
+def test_positions_synthetic_on_duckdb_and_sqlite():
+    _, pos, sessions, laps = _synthetic()
+    a, b = on_both("silver.positions", {"bronze.position_samples": pos, "bronze.sessions": sessions,
+                                        "silver.laps": laps})
+    assert_same(a, b, atol=1e-6)
+    assert a.x.tolist() == [10 * i for i in range(241)]  # decimetres, as sent
+    assert a.lap_number.isna().sum() == 41 and (a.lap_number == 2).sum() == 80
+
+
+# -- the demo season -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_lake(tmp_path_factory):
+    demo = pytest.importorskip("f1nb.demo", reason="demo generator not available")
+    from f1nb.lake.build import build_layers
+    from f1nb.lake.lake import Lake
+    from f1nb.pipeline import load_demo
+
+    cfg = demo.DemoConfig(drivers=4, race_laps=5)
+    root = tmp_path_factory.mktemp("demo")
+    lake = Lake(root / "lake.duckdb")
+    load_demo(lake, cfg, out=root / "archive", progress=False)
+    build_layers(lake, layers=("silver",))
+    yield lake, cfg
+    lake.close()
+
+
+def test_demo_distance_per_lap_is_track_length(demo_lake):
+    import numpy as np
+
+    from f1nb.demo.track import build_track
+
+    lake, cfg = demo_lake
+    length = build_track(np.random.default_rng(np.random.SeedSequence([cfg.seed, 1, 1]))).length
+    per_lap = lake.sql("""
+        SELECT c.session_key, c.driver_number, c.lap_number, max(c.distance_m) AS distance_m
+        FROM silver.car_telemetry c JOIN silver.laps l USING (session_key, driver_number, lap_number)
+        WHERE l.pit_in_session_s IS NULL AND l.pit_out_session_s IS NULL AND c.lap_number > 1
+        GROUP BY ALL""").to_pandas()
+    print(f"\ndemo: track {length:.0f} m, distance per lap: {per_lap.distance_m.describe().round(1).to_dict()}")
+    assert len(per_lap) > 20
+    assert ((per_lap.distance_m / length - 1).abs() <= 0.02).all()
+    # every sample inside a lap's [start, next start) carries that lap
+    bad = lake.sql("""
+        WITH l AS (SELECT session_key, driver_number, lap_number, lap_start_session_s s,
+                   coalesce(lead(lap_start_session_s) OVER (PARTITION BY session_key, driver_number ORDER BY lap_number),
+                            lap_end_session_s) e FROM silver.laps)
+        SELECT count(*) FROM silver.car_telemetry c JOIN l ON c.session_key = l.session_key
+          AND c.driver_number = l.driver_number AND c.session_time_s >= l.s AND c.session_time_s < l.e
+        WHERE c.lap_number IS DISTINCT FROM l.lap_number""").to_pylist()[0]
+    assert list(bad.values()) == [0]
+    from f1nb.lake.build import run_checks
+
+    results = run_checks(lake, names=MINE)
+    assert all(r["violations"] == 0 for r in results), [r for r in results if r["violations"]]
+
+
+def test_demo_laps_start_at_the_line(demo_lake):
+    """Positions at each lap's first sample sit near the start line (x, y in decimetres)."""
+    import numpy as np
+
+    from f1nb.demo.track import build_track
+
+    lake, cfg = demo_lake
+    track = build_track(np.random.default_rng(np.random.SeedSequence([cfg.seed, 1, 1])))
+    x0, y0, _ = track.xyz(0.0)
+    first = lake.sql("""
+        SELECT p.x, p.y FROM silver.positions p JOIN silver.laps l USING (session_key, driver_number, lap_number)
+        WHERE l.pit_out_session_s IS NULL AND p.lap_number > 1
+        QUALIFY row_number() OVER (PARTITION BY p.session_key, p.driver_number, p.lap_number
+                                   ORDER BY p.utc) = 1""").to_pandas()
+    metres = np.hypot(first.x / 10 - x0, first.y / 10 - y0)
+    assert len(first) > 20 and (metres < 40).all(), metres.max()
+
+
+def test_demo_telemetry_identical_on_sqlite(demo_lake):
+    lake, _ = demo_lake
+    key = lake.sql("SELECT max(session_key) k FROM bronze.sessions").to_pylist()[0]["k"]
+    inputs = {"bronze.car_samples": lake.sql(f"SELECT * FROM bronze.car_samples WHERE session_key = {key} "
+                                             "AND driver_number IN (SELECT min(driver_number) FROM bronze.car_samples)"),
+              "bronze.sessions": lake.sql(f"SELECT * FROM bronze.sessions WHERE session_key = {key}"),
+              "silver.laps": lake.sql(f"SELECT * FROM silver.laps WHERE session_key = {key}")}
+    a, b = on_both("silver.car_telemetry", inputs)
+    # SQLite keeps times to the millisecond (rounded), DuckDB's millisecond() truncates: <= 1 ms apart
+    # (so a sample within 1 ms of a lap start can land on either side of it)
+    timing = ["distance_m", "session_time_s", "lap_number"]
+    assert_same(a.drop(columns=timing), b.drop(columns=timing))
+    assert (a.session_time_s - b.session_time_s).abs().max() <= 0.0011
+    differ = (a.lap_number.fillna(-1) != b.lap_number.fillna(-1))
+    assert differ.sum() <= 0.002 * len(a), differ.sum()
+    same = ~differ & a.distance_m.notna()
+    assert ((a.distance_m - b.distance_m)[same].abs() <= 1.0).mean() >= 0.99
