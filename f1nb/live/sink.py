@@ -1,0 +1,230 @@
+"""Live messages into the lake: batched appends to Bronze, Silver/Gold refreshed on a cadence.
+
+A background thread drains a queue: every `flush_interval` seconds (or
+`max_batch` messages) the new messages are decoded into Bronze rows exactly
+as an archive load would (`build_bronze` on the batch) and **appended in one
+transaction**: rows of messages / fields / car_samples / position_samples /
+rejects are inserted, the session's one `sessions` row and its `feeds` rows
+(running counts) are replaced. Rewriting the whole session per batch
+(`write_source`) gets slower as the session grows (it re-decodes everything);
+appending keeps each batch's cost proportional to the batch. Every
+`build_interval` seconds with new data, `build_layers(lake, [session_key])`
+rebuilds the session's Silver and Gold in one transaction. `stop()` flushes,
+builds once more and returns with the lake consistent.
+
+Session key and metadata come from the first `SessionInfo` message (messages
+wait in memory until it arrives; a session that never sends one gets a
+stable synthetic key). Offsets: live frames carry a utc but no stream
+offset, so ``offset_ms = utc − t0`` where t0 is the utc of the session's
+first message (the Subscribe reply's Heartbeat), clamped at 0, and the
+`sessions.t0_utc` written is that t0: Silver's session times work as for an
+archive load (times differ from the archive's by the archive's lead-in).
+
+Lag = time from a message reaching `put()` to the commit that makes it
+queryable (`bronze_lag` for Bronze, `silver_lag` for the build after it).
+"""
+
+from __future__ import annotations
+
+import queue
+import statistics
+import threading
+import time
+from collections import defaultdict
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pyarrow as pa
+
+from ..bronze.build import SessionSource, _sessions_table, build_bronze, session_info, synthetic_session_key
+from ..bronze.schema import FEEDS
+from ..decode.messages import Message, Reject
+
+APPEND_TABLES = ("messages", "fields", "car_samples", "position_samples", "rejects")
+
+
+def _summary(values: list[float]) -> dict:
+    if not values:
+        return {"n": 0}
+    s = sorted(values)
+    return {"n": len(s), "mean": statistics.fmean(s), "p50": s[len(s) // 2],
+            "p95": s[min(len(s) - 1, int(len(s) * 0.95))], "max": s[-1]}
+
+
+class LakeSink:
+    def __init__(self, lake, flush_interval: float = 1.0, max_batch: int = 20_000, build_interval: float = 5.0,
+                 build: bool = True, recorder=None, source: str = "live", wait_for_info: float = 10.0):
+        self.lake = lake
+        self.flush_interval, self.max_batch = flush_interval, max_batch
+        self.build_interval, self.build = build_interval, build
+        self.recorder = recorder
+        self.source = source
+        self.wait_for_info = wait_for_info
+        self.session_key: int | None = None
+        self.meta: dict = {}
+        self.t0: datetime | None = None
+        self._queue: queue.Queue = queue.Queue()
+        self._pending: list[tuple[float, Message | Reject]] = []
+        self._unbuilt: list[float] = []  # arrival times appended but not yet built
+        self._counts: dict[str, int] = defaultdict(int)
+        self._bad: dict[str, int] = defaultdict(int)
+        self._started = False
+        self._first_arrival: float | None = None
+        self._last_build = 0.0
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+        self.error: BaseException | None = None
+        self.messages = 0
+        self.batches = 0
+        self.builds = 0
+        self.append_seconds: list[float] = []
+        self.build_seconds: list[float] = []
+        self.bronze_lag: list[float] = []
+        self.silver_lag: list[float] = []
+
+    # -- producer side (any thread) ---------------------------------------------------
+    def put(self, item: Message | Reject) -> None:
+        self._queue.put((time.perf_counter(), item))
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self) -> LakeSink:
+        self._thread = threading.Thread(target=self._run, name="f1nb-live-sink", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float | None = 120) -> None:
+        """Flush everything received, build Silver/Gold once more, and stop."""
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout)
+        if self.error:
+            raise self.error
+
+    def _run(self) -> None:
+        try:
+            last_flush = time.perf_counter()
+            while True:
+                stopping = self._stop.is_set()
+                try:
+                    self._pending.append(self._queue.get(timeout=0.05))
+                    while len(self._pending) < self.max_batch:
+                        self._pending.append(self._queue.get_nowait())
+                except queue.Empty:
+                    pass
+                now = time.perf_counter()
+                if stopping or len(self._pending) >= self.max_batch or now - last_flush >= self.flush_interval:
+                    self.flush(final=stopping)
+                    last_flush = now
+                if self.build and self._unbuilt and (stopping or now - self._last_build >= self.build_interval):
+                    self.build_now()
+                if stopping and self._queue.empty():
+                    break
+        except BaseException as exc:  # surfaced by stop()
+            self.error = exc
+
+    # -- Bronze ------------------------------------------------------------------------
+    def _identify(self, final: bool) -> bool:
+        if self.session_key is not None:
+            return True
+        msgs = [m for _, m in self._pending if isinstance(m, Message)]
+        info = session_info(msgs)
+        if info.get("Key") and info.get("Path"):
+            from ..archive.index import session_ref_from_info
+            from ..bronze.load import _meta_of_ref
+
+            self.meta = _meta_of_ref(session_ref_from_info(info))
+            self.session_key = self.meta["session_key"]
+        elif final or (self._first_arrival and time.perf_counter() - self._first_arrival > self.wait_for_info):
+            first = next((m.utc for m in msgs if m.utc), None) or datetime.now(timezone.utc)
+            name = f"live {first:%Y-%m-%d %H:%M:%S}"
+            self.meta = {"session_key": synthetic_session_key(name), "session_name": name}
+            self.session_key = self.meta["session_key"]
+        return self.session_key is not None
+
+    def _with_offset(self, msg: Message) -> Message:
+        utc = msg.utc or datetime.now(timezone.utc)
+        if self.t0 is None:
+            self.t0 = utc
+        offset = max(0, round((utc - self.t0).total_seconds() * 1000))
+        return replace(msg, offset_ms=offset, utc=utc)
+
+    def flush(self, final: bool = False) -> None:
+        if not self._pending:
+            return
+        if self._first_arrival is None:
+            self._first_arrival = self._pending[0][0]
+        if not self._identify(final):
+            return
+        batch, self._pending = self._pending, []
+        messages = [self._with_offset(m) for _, m in batch if isinstance(m, Message)]
+        rejects = [m for _, m in batch if isinstance(m, Reject)]
+        if self.recorder is not None:
+            for m in messages:
+                self.recorder.add(m)
+            self.recorder.flush(final=final)
+        started = time.perf_counter()
+        self._append(messages, rejects)
+        done = time.perf_counter()
+        self.append_seconds.append(done - started)
+        arrivals = [t for t, _ in batch]
+        self.bronze_lag.extend(done - t for t in arrivals)
+        self._unbuilt.extend(arrivals)
+        self.messages += len(messages)
+        self.batches += 1
+
+    def _append(self, messages: list[Message], rejects: list[Reject]) -> None:
+        key = self.session_key
+        src = SessionSource(key, self.meta, messages, rejects, [], self.source)
+        tables = build_bronze(src)
+        for m in messages:
+            self._counts[m.topic] += 1
+        for topic in tables["rejects"].column("topic").to_pylist():
+            self._bad[topic] += 1
+        topics = sorted(set(self._counts) | set(self._bad))
+        feeds = pa.table({
+            "session_key": pa.array([key] * len(topics), pa.int64()), "topic": topics,
+            "status": ["present"] * len(topics), "bytes": pa.nulls(len(topics), pa.int64()),
+            "sha256": pa.nulls(len(topics), pa.string()),
+            "messages": pa.array([self._counts.get(t, 0) for t in topics], pa.int64()),
+            "rejects": pa.array([self._bad.get(t, 0) for t in topics], pa.int64()),
+        }, schema=FEEDS)
+        sessions = _sessions_table(src, feeds, self.t0)
+        raw = self.lake.raw
+        first = not self.batches
+        raw.execute("BEGIN TRANSACTION")
+        try:
+            for name in self.lake.table_names("bronze"):
+                if first or name in ("sessions", "feeds"):  # a new live run replaces the session
+                    raw.execute(f"DELETE FROM bronze.{name} WHERE session_key = ?", [key])
+            for name, table in [*((n, tables[n]) for n in APPEND_TABLES), ("sessions", sessions), ("feeds", feeds)]:
+                if table.num_rows:
+                    raw.register("_f1nb_live", table)
+                    try:
+                        raw.execute(f"INSERT INTO bronze.{name} BY NAME SELECT * FROM _f1nb_live")
+                    finally:
+                        raw.unregister("_f1nb_live")
+            raw.execute("COMMIT")
+        except BaseException:
+            raw.execute("ROLLBACK")
+            raise
+
+    # -- Silver / Gold -----------------------------------------------------------------
+    def build_now(self) -> None:
+        from ..lake.build import build_layers
+
+        if self.session_key is None:
+            return
+        started = time.perf_counter()
+        build_layers(self.lake, [self.session_key])
+        done = time.perf_counter()
+        self.build_seconds.append(done - started)
+        self.silver_lag.extend(done - t for t in self._unbuilt)
+        self._unbuilt = []
+        self._last_build = done
+        self.builds += 1
+
+    def report(self) -> dict:
+        return {"session_key": self.session_key, "messages": self.messages, "batches": self.batches,
+                "builds": self.builds, "append_s": _summary(self.append_seconds),
+                "build_s": _summary(self.build_seconds), "bronze_lag_s": _summary(self.bronze_lag),
+                "silver_lag_s": _summary(self.silver_lag)}
