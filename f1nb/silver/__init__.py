@@ -4,6 +4,7 @@ from . import (  # noqa: F401  (importing registers the models)
     car_telemetry,
     drivers,
     intervals,
+    lap_boundaries,
     lap_count,
     laps,
     pit_stops,

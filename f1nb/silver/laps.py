@@ -20,7 +20,6 @@ from .lap_events import (
     DURING_LAP_FIELDS,
     END_OF_LAP_FIELDS,
     attributed_values,
-    lap_ends,
     pit_by_lap,
     session_parts,
 )
@@ -40,13 +39,6 @@ SCHEMA = {
     "track_status": "string", "position": "int32", "deleted": "boolean", "deleted_reason": "string",
     "is_accurate": "boolean", "qualifying_part": "int32",
 }
-
-
-def _race_starts(sessions, session_status):
-    races = sessions.filter(sessions.session_type == "Race").select("session_key")
-    s = session_status.filter(session_status.status == "Started")
-    s = s.group_by("session_key").aggregate(race_start_s=s.session_time_s.min())
-    return s.join(races, "session_key")
 
 
 def _pivot(values):
@@ -97,7 +89,7 @@ def _left(t, other, keys=("session_key", "driver_number", "lap_number")):
 
 @model(
     "silver.laps",
-    inputs=["bronze.fields", "bronze.sessions", "silver.session_status", "silver.track_status",
+    inputs=["bronze.fields", "silver.lap_boundaries", "bronze.sessions", "silver.track_status",
             "silver.race_control_messages", "silver.stints"],
     schema=SCHEMA,
     checks=[
@@ -113,18 +105,26 @@ def _left(t, other, keys=("session_key", "driver_number", "lap_number")):
         checks.expression("lap ends after it starts", lambda t: t.lap_end_session_s <= t.lap_start_session_s),
     ],
 )
-def laps(fields, sessions, session_status, track_status, race_control_messages, stints):
+def laps(fields, lap_boundaries, sessions, track_status, race_control_messages, stints):
     """One row per lap a driver completed (the feed's NumberOfLaps went up)."""
-    ends = lap_ends(fields, _race_starts(sessions, session_status))
+    # Every part below is keyed on the materialised lap_boundaries, so no part
+    # recomputes another: the engine joins small per-lap tables at the end.
+    ends = lap_boundaries
+    pits = pit_by_lap(fields, ends)
+    windows = _left(ends, pits)
+    windows = windows.mutate(
+        lap_start_session_s=ibis.ifelse(windows.window_start_s > -1.0e8, windows.window_start_s,
+                                        windows.pit_out_session_s))
     values = _pivot(attributed_values(fields, ends))
-    t = _left(ends, values)
-    t = _left(t, pit_by_lap(fields, ends))
+    t = _left(windows, values)
+    t = _left(t, _track_status_by_lap(windows, track_status))
+    t = _left(t, _qualifying_part(ends, session_parts(fields)))
+    t = _left(t, _stint_of_lap(ends, stints))
+    t = _left(t, deletions_by_lap(values, race_control_messages))
     # position is only sent on change: carry the last known one forward
     run = t.position.count().over(ibis.window(group_by=DRIVER, order_by=["lap_number"], preceding=None, following=0))
     t = t.mutate(_pos_run=run)
     t = t.mutate(position=t.position.max().over(ibis.window(group_by=[*DRIVER, "_pos_run"]))).drop("_pos_run")
-    start = ibis.ifelse(t.window_start_s > -1.0e8, t.window_start_s, t.pit_out_session_s)
-    t = t.mutate(lap_start_session_s=start)
     race = sessions.select("session_key", "session_type", "t0_utc")
     t = t.left_join(race, "session_key").drop("session_key_right")
     is_race_lap_1 = (t.session_type == "Race") & (t.lap_number == 1)
@@ -139,10 +139,6 @@ def laps(fields, sessions, session_status, track_status, race_control_messages, 
         sector_1_session_s=ibis.ifelse(is_race_lap_1, None, t.sector_1_session_s),
         lap_start_utc=t.t0_utc + (t.lap_start_session_s * 1.0e6).cast("int64").as_interval("us"),
     )
-    t = _left(t, _track_status_by_lap(t, track_status))
-    t = _left(t, _qualifying_part(t, session_parts(fields)))
-    t = _left(t, _stint_of_lap(t, stints))
-    t = _left(t, deletions_by_lap(t, race_control_messages))
     sectors_sum = t.sector_1_s + t.sector_2_s + t.sector_3_s
     deleted = t.deleted.fill_null(False)
     return t.mutate(
