@@ -2,7 +2,14 @@
 
 from . import (  # noqa: F401  (importing registers the models)
     fastest_laps,
+    gaps,
+    lap_chart,
+    pit_stop_summary,
+    race_pace,
     results,
     sector_bests,
     speed_traps,
+    stint_summary,
+    track_status_periods,
+    weather_by_lap,
 )

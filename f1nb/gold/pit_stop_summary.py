@@ -1,0 +1,35 @@
+"""`gold.pit_stop_summary`: per driver, pit stops in the session.
+
+Key: (session_key, driver_number). From `silver.pit_stops` (one row per pit
+lane entry: session_key, driver_number, stop_number); `laps` lists the
+entry laps (`silver.laps` lap_number of each in-lap) comma-separated in
+order; `total_pit_lane_s` sums pit-lane times (entry to exit; a stop with no
+exit is not counted), `total_stationary_s` the stationary times F1 sent.
+Drivers of `silver.drivers` (in_timing) with no stop have a row with 0 stops.
+In practice a "stop" includes the time in the garage."""
+
+import ibis
+
+from ..lake import checks
+from ..lake.models import model
+from .common import DRIVER, driver_names, left
+
+
+@model(
+    "gold.pit_stop_summary",
+    inputs=["silver.pit_stops", "silver.drivers"],
+    schema={"session_key": "int64", "driver_number": "int32", "abbreviation": "string", "team_name": "string",
+            "stops": "int32", "laps": "string", "total_pit_lane_s": "float64", "shortest_pit_lane_s": "float64",
+            "total_stationary_s": "float64"},
+    checks=[checks.unique(*DRIVER), checks.not_null(*DRIVER, "stops"), checks.in_range("stops", 0, 200),
+            checks.in_range("total_pit_lane_s", 0.0, None)],
+)
+def pit_stop_summary(pit_stops, drivers):
+    """One row per driver."""
+    p = pit_stops
+    g = p.group_by(DRIVER).aggregate(
+        stops=p.count(), laps=p.lap.cast("string").group_concat(",", order_by=[p.stop_number]),
+        total_pit_lane_s=p.pit_lane_time_s.sum(), shortest_pit_lane_s=p.pit_lane_time_s.min(),
+        total_stationary_s=p.stationary_time_s.sum())
+    t = left(driver_names(drivers), g, DRIVER)
+    return t.mutate(stops=t.stops.fill_null(0))

@@ -1,0 +1,36 @@
+"""`gold.race_pace`: per driver, median clean-lap time and the gap to the best.
+
+Key: (session_key, driver_number). Computed over the driver's clean laps
+(`clean_laps.clean_laps`; trace to `silver.laps` by session_key,
+driver_number and those laps). `rank` 1 is the lowest median;
+`gap_to_best_s` = median − the session's lowest median. All session kinds
+(in practice it is the long-run pace mixed with short runs: read with care).
+Drivers with no clean lap have no row."""
+
+import ibis
+
+from ..lake import checks
+from ..lake.models import model
+from .checks import positions_contiguous
+from .clean_laps import clean_laps
+from .common import DRIVER, left
+
+
+@model(
+    "gold.race_pace",
+    inputs=["silver.laps", "silver.drivers"],
+    schema={"session_key": "int64", "driver_number": "int32", "abbreviation": "string", "team_name": "string",
+            "clean_laps": "int32", "median_clean_lap_s": "float64", "mean_clean_lap_s": "float64",
+            "rank": "int32", "gap_to_best_s": "float64"},
+    checks=[checks.unique("session_key", "driver_number"), checks.not_null("median_clean_lap_s", "rank"),
+            positions_contiguous(col="rank"), checks.in_range("gap_to_best_s", 0.0, None)],
+)
+def race_pace(laps, drivers):
+    """One row per driver with at least one clean lap."""
+    c = clean_laps(laps)
+    g = c.group_by(DRIVER).aggregate(clean_laps=c.count(), median_clean_lap_s=c.lap_time_s.median(),
+                                     mean_clean_lap_s=c.lap_time_s.mean())
+    w = ibis.window(group_by="session_key", order_by=[g.median_clean_lap_s, g.driver_number])
+    g = g.mutate(rank=ibis.row_number().over(w) + 1,
+                 gap_to_best_s=g.median_clean_lap_s - g.median_clean_lap_s.min().over(ibis.window(group_by="session_key")))
+    return left(g, drivers.select(*DRIVER, "abbreviation", "team_name"), DRIVER)
