@@ -4,7 +4,7 @@ Position.z as typed columns, with no interpretation (a 104 throttle stays 104)."
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import orjson
 import pyarrow as pa
@@ -31,17 +31,38 @@ class _Columns:
     def table(self, session_key: int, schema: pa.Schema) -> pa.Table:
         n = len(self.cols["seq"])
         data = {"session_key": pa.array([session_key] * n, pa.int64())}
-        data.update({k: pa.array(v, schema.field(k).type) for k, v in self.cols.items()})
+        data.update({k: _typed(v, schema.field(k).type) for k, v in self.cols.items()})
         return pa.table(data, schema=schema)
 
 
-def _utc_cache() -> callable:
-    cache: dict[str, datetime] = {}
+def _typed(values: list, dtype: pa.DataType) -> pa.Array:
+    """Values as F1 sent them (ints, or numbers as strings, '' for none) -> a typed array."""
+    try:
+        if pa.types.is_timestamp(dtype):
+            return pa.array(values, pa.int64()).cast(dtype)
+        return pa.array(values, dtype)
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        pass
+    if pa.types.is_integer(dtype):
+        try:  # numbers sent as strings (racing numbers are dict keys): let Arrow parse them
+            return pa.array(values, pa.string()).cast(dtype)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            return pa.array([_int(v) for v in values], dtype)
+    return pa.array([None if v is None else str(v) for v in values], dtype)
 
-    def get(text: str) -> datetime:
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_US = timedelta(microseconds=1)
+
+
+def _utc_cache() -> callable:
+    """Utc text -> microseconds since the epoch (ints build Arrow columns ~10x faster than datetimes)."""
+    cache: dict[str, int] = {}
+
+    def get(text: str) -> int:
         value = cache.get(text)
         if value is None:
-            value = cache[text] = parse_utc(text)
+            value = cache[text] = (parse_utc(text) - _EPOCH) // _US
         return value
 
     return get
@@ -49,29 +70,30 @@ def _utc_cache() -> callable:
 
 def _car_rows(cols: _Columns, msg: Message, utc_of) -> None:
     body = orjson.loads(msg.payload)
+    c = cols.cols
     for entry in body["Entries"]:
         utc = utc_of(entry["Utc"])
-        for number, car in entry["Cars"].items():
-            channels = car["Channels"]
-            cols.cols["seq"].append(msg.seq)
-            cols.cols["utc"].append(utc)
-            cols.cols["driver_number"].append(int(number))
-            for channel, name in CAR_CHANNELS.items():
-                cols.cols[name].append(_int(channels.get(channel)))
+        cars = entry["Cars"]
+        channels = [car["Channels"] for car in cars.values()]
+        c["seq"].extend([msg.seq] * len(cars))
+        c["utc"].extend([utc] * len(cars))
+        c["driver_number"].extend(cars.keys())
+        for channel, name in CAR_CHANNELS.items():
+            c[name].extend([ch.get(channel) for ch in channels])
 
 
 def _position_rows(cols: _Columns, msg: Message, utc_of) -> None:
     body = orjson.loads(msg.payload)
+    c = cols.cols
     for frame in body["Position"]:
         utc = utc_of(frame["Timestamp"])
-        for number, pos in frame["Entries"].items():
-            cols.cols["seq"].append(msg.seq)
-            cols.cols["utc"].append(utc)
-            cols.cols["driver_number"].append(int(number))
-            cols.cols["x"].append(_int(pos.get("X")))
-            cols.cols["y"].append(_int(pos.get("Y")))
-            cols.cols["z"].append(_int(pos.get("Z")))
-            cols.cols["status"].append(pos.get("Status"))
+        entries = frame["Entries"]
+        c["seq"].extend([msg.seq] * len(entries))
+        c["utc"].extend([utc] * len(entries))
+        c["driver_number"].extend(entries.keys())
+        values = list(entries.values())
+        for key, name in (("X", "x"), ("Y", "y"), ("Z", "z"), ("Status", "status")):
+            c[name].extend([v.get(key) for v in values])
 
 
 def _decode(
