@@ -1,0 +1,35 @@
+"""Plots of a Session: each function takes a Session and returns a matplotlib Figure.
+
+    from f1nb import plots
+    plots.lap_times(session, ["VER", "LEC"], style="dark")
+    plots.telemetry_comparison(session, "VER", "LEC")          # fastest laps
+    plots.track_map(session, "VER", color_by="gear")
+
+Figures are built without pyplot, so they show once when returned in a notebook
+and `fig.savefig(...)` works everywhere.
+"""
+
+from __future__ import annotations
+
+from .common import COMPOUND_COLOURS, STYLES, figure_png
+from .laps import gap_table, gap_to_leader, lap_times, position_changes, quali_gaps, quali_table, tyre_strategy
+from .telemetry import telemetry_comparison, track_map
+from .weather import weather
+
+# name used by `%f1 plot KIND` -> function
+KINDS = {
+    "laps": lap_times,
+    "telemetry": telemetry_comparison,
+    "track": track_map,
+    "strategy": tyre_strategy,
+    "positions": position_changes,
+    "gaps": gap_to_leader,
+    "weather": weather,
+    "quali": quali_gaps,
+}
+
+__all__ = [
+    "COMPOUND_COLOURS", "KINDS", "STYLES", "figure_png", "gap_table", "gap_to_leader", "lap_times",
+    "position_changes", "quali_gaps", "quali_table", "telemetry_comparison", "track_map", "tyre_strategy",
+    "weather",
+]
