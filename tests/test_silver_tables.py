@@ -5,10 +5,8 @@ integration on synthetic samples and on the demo season. `-s` prints the tables.
 from __future__ import annotations
 
 import datetime as dt
-import glob
 from pathlib import Path
 
-import ibis
 import pandas as pd
 import pyarrow as pa
 import pytest
@@ -31,131 +29,10 @@ def M(name):
     return registry()[name]
 
 
-# -- helpers ---------------------------------------------------------------------------------------
-
-def to_sqlite(con, name: str, table: pa.Table):
-    """Copy an Arrow table into SQLite (timestamps as ISO text, which Ibis reads back)."""
-    con.create_table(name, schema=ibis.schema({f.name: ibis.dtype(f.type) for f in table.schema}))
-    cols = table.column_names
-    rows = [tuple(v.isoformat() if isinstance(v, dt.datetime) else v for v in (r[c] for c in cols))
-            for r in table.to_pylist()]
-    con.con.executemany(f'INSERT INTO "{name}" VALUES ({", ".join("?" * len(cols))})', rows)
-    con.con.commit()
-    return con.table(name)
-
-
-def on_both(model_name: str, tables: dict[str, pa.Table]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Build the model on DuckDB and on SQLite from the same Arrow inputs; sorted frames."""
-    duck, lite = ibis.duckdb.connect(), ibis.sqlite.connect()
-    d_in, s_in = {}, {}
-    for i, (full, t) in enumerate(tables.items()):
-        d_in[full] = duck.create_table(f"t{i}", t)
-        s_in[full] = to_sqlite(lite, f"t{i}", t)
-    m = M(model_name)
-    out = []
-    for inputs in (d_in, s_in):
-        df = m.build(inputs).to_pyarrow().to_pandas()
-        keys = [c for c in ("session_key", "driver_number", "stint", "stop_number", "seq", "utc") if c in df]
-        df = df.sort_values(keys).reset_index(drop=True)
-        if "utc" in df:
-            df["utc"] = pd.to_datetime(df["utc"], utc=True)
-        out.append(df)
-    return out[0], out[1]
-
-
-def assert_same(a: pd.DataFrame, b: pd.DataFrame, atol: float = 0.0):
-    assert list(a.columns) == list(b.columns) and len(a) == len(b)
-    for c in a.columns:
-        x, y = a[c], b[c]
-        assert (x.isna() == y.isna()).all(), c
-        x, y = x[x.notna()], y[y.notna()]
-        if pd.api.types.is_float_dtype(x) and atol:
-            assert ((x.astype(float) - y.astype(float)).abs() <= atol).all(), c
-        else:
-            assert (x.values == y.values).all(), c
+from .backend_compare import assert_same, on_both
 
 
 # -- the real sessions -----------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def real_lake(tmp_path_factory):
-    if not (REALDATA / "archive").is_dir():
-        pytest.skip(f"real data not present: {REALDATA}")
-    from f1nb.bronze.build import SessionSource, session_info
-    from f1nb.bronze.load import write_source
-    from f1nb.decode.jsonstream import parse_jsonstream
-    from f1nb.lake.build import build_layers
-    from f1nb.lake.lake import Lake
-
-    lake = Lake(tmp_path_factory.mktemp("real") / "lake.duckdb")
-    for d in sorted(glob.glob(str(REALDATA / "archive" / "*" / "*" / "*") + "/")):
-        msgs = []
-        for f in sorted(Path(d).glob("*.jsonStream")):
-            msgs += parse_jsonstream(f.stem, f.read_bytes())[0]
-        if not msgs:
-            continue
-        info = session_info(msgs)
-        meta = dict(session_key=info["Key"], year=int(info["Path"][:4]), meeting_name=info["Meeting"]["Name"],
-                    session_name=info["Name"], session_type=info["Type"], path=info["Path"])
-        write_source(lake, SessionSource(info["Key"], meta, msgs, [], [], d))
-    build_layers(lake, layers=("silver",))
-    yield lake
-    lake.close()
-
-
-def _fastf1(key):
-    ff = pd.read_csv(FASTF1 / f"{SESSION_FILES[key]}.laps.csv")
-    return ff[~ff.FastF1Generated.astype(bool)]
-
-
-def test_stints_agree_with_fastf1(real_lake):
-    stints = real_lake.sql("SELECT * FROM silver.stints").to_pandas()
-    rows = []
-    for key in SESSION_FILES:
-        ff = _fastf1(key).dropna(subset=["Stint"])  # FastF1 leaves race lap 1 without a stint when the feed starts late
-        ours = stints[stints.session_key == key]
-        j = ff.merge(ours, left_on="DriverNumber", right_on="driver_number")
-        j = j[(j.LapNumber >= j.start_lap) & (j.LapNumber <= j.end_lap)]
-        j = ff.merge(j[["DriverNumber", "LapNumber", "stint", "compound"]], on=["DriverNumber", "LapNumber"], how="left")
-        rows.append({"session": key, "laps": len(j), "stint_agree": (j.Stint == j.stint).mean(),
-                     "compound_agree": (j.Compound == j.compound).mean(),
-                     "our_stints": len(ours), "fastf1_stints": ff.groupby(["DriverNumber", "Stint"]).ngroups})
-    table = pd.DataFrame(rows)
-    print("\nstints vs FastF1 (per lap):\n" + table.to_string(index=False))
-    assert (table.stint_agree >= 0.99).all() and (table.compound_agree >= 0.99).all()
-    # stints tile each driver's laps: no overlap, no hole
-    s = stints.sort_values(["session_key", "driver_number", "stint"])
-    nxt = s.groupby(["session_key", "driver_number"]).start_lap.shift(-1)
-    assert ((nxt.isna()) | (nxt == s.end_lap + 1)).all()
-
-
-def test_pit_stops_agree_with_fastf1(real_lake):
-    stops = real_lake.sql("SELECT * FROM silver.pit_stops").to_pandas()
-    rows = []
-    for key in SESSION_FILES:
-        ff = _fastf1(key)
-        ours = stops[stops.session_key == key]
-        fin = ff.dropna(subset=["PitInTime"])
-        j = fin.merge(ours, left_on=["DriverNumber", "LapNumber"], right_on=["driver_number", "lap"])
-        ins = int(((j.PitInTime - j.pit_in_session_s).abs() < 0.01).sum())
-        fout = ff.dropna(subset=["PitOutTime"])
-        o = fout.merge(ours, left_on="DriverNumber", right_on="driver_number")
-        outs = int(((o.PitOutTime - o.pit_out_session_s).abs() < 0.01).sum())
-        rows.append({"session": key, "fastf1_pit_ins": len(fin), "ours": len(ours), "in_matched": ins,
-                     "fastf1_pit_outs": len(fout), "ours_with_exit": int(ours.pit_out_session_s.notna().sum()),
-                     "out_matched": outs})
-    table = pd.DataFrame(rows)
-    print("\npit stops vs FastF1 (entry lap and time to 10 ms; FastF1's pit-outs include the first garage exit):\n"
-          + table.to_string(index=False))
-    assert (table.in_matched == table.fastf1_pit_ins).all()
-    assert table.out_matched.sum() >= 0.98 * table.ours_with_exit.sum()
-    # cross-check: F1's own NumberOfPitStops never exceeds our count of entries
-    f1 = real_lake.sql("SELECT session_key, driver_number, max(value_num) n FROM bronze.fields "
-                       "WHERE topic='TimingData' AND field='NumberOfPitStops' GROUP BY ALL").to_pandas()
-    ours = stops.groupby(["session_key", "driver_number"]).size().rename("ours").reset_index()
-    j = f1.merge(ours, on=["session_key", "driver_number"], how="left").fillna({"ours": 0})
-    assert (j.n <= j.ours).mean() >= 0.95
-
 
 def test_checks_pass_on_real_sessions(real_lake):
     from f1nb.lake.build import run_checks
