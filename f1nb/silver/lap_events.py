@@ -15,6 +15,8 @@ Rules (each a documented trap of the feed):
   position) belong to the lap in progress: end(N-1) < t <= end(N).
 - Within a lap, the last non-empty value of each field wins (F1 re-sends
   corrections); an empty string is F1's "cleared" and never a value.
+- Speed traps are sent only when they change: a lap with no update keeps
+  the previous lap's speed, unless F1 cleared it.
 """
 
 from __future__ import annotations
@@ -41,6 +43,15 @@ DURING_LAP_FIELDS = {
     "speed_st": "Speeds.ST.Value",
     "position": "Position",
 }
+# Fields F1 only re-sends when they change: a lap without an update keeps the
+# previous lap's value (patches carry differences; FastF1 reads state the same way).
+STATE_FIELDS = {
+    "speed_i1": "Speeds.I1.Value",
+    "speed_i2": "Speeds.I2.Value",
+    "speed_fl": "Speeds.FL.Value",
+    "speed_st": "Speeds.ST.Value",
+}
+CLEARED = -1.0  # stands for F1's '' in a forward fill, turned back into null after it
 DRIVER = ["session_key", "driver_number"]
 
 
@@ -135,9 +146,12 @@ def attributed_values(fields: ir.Table, ends: ir.Table) -> ir.Table:
     (session_key, driver_number, lap_number, field, value, value_num, arrived_s)."""
     paths = list(END_OF_LAP_FIELDS.values()) + list(DURING_LAP_FIELDS.values())
     v = timing(fields)
-    v = v.filter(v.field.isin(paths) & v.value.notnull() & (v.value != ""))
+    # a cleared speed trap ('') is kept: it tells "no value this lap" from "unchanged"
+    speeds = list(STATE_FIELDS.values())
+    v = v.filter(v.field.isin(paths) & v.value.notnull() & ((v.value != "") | v.field.isin(speeds)))
     arrived = v.offset_ms.cast("float64") / 1000.0
-    shift = ibis.ifelse(v.field.isin(list(END_OF_LAP_FIELDS.values())), LATE_ARRIVAL_S, 0.0)
+    # clearing ('') happens early in the next lap, so only values get the late-arrival shift
+    shift = ibis.ifelse(v.field.isin(list(END_OF_LAP_FIELDS.values())) & (v.value != ""), LATE_ARRIVAL_S, 0.0)
     v = v.mutate(arrived_s=arrived, attributed_s=arrived - shift)
     e = ends.select(*DRIVER, "lap_number", "window_start_s", "lap_end_session_s")
     j = v.join(

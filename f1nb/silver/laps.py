@@ -19,10 +19,13 @@ from .lap_events import (
     DRIVER,
     DURING_LAP_FIELDS,
     END_OF_LAP_FIELDS,
+    STATE_FIELDS,
+    CLEARED,
     attributed_values,
     pit_by_lap,
     session_parts,
 )
+from .common import ffill
 from .track_status import TRACK_STATUS_LABELS
 
 # Longer than any pit-lane pass or race stop: the car went to the garage.
@@ -45,6 +48,8 @@ def _pivot(values):
     aggs = {}
     for name, path in {**END_OF_LAP_FIELDS, **DURING_LAP_FIELDS}.items():
         source = values.value if name == "personal_best_flag" else values.value_num
+        if name in STATE_FIELDS:  # the latest row is a value or CLEARED; no row: null (unchanged)
+            source = ibis.ifelse(values.value == "", CLEARED, values.value_num)
         aggs[name] = ibis.ifelse(values.field == path, source, None).max()
     for k, path in ((1, "Sectors.0.Value"), (2, "Sectors.1.Value"), (3, "Sectors.2.Value")):
         aggs[f"sector_{k}_session_s"] = ibis.ifelse(values.field == path, values.arrived_s, None).max()
@@ -121,6 +126,8 @@ def laps(fields, lap_boundaries, sessions, track_status, race_control_messages, 
     t = _left(t, _qualifying_part(ends, session_parts(fields)))
     t = _left(t, _stint_of_lap(ends, stints))
     t = _left(t, deletions_by_lap(values, race_control_messages))
+    t = ffill(t, list(STATE_FIELDS), by=DRIVER, order=["lap_number"])
+    t = t.mutate(**{c: ibis.ifelse(t[c] == CLEARED, None, t[c]) for c in STATE_FIELDS})
     # position is only sent on change: carry the last known one forward
     run = t.position.count().over(ibis.window(group_by=DRIVER, order_by=["lap_number"], preceding=None, following=0))
     t = t.mutate(_pos_run=run)
