@@ -58,4 +58,32 @@ def first_per(t: ir.Table, by: list[str], order) -> ir.Table:
 
 def left(t: ir.Table, other: ir.Table, keys: list[str]) -> ir.Table:
     """Left join on same-named keys, keeping one copy of the keys."""
-    return t.left_join(other, keys).drop(*(f"{k}_right" for k in keys))
+    return left_all(t, [(other, keys)])
+
+
+def left_all(t: ir.Table, others: list[tuple[ir.Table, list[str]]]) -> ir.Table:
+    """Several left joins on same-named keys as ONE join (one SELECT level: SQLite's
+    parser overflows on the deep nesting that a chain of join-then-drop makes)."""
+    t = _finished(t)
+    j = t
+    for i, (other, keys) in enumerate(others):
+        j = j.left_join(_finished(other), keys, rname=f"{{name}}__r{i}")
+    j = j.select(*j.columns)
+    return j.drop(*(c for c in j.columns if "__r" in c))
+
+
+def _finished(t: ir.Table) -> ir.Table:
+    from ibis.expr.types.joins import Join
+
+    return t.select(*t.columns) if isinstance(t, Join) else t
+
+
+def median_by(t: ir.Table, by: list[str], col: str, name: str) -> ir.Table:
+    """(by..., name): the median of `col` per group, portably (SQLite has no
+    median): the mean of the middle one or two values by row number."""
+    t = t.filter(t[col].notnull())
+    w = ibis.window(group_by=by, order_by=[t[col]])
+    t = t.mutate(_i=ibis.row_number().over(w), _n=t[col].count().over(ibis.window(group_by=by)))
+    mid = (t._i * 2 == t._n - 1) | (t._i * 2 == t._n) | (t._i * 2 == t._n - 2)
+    t = t.filter(ibis.ifelse(t._n % 2 == 1, t._i * 2 == t._n - 1, (t._i * 2 == t._n) | (t._i * 2 == t._n - 2)) & mid)
+    return t.group_by(by).aggregate(**{name: t[col].mean()})

@@ -3,7 +3,7 @@
 Key: (session_key, driver_number). From `silver.pit_stops` (one row per pit
 lane entry: session_key, driver_number, stop_number); `laps` lists the
 entry laps (`silver.laps` lap_number of each in-lap) comma-separated in
-order; `total_pit_lane_s` sums pit-lane times (entry to exit; a stop with no
+order (the first MAX_LISTED); `total_pit_lane_s` sums pit-lane times (entry to exit; a stop with no
 exit is not counted), `total_stationary_s` the stationary times F1 sent.
 Drivers of `silver.drivers` (in_timing) with no stop have a row with 0 stops.
 In practice a "stop" includes the time in the garage."""
@@ -13,6 +13,8 @@ import ibis
 from ..lake import checks
 from ..lake.models import model
 from .common import DRIVER, driver_names, left
+
+MAX_LISTED = 40  # stops listed in `laps` (practice can have many garage visits)
 
 
 @model(
@@ -27,9 +29,15 @@ from .common import DRIVER, driver_names, left
 def pit_stop_summary(pit_stops, drivers):
     """One row per driver."""
     p = pit_stops
+    # an ordered group_concat is not portable (SQLite): pivot the first MAX_LISTED stops, then join them
+    listed = {f"_l{k}": ibis.ifelse(p.stop_number == k, p.lap, None).max() for k in range(1, MAX_LISTED + 1)}
     g = p.group_by(DRIVER).aggregate(
-        stops=p.count(), laps=p.lap.cast("string").group_concat(",", order_by=[p.stop_number]),
+        stops=p.count(), **listed,
         total_pit_lane_s=p.pit_lane_time_s.sum(), shortest_pit_lane_s=p.pit_lane_time_s.min(),
         total_stationary_s=p.stationary_time_s.sum())
+    text = ibis.literal("")
+    for k in range(1, MAX_LISTED + 1):
+        text = text.concat(ibis.ifelse(g[f"_l{k}"].isnull(), "", ibis.literal(",").concat(g[f"_l{k}"].cast("string"))))
+    g = g.mutate(laps=ibis.ifelse(text == "", None, text.substr(1))).drop(*listed)
     t = left(driver_names(drivers), g, DRIVER)
     return t.mutate(stops=t.stops.fill_null(0))

@@ -13,7 +13,7 @@ from ..lake import checks
 from ..lake.models import model
 from .checks import positions_contiguous
 from .clean_laps import clean_laps
-from .common import DRIVER, left
+from .common import DRIVER, left, median_by
 
 
 @model(
@@ -28,8 +28,8 @@ from .common import DRIVER, left
 def race_pace(laps, drivers):
     """One row per driver with at least one clean lap."""
     c = clean_laps(laps)
-    g = c.group_by(DRIVER).aggregate(clean_laps=c.count(), median_clean_lap_s=c.lap_time_s.median(),
-                                     mean_clean_lap_s=c.lap_time_s.mean())
+    g = c.group_by(DRIVER).aggregate(clean_laps=c.count(), mean_clean_lap_s=c.lap_time_s.mean())
+    g = g.join(median_by(c, DRIVER, "lap_time_s", "median_clean_lap_s"), DRIVER)
     w = ibis.window(group_by="session_key", order_by=[g.median_clean_lap_s, g.driver_number])
     g = g.mutate(rank=ibis.row_number().over(w) + 1,
                  gap_to_best_s=g.median_clean_lap_s - g.median_clean_lap_s.min().over(ibis.window(group_by="session_key")))

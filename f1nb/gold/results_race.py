@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import ibis
 
-from .common import DRIVER, driver_names, first_per, left, timed_laps
+from .common import DRIVER, driver_names, first_per, left_all, timed_laps
 from .points import FASTEST_LAP_MAX_POSITION, fastest_lap_point_expr, points_expr
 
 EPS_S = 1.0e-3
@@ -49,30 +49,29 @@ def race_results(kinds, laps, drivers, timing_final, rcm):
     d = driver_names(drivers).join(races, "session_key")
     per = laps.group_by(DRIVER).aggregate(laps_completed=laps.lap_number.count().cast("int32"),
                                           last_line_s=laps.lap_end_session_s.max())
+    # the chequered flag: the winner (most laps) crossed the line for the last time
+    lead = per.mutate(winner_laps=per.laps_completed.max().over(ibis.window(group_by="session_key")))
+    lead = lead.filter(lead.laps_completed == lead.winner_laps)
+    lead = lead.group_by("session_key").aggregate(winner_laps=lead.winner_laps.max(), flag_s=lead.last_line_s.min())
     start = laps.filter(laps.lap_number == 1).group_by("session_key").aggregate(start_s=ibis._.lap_start_session_s.min())
-    t = left(d, per, DRIVER)
-    t = left(t, timing_final.select(*DRIVER, "grid_position", feed_position="final_position"), DRIVER)
-    t = left(t, disqualified(rcm), DRIVER)
-    t = left(t, fastest_lap_holder(laps), DRIVER)
-    t = left(t, start, ["session_key"])
-    t = t.mutate(laps_completed=t.laps_completed.fill_null(0), dsq=t.dsq.fill_null(False),
-                 fastest_lap=t.fastest_lap.fill_null(False))
-    s = ibis.window(group_by="session_key")
-    t = t.mutate(winner_laps=t.laps_completed.max().over(s))
-    flag = ibis.ifelse(t.laps_completed == t.winner_laps, t.last_line_s, None).min().over(s)
-    t = t.mutate(flag_s=flag)
+    t = left_all(d, [(per, DRIVER),
+                     (timing_final.select(*DRIVER, "grid_position", feed_position="final_position"), DRIVER),
+                     (disqualified(rcm), DRIVER), (fastest_lap_holder(laps), DRIVER), (start, ["session_key"]),
+                     (lead, ["session_key"])])
+    # one SELECT level for all of it: SQLite's parser limits nesting depth
+    laps_done = t.laps_completed.fill_null(0)
+    dsq = t.dsq.fill_null(False)
     took_flag = (t.last_line_s >= t.flag_s - EPS_S).fill_null(False)
-    t = t.mutate(
-        laps_behind=(t.winner_laps - t.laps_completed).cast("int32"),
-        status=ibis.cases((t.dsq, "dsq"), (took_flag & (t.laps_completed == t.winner_laps), "finished"),
-                          (took_flag, "lapped"), else_="dnf"),
-    )
-    order = [t.dsq, ibis.desc(t.laps_completed), t.last_line_s.isnull(), t.last_line_s,
+    order = [dsq, ibis.desc(laps_done), t.last_line_s.isnull(), t.last_line_s,
              t.feed_position.isnull(), t.feed_position, t.driver_number]
-    t = t.mutate(position=(ibis.row_number().over(ibis.window(group_by="session_key", order_by=order)) + 1)
-                 .cast("int32"))
-    classified = ~t.dsq & (t.laps_completed >= (t.winner_laps * 9).cast("int64") // 10) & (t.laps_completed > 0)
-    t = t.mutate(classified=classified)
+    t = t.mutate(
+        laps_completed=laps_done, dsq=dsq, fastest_lap=t.fastest_lap.fill_null(False),
+        laps_behind=(t.winner_laps - laps_done).cast("int32"),
+        status=ibis.cases((dsq, "dsq"), (took_flag & (laps_done == t.winner_laps), "finished"),
+                          (took_flag, "lapped"), else_="dnf"),
+        position=(ibis.row_number().over(ibis.window(group_by="session_key", order_by=order)) + 1).cast("int32"),
+        classified=~dsq & (laps_done >= (t.winner_laps * 9).cast("int64") // 10) & (laps_done > 0),
+    )
     finished = t.status.isin(["finished", "lapped"])
     pts = ibis.ifelse(t.classified, points_expr(t.year, t.session_kind, t.position), 0.0)
     bonus = (fastest_lap_point_expr(t.year, t.session_kind) & t.fastest_lap & t.classified

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import ibis
 
-from .common import DRIVER, QUALI_KINDS, driver_names, left, timed_laps
+from .common import DRIVER, QUALI_KINDS, driver_names, left_all, timed_laps
 
 
 def timed_results(kinds, laps, drivers, timing_final):
@@ -28,20 +28,21 @@ def timed_results(kinds, laps, drivers, timing_final):
         **{f"q{k}_s": ibis.ifelse(v.qualifying_part == k, v.lap_time_s, None).min() for k in (1, 2, 3)})
     all_laps = laps.group_by(DRIVER).aggregate(laps_completed=laps.lap_number.count().cast("int32"))
     n_parts = laps.group_by("session_key").aggregate(n_parts=laps.qualifying_part.max())
-    t = left(d, best.drop("laps_completed"), DRIVER)
-    t = left(t, all_laps, DRIVER)
-    t = left(t, timing_final.select(*DRIVER, "knocked_out_part", feed_position="final_position"), DRIVER)
-    t = left(t, n_parts, ["session_key"])
-    t = t.mutate(is_quali=t.session_kind.isin(list(QUALI_KINDS)))
-    t = t.mutate(reached=ibis.ifelse(t.is_quali, t.knocked_out_part.fill_null(t.n_parts), None).fill_null(0))
+    t = left_all(d, [(best.drop("laps_completed"), DRIVER), (all_laps, DRIVER),
+                     (timing_final.select(*DRIVER, "knocked_out_part", feed_position="final_position"), DRIVER),
+                     (n_parts, ["session_key"])])
+    is_quali = t.session_kind.isin(list(QUALI_KINDS))
+    t = t.mutate(is_quali=is_quali,
+                 reached=ibis.ifelse(is_quali, t.knocked_out_part.fill_null(t.n_parts), None).fill_null(0))
     in_part = ibis.cases((t.reached == 3, t.q3_s), (t.reached == 2, t.q2_s), (t.reached == 1, t.q1_s), else_=None)
     earlier = ibis.cases((t.reached == 3, t.q2_s.fill_null(t.q1_s)), (t.reached == 2, t.q1_s), else_=None)
     key = ibis.ifelse(t.is_quali, in_part, t.best_lap_s)
     order = [ibis.desc(t.reached), key.isnull(), key, earlier.isnull(), earlier, t.best_lap_s.isnull(),
              t.best_lap_s, t.feed_position.isnull(), t.feed_position, t.driver_number]
     w = ibis.window(group_by="session_key", order_by=order)
-    t = t.mutate(position=(ibis.row_number().over(w) + 1).cast("int32"))
-    fastest = t.best_lap_s.min().over(ibis.window(group_by="session_key"))
+    t = t.mutate(position=(ibis.row_number().over(w) + 1).cast("int32"),
+                 fastest=t.best_lap_s.min().over(ibis.window(group_by="session_key")))
+    fastest = t.fastest
     return t.mutate(
         laps_completed=t.laps_completed.fill_null(0),
         gap_to_fastest_s=t.best_lap_s - fastest,

@@ -12,14 +12,7 @@ import ibis
 
 from ..lake import checks
 from ..lake.models import model
-from .common import DRIVER, first_per, left, timed_laps
-
-
-def _best(laps, k):
-    col = f"sector_{k}_s"
-    t = laps.filter(laps[col].notnull())
-    t = first_per(t, DRIVER, [t[col], t.lap_number])
-    return t.select(*DRIVER, **{f"best_sector_{k}_s": t[col], f"best_sector_{k}_lap": t.lap_number})
+from .common import DRIVER, left_all, timed_laps
 
 
 @model(
@@ -37,13 +30,17 @@ def _best(laps, k):
 def sector_bests(laps, drivers):
     """One row per driver with any sector time."""
     valid = laps.filter(~laps.deleted.fill_null(False))
-    any_sector = valid.sector_1_s.notnull() | valid.sector_2_s.notnull() | valid.sector_3_s.notnull()
-    t = valid.filter(any_sector).select(*DRIVER).distinct()
+    d = ibis.window(group_by=DRIVER)
+    valid = valid.mutate(**{f"_m{k}": valid[f"sector_{k}_s"].min().over(d) for k in (1, 2, 3)})
+    aggs = {}
     for k in (1, 2, 3):
-        t = left(t, _best(valid, k), DRIVER)
+        col = valid[f"sector_{k}_s"]
+        aggs[f"best_sector_{k}_s"] = col.min()
+        aggs[f"best_sector_{k}_lap"] = ibis.ifelse(col == valid[f"_m{k}"], valid.lap_number, None).min()
+    any_sector = valid.sector_1_s.notnull() | valid.sector_2_s.notnull() | valid.sector_3_s.notnull()
+    t = valid.filter(any_sector).group_by(DRIVER).aggregate(**aggs)
     best = timed_laps(laps).group_by(DRIVER).aggregate(best_lap_s=ibis._.lap_time_s.min())
-    t = left(t, best, DRIVER)
-    t = left(t, drivers.select(*DRIVER, "abbreviation"), DRIVER)
+    t = left_all(t, [(best, DRIVER), (drivers.select(*DRIVER, "abbreviation"), DRIVER)])
     s = ibis.window(group_by="session_key")
     ideal = t.best_sector_1_s + t.best_sector_2_s + t.best_sector_3_s
     session_ideal = t.best_sector_1_s.min().over(s) + t.best_sector_2_s.min().over(s) + t.best_sector_3_s.min().over(s)

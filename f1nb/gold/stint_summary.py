@@ -22,7 +22,7 @@ import ibis
 from ..lake import checks
 from ..lake.models import model
 from .clean_laps import clean_laps
-from .common import left
+from .common import left_all, median_by
 
 FUEL_EFFECT_S_PER_LAP = 0.03
 MIN_LAPS_FOR_SLOPE = 5
@@ -46,7 +46,7 @@ def stint_summary(stints, laps, drivers):
     c = clean_laps(laps)
     c = c.filter(c.stint.notnull()).mutate(x=c.tyre_age_laps.cast("float64"), y=c.lap_time_s)
     g = c.group_by(KEY).aggregate(
-        clean_laps=c.count(), mean_clean_lap_s=c.y.mean(), median_clean_lap_s=c.y.median(),
+        clean_laps=c.count(), mean_clean_lap_s=c.y.mean(),
         best_clean_lap_s=c.y.min(), sx=c.x.sum(), sy=c.y.sum(), sxy=(c.x * c.y).sum(), sxx=(c.x * c.x).sum(),
         ages=c.x.nunique())
     n = g.clean_laps.cast("float64")
@@ -55,6 +55,6 @@ def stint_summary(stints, laps, drivers):
     g = g.mutate(degradation_s_per_lap=slope,
                  fuel_corrected_degradation_s_per_lap=slope + FUEL_EFFECT_S_PER_LAP)
     g = g.drop("sx", "sy", "sxy", "sxx", "ages")
-    t = left(stints, g, KEY)
-    t = left(t, drivers.select("session_key", "driver_number", "abbreviation"), ["session_key", "driver_number"])
+    t = left_all(stints, [(g, KEY), (median_by(c, KEY, "y", "median_clean_lap_s"), KEY),
+                          (drivers.select("session_key", "driver_number", "abbreviation"), ["session_key", "driver_number"])])
     return t.mutate(clean_laps=t.clean_laps.fill_null(0))
