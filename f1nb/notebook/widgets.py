@@ -1,0 +1,407 @@
+"""ipywidgets: a session picker that loads with a progress bar, a lap explorer and a
+telemetry comparison.
+
+Callbacks write into `Output` widgets with `append_display_data` / `append_stdout`
+and clear them with `out.outputs = ()` (`clear_output()` inside a callback makes
+the next output flash away in a browser). Errors are shown in each widget's
+status line, never raised into the kernel.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import html
+from collections.abc import Callable
+
+import ipywidgets as widgets
+import traitlets
+
+from ..errors import F1nbError
+
+DEMO = "Demo (offline)"
+FIRST_ARCHIVE_SEASON = 2018
+
+
+def _error_html(exc: BaseException | str) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if not isinstance(exc, (str, F1nbError)):
+        text = f"{type(exc).__name__}: {text}"
+    return f"<span style='color:#c62828'>⚠ {html.escape(text)}</span>"
+
+
+def _ok_html(text: str) -> str:
+    return f"<span style='color:#2e7d32'>✓ {html.escape(text)}</span>"
+
+
+def _info_html(text: str) -> str:
+    return f"<span style='color:#666'>{html.escape(text)}</span>"
+
+
+def _figure_output(out: widgets.Output, fig) -> None:
+    from IPython.display import Image
+
+    from ..plots.common import figure_png
+
+    out.outputs = ()
+    out.append_display_data(Image(data=figure_png(fig), format="png"))
+
+
+def _set_options(dropdown: widgets.Dropdown, options: list) -> None:
+    """New options and the first one selected (ipywidgets 8 leaves the value None); observers of
+    `value` fire, so the dropdowns cascade. An unchanged first value still cascades."""
+    old = dropdown.value
+    dropdown.options = options
+    first = (options[0][1] if isinstance(options[0], tuple) else options[0]) if options else None
+    dropdown.value = first
+    if first is not None and first == old or first is None:
+        dropdown.notify_change({"name": "value", "old": old, "new": dropdown.value, "owner": dropdown,
+                                "type": "change"})
+
+
+class SessionPicker(widgets.VBox):
+    """Season → meeting → session dropdowns, a Load button and a progress bar.
+
+    The sessions come from the archive's season index, or — offline, or when the
+    index cannot be fetched — from the sessions already in the lake. The "Demo"
+    season loads the generated offline demo. The loaded Session is `picker.session`
+    (a traitlet: `picker.observe(cb, "session")`) and is passed to `on_load(cb)`
+    callbacks.
+    """
+
+    session = traitlets.Any(None, allow_none=True)
+
+    def __init__(self, lake=None, archive_url: str | None = None, offline: bool = False,
+                 seasons: list[int] | None = None, demo_config=None, **kwargs):
+        self._lake_arg = lake
+        self._lake = None
+        self.archive_url = archive_url
+        self.offline = offline
+        self.demo_config = demo_config
+        self._callbacks: list[Callable] = []
+        self._refs: list = []
+        self._client = None
+        self.season_select = widgets.Dropdown(description="Season", layout=widgets.Layout(width="240px"))
+        self.meeting_select = widgets.Dropdown(description="Meeting", layout=widgets.Layout(width="380px"))
+        self.session_select = widgets.Dropdown(description="Session", layout=widgets.Layout(width="280px"))
+        self.load_button = widgets.Button(description="Load", button_style="primary", icon="download",
+                                          tooltip="download (if needed) and build the session")
+        self.progress = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, description="",
+                                              layout=widgets.Layout(width="380px"))
+        self.status = widgets.HTML(_info_html("choose a session and press Load"))
+        self.output = widgets.Output()
+        self.load_button.on_click(self._on_load)
+        self.season_select.observe(self._on_season, "value")
+        self.meeting_select.observe(self._on_meeting, "value")
+        super().__init__(children=[
+            widgets.HBox([self.season_select, self.meeting_select, self.session_select]),
+            widgets.HBox([self.load_button, self.progress]),
+            self.status, self.output], **kwargs)
+        _set_options(self.season_select, self._season_options(seasons))
+
+    # -- lake and sources -------------------------------------------------------------
+    @property
+    def lake(self):
+        if self._lake is None:
+            from ..lake.lake import Lake
+
+            self._lake = self._lake_arg if isinstance(self._lake_arg, Lake) else Lake(self._lake_arg)
+        return self._lake
+
+    def _lake_years(self) -> list[int]:
+        try:
+            years = self.lake.sessions().column("year").to_pylist()
+        except F1nbError:
+            return []
+        return sorted({int(y) for y in years if y}, reverse=True)
+
+    def _season_options(self, seasons) -> list:
+        lake_years = self._lake_years()
+        if seasons is not None:
+            years = sorted(set(seasons), reverse=True)
+        elif self.offline:
+            years = lake_years
+        else:
+            years = sorted(set(range(FIRST_ARCHIVE_SEASON, _dt.date.today().year + 1)) | set(lake_years),
+                           reverse=True)
+        return ([DEMO] + years) if self.offline or not years else (years + [DEMO])
+
+    def _archive_client(self):
+        if self._client is None:
+            from ..archive.client import ArchiveClient
+
+            self._client = ArchiveClient(base_url=self.archive_url, progress=False, timeout=6, retries=1)
+        return self._client
+
+    def _season_refs(self, year: int) -> list:
+        from ..session import _sessions_in_lake
+
+        if not self.offline:
+            try:
+                refs = self._archive_client().season(year)
+                self.status.value = _info_html(f"{year}: {len(refs)} sessions in the archive index")
+                return refs
+            except Exception as exc:  # no network, no index: fall back to the lake
+                refs = _sessions_in_lake(self.lake, year)
+                self.status.value = _error_html(f"archive index for {year} unavailable "
+                                                f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
+                                                f"showing the {len(refs)} sessions in the lake")
+                return refs
+        refs = _sessions_in_lake(self.lake, year)
+        self.status.value = _info_html(f"{year}: {len(refs)} sessions in the lake (offline)")
+        return refs
+
+    # -- cascading dropdowns -------------------------------------------------------------
+    def _on_season(self, change=None) -> None:
+        year = self.season_select.value
+        if year == DEMO:
+            self._refs = []
+            _set_options(self.meeting_select, [("f1nb Demo Grand Prix (generated offline)", DEMO)])
+        else:
+            self._refs = [r for r in self._season_refs(int(year))] if year is not None else []
+            meetings: dict = {}
+            for r in sorted(self._refs, key=lambda r: (r.round or 0, r.start_date or "")):
+                label = f"R{r.round} {r.meeting_name}" if r.round else r.meeting_name
+                meetings.setdefault(r.meeting_name, label)
+            _set_options(self.meeting_select, [(label, name) for name, label in meetings.items()])
+
+    def _on_meeting(self, change=None) -> None:
+        meeting = self.meeting_select.value
+        if meeting == DEMO:
+            _set_options(self.session_select, [("Race", "Race"), ("Qualifying", "Qualifying")])
+            return
+        refs = sorted((r for r in self._refs if r.meeting_name == meeting), key=lambda r: (r.start_date or "",
+                                                                                            r.session_key))
+        _set_options(self.session_select, [(r.session_name, r) for r in refs])
+
+    # -- loading ---------------------------------------------------------------------
+    def on_load(self, callback: Callable) -> None:
+        """Call `callback(session)` after each successful load."""
+        self._callbacks.append(callback)
+
+    def _busy(self, busy: bool) -> None:
+        for w in (self.season_select, self.meeting_select, self.session_select, self.load_button):
+            w.disabled = busy
+        self.load_button.description = "Loading…" if busy else "Load"
+
+    def _step(self, value: float, text: str) -> None:
+        self.progress.value = max(self.progress.min, min(self.progress.max, value))
+        self.status.value = _info_html(text)
+
+    def _on_load(self, _button=None) -> None:
+        choice = self.session_select.value
+        if choice is None:
+            self.status.value = _error_html("choose a season, a meeting and a session first")
+            return
+        self._busy(True)
+        self.progress.bar_style = "info"
+        self.progress.value = 0.0
+        try:
+            session = self._load_demo(choice) if self.season_select.value == DEMO else self._load_ref(choice)
+        except Exception as exc:
+            self.progress.bar_style = "danger"
+            self.status.value = _error_html(exc)
+            return
+        finally:
+            self._busy(False)
+        self.progress.value = self.progress.max
+        self.progress.bar_style = "success"
+        self.status.value = _ok_html(f"{session.label} loaded — picker.session")
+        self.output.outputs = ()
+        from .display import SessionCard
+
+        self.output.append_display_data(SessionCard(session))
+        self.session = session
+        for callback in self._callbacks:
+            try:
+                callback(session)
+            except Exception as exc:
+                self.status.value = _error_html(f"on_load callback failed: {exc}")
+
+    def _load_ref(self, ref):
+        from ..session import Session
+
+        session = Session(ref, self.lake, None if self.offline else self._archive_client())
+        if not session.is_loaded:
+            if self.offline:
+                raise F1nbError(f"{ref.label} is not in the lake and the picker is offline")
+            client = self._archive_client()
+            self._step(0.02, f"{ref.label}: reading the feed list…")
+            feeds, _source = client.session_feeds(ref)
+            topics = list(feeds)
+            chunk = 3
+            for i in range(0, len(topics), chunk):  # download in small groups so the bar moves
+                part = topics[i:i + chunk]
+                self._step(0.05 + 0.6 * i / max(len(topics), 1), f"downloading {', '.join(part)}…")
+                client.fetch_session(ref, topics=part)
+            self._step(0.65, "writing Bronze…")
+            session.load_data()  # every file is in the cache now
+        if not session.is_built:
+            self._step(0.75, "building Silver…")
+            session.generate(silver=True, gold=False)
+            self._step(0.88, "building Gold…")
+            session.generate(silver=False, gold=True)
+        return session
+
+    def _load_demo(self, kind: str):
+        from ..demo import DemoConfig
+        from ..pipeline import demo_tree, load_demo
+        from ..season import demo_session
+        from ..session import _sessions_in_lake
+
+        cfg = self.demo_config or DemoConfig()
+        loaded = [r for r in _sessions_in_lake(self.lake, cfg.year) if r.session_name == kind]
+        if not loaded:
+            self._step(0.05, "generating the demo season (offline)…")
+            demo_tree(cfg)
+            self._step(0.4, "loading the demo into Bronze…")
+            reports = load_demo(self.lake, cfg, progress=False)
+            keys = [r.session_key for r in reports]
+            self._step(0.7, "building Silver…")
+            self.lake.build(keys, ("silver",))
+            self._step(0.88, "building Gold…")
+            self.lake.build(keys, ("gold",))
+        return demo_session(kind, lake=self.lake, config=cfg)
+
+
+def show(lake=None, archive_url: str | None = None, offline: bool = False, **kwargs) -> SessionPicker:
+    """Display a SessionPicker and return it (`f1nb.show()`); `picker.session` is the loaded session."""
+    from IPython.display import display
+
+    picker = SessionPicker(lake=lake, archive_url=archive_url, offline=offline, **kwargs)
+    display(picker)
+    return picker
+
+
+# ------------------------------------------------------------------ explorers
+
+
+def _driver_options(session) -> list[tuple[str, int]]:
+    from ..plots.common import drivers_frame, gold_frame
+
+    d = drivers_frame(session)
+    order = list(d.driver_number)
+    results = gold_frame(session, "gold.results")
+    if results is not None and not results.empty:
+        ranked = [int(n) for n in results.sort_values("position").driver_number if n in set(order)]
+        order = ranked + [n for n in order if n not in ranked]
+    labels = {int(r.driver_number): f"{r.abbreviation} — {r.team_name}" for r in d.itertuples()}
+    return [(labels[n], int(n)) for n in order]
+
+
+class LapExplorer(widgets.VBox):
+    """Pick drivers; the lap-time chart and the laps table follow."""
+
+    def __init__(self, session, drivers=None, style: str = "light", **kwargs):
+        self.session = session
+        self.style = style
+        self.figure = None
+        options = _driver_options(session)
+        default = [session.driver_number(x) for x in drivers] if drivers else [v for _, v in options[:3]]
+        self.drivers = widgets.SelectMultiple(options=options, value=default, description="Drivers",
+                                              rows=min(10, max(len(options), 2)))
+        self.accurate = widgets.Checkbox(value=False, description="accurate laps only")
+        self.status = widgets.HTML()
+        self.chart = widgets.Output()
+        self.table = widgets.Output()
+        self.drivers.observe(self.refresh, "value")
+        self.accurate.observe(self.refresh, "value")
+        super().__init__(children=[widgets.HBox([self.drivers, self.accurate]), self.status, self.chart,
+                                   self.table], **kwargs)
+        self.refresh()
+
+    def refresh(self, change=None) -> None:
+        from IPython.display import HTML
+
+        from ..plots import lap_times
+        from .display import styled_table, with_abbreviations
+        from .magics import LAP_COLUMNS
+
+        chosen = list(self.drivers.value)
+        self.chart.outputs = ()
+        self.table.outputs = ()
+        if not chosen:
+            self.status.value = _info_html("select one or more drivers")
+            return
+        try:
+            self.figure = lap_times(self.session, chosen, style=self.style, accurate_only=self.accurate.value)
+            laps = self.session.get_laps()
+            laps = laps[laps.driver_number.isin(chosen)]
+            if self.accurate.value:
+                laps = laps[laps.is_accurate.fillna(False).astype(bool)]
+            laps = with_abbreviations(laps, self.session.get_drivers())
+            laps = laps[[c for c in LAP_COLUMNS if c in laps.columns]]
+        except Exception as exc:
+            self.status.value = _error_html(exc)
+            return
+        _figure_output(self.chart, self.figure)
+        self.table.append_display_data(HTML(styled_table(laps, self.session.get_drivers(), max_rows=100)))
+        self.status.value = _info_html(f"{len(laps)} laps of {len(chosen)} drivers")
+
+
+class TelemetryCompare(widgets.VBox):
+    """Two drivers, two laps (fastest by default): speed, throttle, brake, gear and the time delta."""
+
+    def __init__(self, session, driver1=None, driver2=None, style: str = "light", **kwargs):
+        self.session = session
+        self.style = style
+        self.figure = None
+        self.delta_s = None
+        self._quiet = False
+        options = _driver_options(session)
+        values = [v for _, v in options]
+        a = session.driver_number(driver1) if driver1 is not None else values[0]
+        b = session.driver_number(driver2) if driver2 is not None else values[min(1, len(values) - 1)]
+        self.driver1 = widgets.Dropdown(options=options, value=a, description="Driver A")
+        self.driver2 = widgets.Dropdown(options=options, value=b, description="Driver B")
+        self.lap1 = widgets.Dropdown(description="Lap A")
+        self.lap2 = widgets.Dropdown(description="Lap B")
+        self.status = widgets.HTML()
+        self.chart = widgets.Output()
+        self._fill_laps(self.driver1, self.lap1)
+        self._fill_laps(self.driver2, self.lap2)
+        self.driver1.observe(lambda c: self._driver_changed(self.driver1, self.lap1), "value")
+        self.driver2.observe(lambda c: self._driver_changed(self.driver2, self.lap2), "value")
+        self.lap1.observe(self.refresh, "value")
+        self.lap2.observe(self.refresh, "value")
+        super().__init__(children=[widgets.HBox([self.driver1, self.lap1]), widgets.HBox([self.driver2, self.lap2]),
+                                   self.status, self.chart], **kwargs)
+        self.refresh()
+
+    def _fill_laps(self, driver: widgets.Dropdown, lap: widgets.Dropdown) -> None:
+        from ..plots.common import fmt_laptime
+
+        laps = self.session.get_laps(driver.value)
+        timed = laps[laps.lap_time_s.notna()].sort_values("lap_number")
+        self._quiet = True
+        try:
+            lap.options = [("fastest", "fastest")] + [
+                (f"{int(r.lap_number)} ({fmt_laptime(r.lap_time_s)}{', deleted' if r.deleted else ''})",
+                 int(r.lap_number)) for r in timed.itertuples()]
+            lap.value = "fastest"
+        finally:
+            self._quiet = False
+
+    def _driver_changed(self, driver, lap) -> None:
+        self._fill_laps(driver, lap)
+        self.refresh()
+
+    def refresh(self, change=None) -> None:
+        from ..plots import telemetry_comparison
+
+        if self._quiet:
+            return
+        try:
+            fig = telemetry_comparison(self.session, self.driver1.value, self.driver2.value, self.lap1.value,
+                                       self.lap2.value, style=self.style)
+        except Exception as exc:
+            self.chart.outputs = ()
+            self.status.value = _error_html(exc)
+            return
+        self.figure = fig
+        dist, delta = fig.f1nb_delta
+        self.delta_s = float(delta[-1]) if len(delta) else None
+        _figure_output(self.chart, fig)
+        a, b = self.driver1.label.split(" — ")[0], self.driver2.label.split(" — ")[0]
+        if self.delta_s is not None:
+            who = f"{b} is {abs(self.delta_s):.3f} s {'behind' if self.delta_s > 0 else 'ahead of'} {a} at the line"
+            self.status.value = _info_html(who)
