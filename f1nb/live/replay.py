@@ -7,8 +7,8 @@ first gets the full state (the source's initial state deep-merged with every
 feed played so far), then the `feed` messages paced by their source clock ÷
 `speed` (``speed=0``: as fast as possible).
 
-One timeline is shared by all connections. With `pause_when_idle` (the
-default) the timeline waits while no client is subscribed, so a reconnecting
+One timeline is shared by all connections. It starts when the first client
+has subscribed. With `pause_when_idle` (the default) the timeline waits while no client is subscribed, so a reconnecting
 client resumes exactly where it left off; without it the timeline runs on
 and a reconnecting client misses what played meanwhile (it arrives in the
 next full state instead), as on F1's servers.
@@ -38,6 +38,7 @@ class _Conn:
     def __init__(self, proto, writer, core: bool):
         self.proto, self.writer, self.core = proto, writer, core
         self.subscribed = False
+        self.topics: set[str] = set()  # subscribed topics (empty: all)
 
     def send(self, text: str) -> None:
         self.proto.send_text(text.encode("utf-8"))
@@ -219,18 +220,18 @@ class ReplayServer:
                 if "protocol" in msg:
                     conn.send("{}" + frames.RS)
                 elif msg.get("type") == 1 and msg.get("target") == "Subscribe":
-                    conn.send(frames.core_completion(self._state_for(msg), str(msg.get("invocationId", "0"))))
+                    conn.send(frames.core_completion(self._state_for(conn, msg), str(msg.get("invocationId", "0"))))
                     self._subscribed(conn)
             return
         msg = orjson.loads(text)
         if isinstance(msg, dict) and msg.get("M") == "Subscribe":
-            conn.send(frames.classic_state(self._state_for(msg, "A"), str(msg.get("I", "1"))))
+            conn.send(frames.classic_state(self._state_for(conn, msg, "A"), str(msg.get("I", "1"))))
             self._subscribed(conn)
 
-    def _state_for(self, msg: dict, key: str = "arguments") -> dict:
+    def _state_for(self, conn: _Conn, msg: dict, key: str = "arguments") -> dict:
         args = msg.get(key) or [[]]
-        wanted = set(args[0]) if args and isinstance(args[0], list) else set()
-        return {k: v for k, v in self.state.items() if not wanted or k in wanted}
+        conn.topics = set(args[0]) if args and isinstance(args[0], list) else set()
+        return {k: v for k, v in self.state.items() if not conn.topics or k in conn.topics}
 
     def _subscribed(self, conn: _Conn) -> None:
         conn.subscribed = True
@@ -247,6 +248,7 @@ class ReplayServer:
     async def _produce(self) -> None:
         items = self.source.items
         anchor_wall, anchor_t, t_max = None, 0.0, float("-inf")
+        await self._subs_event.wait()  # the timeline starts with the first subscriber
         while self.cursor < len(items):
             item = items[self.cursor]
             if self.pause_when_idle and not self._subs_event.is_set():
@@ -267,7 +269,7 @@ class ReplayServer:
                 self.state[item.topic] = merge_value(self.state.get(item.topic), item.payload)
             classic = core = None
             for conn in list(self._conns):
-                if conn.subscribed and not conn.writer.is_closing():
+                if conn.subscribed and not conn.writer.is_closing() and (not conn.topics or item.topic in conn.topics):
                     if conn.core:
                         core = core or frames.core_feed(item.topic, item.payload, item.utc)
                         conn.send(core)

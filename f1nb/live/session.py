@@ -12,7 +12,7 @@ import time
 from ..decode.messages import Message
 from .recorder import ArchiveRecorder
 from .replay import ReplayServer
-from .signalr import LiveClient
+from .signalr import TOPICS, LiveClient
 from .sink import LakeSink
 from .tower import TowerModel
 
@@ -46,6 +46,10 @@ class LiveSession:
         if self.source is not None:
             self.server = ReplayServer(self.source, speed=self.speed, disconnect_after=self._disconnect_after).start()
             url = self.server.core_url if self.core else self.server.classic_url
+            if "topics" not in self._client_options:  # a replay: also the source's own (unknown) topics
+                src = self.server.source
+                extra = sorted({*src.state, *(i.topic for i in src.items)} - set(TOPICS))
+                self._client_options["topics"] = [*TOPICS, *extra]
         self.sink.start()
         self.client = LiveClient(url, core=self.core, on_message=self._on_message, on_status=self._on_status,
                                  **self._client_options).start()

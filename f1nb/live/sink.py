@@ -1,15 +1,16 @@
 """Live messages into the lake: batched appends to Bronze, Silver/Gold refreshed on a cadence.
 
-A background thread drains a queue: every `flush_interval` seconds (or
+A writer thread drains a queue: every `flush_interval` seconds (or
 `max_batch` messages) the new messages are decoded into Bronze rows exactly
 as an archive load would (`build_bronze` on the batch) and **appended in one
 transaction**: rows of messages / fields / car_samples / position_samples /
 rejects are inserted, the session's one `sessions` row and its `feeds` rows
 (running counts) are replaced. Rewriting the whole session per batch
 (`write_source`) gets slower as the session grows (it re-decodes everything);
-appending keeps each batch's cost proportional to the batch. Every
-`build_interval` seconds with new data, `build_layers(lake, [session_key])`
-rebuilds the session's Silver and Gold in one transaction. `stop()` flushes,
+appending keeps each batch's cost proportional to the batch. A builder
+thread, every `build_interval` seconds with new data, runs
+`build_layers(lake, [session_key])` (the session's Silver and Gold, one
+transaction) on its own connection, so a build never holds up Bronze. `stop()` flushes,
 builds once more and returns with the lake consistent.
 
 Session key and metadata come from the first `SessionInfo` message (messages
@@ -27,6 +28,7 @@ queryable (`bronze_lag` for Bronze, `silver_lag` for the build after it).
 from __future__ import annotations
 
 import queue
+import sys
 import statistics
 import threading
 import time
@@ -39,6 +41,7 @@ import pyarrow as pa
 from ..bronze.build import SessionSource, _sessions_table, build_bronze, session_info, synthetic_session_key
 from ..bronze.schema import FEEDS
 from ..decode.messages import Message, Reject
+from ..errors import LakeError
 
 APPEND_TABLES = ("messages", "fields", "car_samples", "position_samples", "rejects")
 
@@ -72,6 +75,10 @@ class LakeSink:
         self._first_arrival: float | None = None
         self._last_build = 0.0
         self._thread: threading.Thread | None = None
+        self._builder: threading.Thread | None = None
+        self._writer = lake
+        self._lock = threading.Lock()
+        self._flushed = threading.Event()  # the writer has drained everything after stop()
         self._stop = threading.Event()
         self.error: BaseException | None = None
         self.messages = 0
@@ -81,6 +88,7 @@ class LakeSink:
         self.build_seconds: list[float] = []
         self.bronze_lag: list[float] = []
         self.silver_lag: list[float] = []
+        self.build_errors: list[str] = []
 
     # -- producer side (any thread) ---------------------------------------------------
     def put(self, item: Message | Reject) -> None:
@@ -90,6 +98,9 @@ class LakeSink:
     def start(self) -> LakeSink:
         self._thread = threading.Thread(target=self._run, name="f1nb-live-sink", daemon=True)
         self._thread.start()
+        if self.build:
+            self._builder = threading.Thread(target=self._build_loop, name="f1nb-live-build", daemon=True)
+            self._builder.start()
         return self
 
     def stop(self, timeout: float | None = 120) -> None:
@@ -97,11 +108,25 @@ class LakeSink:
         self._stop.set()
         if self._thread:
             self._thread.join(timeout)
+        self._flushed.set()
+        if self._builder:
+            self._builder.join(timeout)
         if self.error:
             raise self.error
 
+    def _own_lake(self):
+        """Each thread writes through its own connection to the same DuckDB file (DuckDB's MVCC keeps
+        the Bronze appends and the Silver/Gold builds apart); the caller's connection stays free."""
+        from ..lake.lake import Lake
+
+        if getattr(self.lake, "location", ":memory:") == ":memory:":
+            return self.lake, False
+        return Lake(self.lake.location), True
+
     def _run(self) -> None:
+        own = False
         try:
+            self._writer, own = self._own_lake()
             last_flush = time.perf_counter()
             while True:
                 stopping = self._stop.is_set()
@@ -115,12 +140,29 @@ class LakeSink:
                 if stopping or len(self._pending) >= self.max_batch or now - last_flush >= self.flush_interval:
                     self.flush(final=stopping)
                     last_flush = now
-                if self.build and self._unbuilt and (stopping or now - self._last_build >= self.build_interval):
-                    self.build_now()
                 if stopping and self._queue.empty():
                     break
         except BaseException as exc:  # surfaced by stop()
             self.error = exc
+        finally:
+            self._flushed.set()
+            if own:
+                self._writer.close()
+
+    def _build_loop(self) -> None:
+        lake, own = self._own_lake()
+        try:
+            while True:
+                final = self._flushed.wait(self.build_interval)
+                if self._unbuilt:
+                    self.build_now(lake)
+                if final:
+                    break
+        except BaseException as exc:
+            self.error = self.error or exc
+        finally:
+            if own:
+                lake.close()
 
     # -- Bronze ------------------------------------------------------------------------
     def _identify(self, final: bool) -> bool:
@@ -168,7 +210,8 @@ class LakeSink:
         self.append_seconds.append(done - started)
         arrivals = [t for t, _ in batch]
         self.bronze_lag.extend(done - t for t in arrivals)
-        self._unbuilt.extend(arrivals)
+        with self._lock:
+            self._unbuilt.extend(arrivals)
         self.messages += len(messages)
         self.batches += 1
 
@@ -189,11 +232,11 @@ class LakeSink:
             "rejects": pa.array([self._bad.get(t, 0) for t in topics], pa.int64()),
         }, schema=FEEDS)
         sessions = _sessions_table(src, feeds, self.t0)
-        raw = self.lake.raw
+        raw = self._writer.raw
         first = not self.batches
         raw.execute("BEGIN TRANSACTION")
         try:
-            for name in self.lake.table_names("bronze"):
+            for name in self._writer.table_names("bronze"):
                 if first or name in ("sessions", "feeds"):  # a new live run replaces the session
                     raw.execute(f"DELETE FROM bronze.{name} WHERE session_key = ?", [key])
             for name, table in [*((n, tables[n]) for n in APPEND_TABLES), ("sessions", sessions), ("feeds", feeds)]:
@@ -209,17 +252,23 @@ class LakeSink:
             raise
 
     # -- Silver / Gold -----------------------------------------------------------------
-    def build_now(self) -> None:
+    def build_now(self, lake=None) -> None:
         from ..lake.build import build_layers
 
         if self.session_key is None:
             return
+        with self._lock:
+            arrivals, self._unbuilt = self._unbuilt, []
         started = time.perf_counter()
-        build_layers(self.lake, [self.session_key])
+        try:
+            build_layers(lake or self.lake, [self.session_key])
+        except LakeError as exc:  # Bronze keeps flowing; the error is reported, not swallowed
+            self.build_errors.append(str(exc))
+            if len(self.build_errors) == 1:
+                print(f"f1nb live: Silver/Gold build failed (Bronze keeps loading): {exc}", file=sys.stderr)
         done = time.perf_counter()
         self.build_seconds.append(done - started)
-        self.silver_lag.extend(done - t for t in self._unbuilt)
-        self._unbuilt = []
+        self.silver_lag.extend(done - t for t in arrivals)
         self._last_build = done
         self.builds += 1
 
@@ -227,4 +276,5 @@ class LakeSink:
         return {"session_key": self.session_key, "messages": self.messages, "batches": self.batches,
                 "builds": self.builds, "append_s": _summary(self.append_seconds),
                 "build_s": _summary(self.build_seconds), "bronze_lag_s": _summary(self.bronze_lag),
-                "silver_lag_s": _summary(self.silver_lag)}
+                "silver_lag_s": _summary(self.silver_lag),
+                "build_errors": self.build_errors[-3:]}
