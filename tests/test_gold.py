@@ -40,7 +40,10 @@ def test_baku_2018_classification(results):
     assert r.points.head(10).tolist() == [25, 18, 15, 12, 10, 8, 6, 4, 2, 1] and r.points.sum() == 101
     # the feed's own final Position agrees everywhere
     assert (r.position == r.feed_position).all()
-    assert r.iloc[0].gap_s == 0 and abs(r.iloc[1].gap_s - 2.375) < 1e-6  # RAI +2.460 officially: see docs
+    # official gaps (FIA): RAI +2.460, PER +4.024, VET +5.329 ... MAG +30.663
+    assert r.gap_s.head(13).round(3).tolist() == [0.0, 2.460, 4.024, 5.329, 7.515, 9.158, 10.931, 12.546, 14.152,
+                                                  18.030, 18.512, 24.720, 30.663]
+    assert abs(r.iloc[0].total_time_s - (3600 + 43 * 60 + 44.291)) < 1.0  # 1:43:44.291 officially
     assert r.grid_position.notna().all() and r.set_index("abbreviation").grid_position["VET"] == 1
     fl = r[r.fastest_lap]
     assert fl.abbreviation.tolist() == ["BOT"]  # 1:45.149, lap 37 (no fastest-lap point in 2018)

@@ -25,7 +25,7 @@ from .results_timed import timed_results
 SCHEMA = {
     "session_key": "int64", "year": "int32", "session_kind": "string", "position": "int32",
     "driver_number": "int32", "abbreviation": "string", "team_name": "string", "status": "string",
-    "classified": "boolean", "laps_completed": "int32", "total_time_s": "float64", "gap_s": "float64",
+    "classified": "boolean", "laps_completed": "int32", "total_time_s": "float64", "gap_s": "float64", "line_gap_s": "float64",
     "laps_behind": "int32", "dnf_lap": "int32", "grid_position": "int32", "points": "float64",
     "fastest_lap": "boolean", "best_lap_s": "float64", "gap_to_fastest_s": "float64",
     "q1_s": "float64", "q2_s": "float64", "q3_s": "float64", "knocked_out_part": "int32",
@@ -41,7 +41,7 @@ def _conform(t):
 @model(
     "gold.results",
     inputs=["bronze.sessions", "silver.laps", "silver.drivers", "silver.timing_final",
-            "silver.race_control_messages"],
+            "silver.race_control_messages", "silver.intervals"],
     schema=SCHEMA,
     checks=[
         checks.unique("session_key", "position"), checks.unique("session_key", "driver_number"),
@@ -51,9 +51,9 @@ def _conform(t):
         checks.in_range("points", 0, 26), checks.in_range("knocked_out_part", 1, 3),
     ],
 )
-def results(sessions, laps, drivers, timing_final, race_control_messages):
+def results(sessions, laps, drivers, timing_final, race_control_messages, intervals):
     """One row per driver per session: the classification."""
     kinds = session_kinds(sessions)
-    race = race_results(kinds, laps, drivers, timing_final, race_control_messages)
+    race = race_results(kinds, laps, drivers, timing_final, race_control_messages, intervals)
     timed = timed_results(kinds, laps, drivers, timing_final)
     return _conform(race).union(_conform(timed))

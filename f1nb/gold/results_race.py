@@ -13,7 +13,13 @@ Per driver of `silver.drivers` with `in_timing`:
 - Order: laps_completed desc, last_line_s asc, then the feed's last `Position`
   (breaks ties between cars with no lap), then car number; DSQ last.
 - `classified`: not DSQ and laps_completed ≥ 90 % of the winner's laps (rounded down).
-- `total_time_s` = last_line_s − the start (lap 1's `lap_start_session_s`), finishers only.
+- `total_time_s` = last_line_s − the start (lap 1's `lap_start_session_s`),
+  finishers only: the archive's clock is message arrival, so it is within
+  about a second of the official time (2018 Baku: 1:43:44.755 vs 1:43:44.291).
+- `gap_s` (same-lap finishers): the feed's last `GapToLeader` in seconds
+  (`silver.intervals`), which is the official gap (Baku: RAI +2.460);
+  `line_gap_s` is the difference of the line-crossing times, the fallback
+  when the feed sent no gap.
 - points: `points.points_expr` by classified position; + the fastest-lap point
   (season rule) for the driver with the fastest non-deleted lap if classified top 10.
 """
@@ -44,7 +50,14 @@ def fastest_lap_holder(laps):
     return t.select(*DRIVER, fastest_lap=ibis.literal(True))
 
 
-def race_results(kinds, laps, drivers, timing_final, rcm):
+def final_gaps(intervals):
+    """(session_key, driver_number, feed_gap_s): the last GapToLeader in seconds the feed sent."""
+    g = intervals.filter(intervals.gap_to_leader_s.notnull())
+    g = first_per(g, DRIVER, [ibis.desc(g.seq)])
+    return g.select(*DRIVER, feed_gap_s=g.gap_to_leader_s)
+
+
+def race_results(kinds, laps, drivers, timing_final, rcm, intervals):
     races = kinds.filter(kinds.session_kind.isin(["race", "sprint"]))
     d = driver_names(drivers).join(races, "session_key")
     per = laps.group_by(DRIVER).aggregate(laps_completed=laps.lap_number.count().cast("int32"),
@@ -57,7 +70,7 @@ def race_results(kinds, laps, drivers, timing_final, rcm):
     t = left_all(d, [(per, DRIVER),
                      (timing_final.select(*DRIVER, "grid_position", feed_position="final_position"), DRIVER),
                      (disqualified(rcm), DRIVER), (fastest_lap_holder(laps), DRIVER), (start, ["session_key"]),
-                     (lead, ["session_key"])])
+                     (lead, ["session_key"]), (final_gaps(intervals), DRIVER)])
     # one SELECT level for all of it: SQLite's parser limits nesting depth
     laps_done = t.laps_completed.fill_null(0)
     dsq = t.dsq.fill_null(False)
@@ -78,7 +91,8 @@ def race_results(kinds, laps, drivers, timing_final, rcm):
              & (t.position <= FASTEST_LAP_MAX_POSITION))
     return t.mutate(
         total_time_s=ibis.ifelse(finished, t.last_line_s - t.start_s, None),
-        gap_s=ibis.ifelse(t.status == "finished", t.last_line_s - t.flag_s, None),
+        gap_s=ibis.ifelse(t.status == "finished", t.feed_gap_s.fill_null(t.last_line_s - t.flag_s), None),
+        line_gap_s=ibis.ifelse(t.status == "finished", t.last_line_s - t.flag_s, None),
         dnf_lap=ibis.ifelse(t.status == "dnf", t.laps_completed + 1, None).cast("int32"),
         points=pts + ibis.ifelse(bonus, 1.0, 0.0),
     )
