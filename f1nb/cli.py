@@ -49,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("query")
     s.add_argument("--format", choices=["table", "csv"], default="table")
 
+    s = sub.add_parser("live", help="follow a live session into the lake (or --replay a recording through a local server)")
+    s.add_argument("--replay", metavar="SOURCE", help="replay a recording file/folder, an archive session folder or 'demo'")
+    s.add_argument("--speed", type=float, default=0.0, help="replay speed factor (default 0: as fast as possible)")
+    s.add_argument("--record", metavar="DIR", help="also write the session in the archive layout under DIR")
+    s.add_argument("--core", action="store_true", help="use SignalR Core (/signalrcore) instead of classic /signalr")
+    s.add_argument("--url", help="live endpoint base URL (default: F1's)")
+    s.add_argument("--no-build", action="store_true", help="Bronze only; skip refreshing Silver and Gold")
+
     s = sub.add_parser("serve-archive", help="serve an archive tree over HTTP in F1's URL layout")
     s.add_argument("dir")
     s.add_argument("--host", default="127.0.0.1")
@@ -163,6 +171,13 @@ def cmd_sql(args) -> int:
     return 0
 
 
+def cmd_live(args) -> int:
+    from .live.cli import run_live
+
+    with _lake(args) as lake:
+        return run_live(lake, args)
+
+
 def cmd_serve_archive(args) -> int:
     from .archive.serve import serve_forever
 
@@ -182,6 +197,7 @@ COMMANDS = {
     "check": cmd_check,
     "sql": cmd_sql,
     "serve-archive": cmd_serve_archive,
+    "live": cmd_live,
 }
 
 
