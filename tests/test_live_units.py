@@ -151,3 +151,25 @@ def test_widget_renders_only_on_change():
     assert not w.refresh()  # unchanged model: no re-render
     t.apply("RaceControlMessages", {"Messages": [{"Utc": "2024-01-01T12:00:00", "Message": "<GREEN> & go"}]})
     assert w.refresh() and "&lt;GREEN&gt; &amp; go" in w.view.value
+
+
+def test_silent_server_means_reconnect_and_nothing_doubled():
+    """No frame for `heartbeat_timeout` s -> reconnect (backoff); the re-sent state adds nothing."""
+    import time
+
+    from f1nb.live.replay import ReplayServer
+    from f1nb.live.sources import Item, ReplaySource
+
+    src = ReplaySource("tiny", state={"LapCount": {"CurrentLap": 1, "TotalLaps": 3}},
+                       items=[Item("LapCount", {"CurrentLap": n}, float(n), f"2030-01-01T00:00:0{n}Z") for n in (2, 3)])
+    got, lines = [], []
+    with ReplayServer(src, speed=1.0, keepalive=60) as server:
+        client = LiveClient(server.classic_url, on_message=got.append, on_status=lines.append,
+                            heartbeat_timeout=0.4, backoff=(0.05, 0.2)).start()
+        assert server.ended.wait(10)
+        deadline = time.monotonic() + 5
+        while client.feeds_received < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        client.stop()
+    assert client.connects >= 2 and any("no message for 0.4 s" in line for line in lines)
+    assert [orjson.loads(m.payload)["CurrentLap"] for m in got] == [1, 2, 3]
