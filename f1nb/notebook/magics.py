@@ -112,6 +112,10 @@ def usage_text() -> str:
     return "\n".join(lines)
 
 
+def short_usage() -> str:
+    return f"usage: %f1 {{{','.join(SUBCOMMANDS)}}} [options]   (%f1 help lists them)"
+
+
 def _session_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument("-s", "--session", metavar="VAR",
                    help="a Session variable of the notebook (default: the last one loaded)")
@@ -150,11 +154,7 @@ class F1Magics(Magics):
         from ..lake.lake import Lake
 
         new = Lake(target)
-        if self._lake is not None and self._lake is not new:
-            try:
-                self._lake.close()
-            except Exception:
-                pass
+        # the old lake stays open: Sessions bound in the notebook still read from it
         self._lake = new
         self.lake = target
         if self.current is not None and self.current.lake is not new:
@@ -236,7 +236,7 @@ class F1Magics(Magics):
 
             close = difflib.get_close_matches(name, SUBCOMMANDS, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise MagicUsageError(usage_text(), f"f1: unknown command {name!r}{hint}")
+            raise MagicUsageError(short_usage(), f"f1: unknown command {name!r}{hint}")
         if command.raw:
             return command.handler(self, rest.strip(), cell)
         try:
