@@ -217,6 +217,7 @@ def tyre_strategy(session, drivers=None, style: str = "light"):
     ax.invert_yaxis()
     ax.set_xlabel("Lap")
     ax.grid(axis="y", visible=False)
+    ax.set_axisbelow(True)
     ax.set_title(title_of(session, "Tyre strategy"))
     present = [c for c in COMPOUND_COLOURS if c in set(stints.compound.fillna("UNKNOWN").str.upper())]
     handles = [Patch(facecolor=COMPOUND_COLOURS[c], edgecolor=edge, label=c.title()) for c in present]
@@ -265,6 +266,7 @@ def quali_gaps(session, style: str = "light"):
     ax.set_xlim(0, max(t.gap_s.max() * 1.15, 0.1))
     ax.set_xlabel("Gap to pole (s)")
     ax.grid(axis="y", visible=False)
+    ax.set_axisbelow(True)
     kind = "Qualifying gaps to pole" if session_kind(session) == "qualifying" else "Best-lap gaps to fastest"
     ax.set_title(title_of(session, kind))
     return fig
