@@ -30,8 +30,25 @@ def sql_of(lake, name: str, dialect: str | None = None) -> str:
     if full not in models:
         raise KeyError(f"no model {name!r}; known: {', '.join(sorted(models))}")
     m = models[full]
-    expr = m.build({n: lake.table(n) for n in m.inputs})
+    expr = m.build({n: _input_table(lake, n, models) for n in m.inputs})
     return ibis.to_sql(expr, dialect=dialect or lake.backend_name)
+
+
+def _input_table(lake, full: str, models):
+    """The lake's table, or (not built yet) an unbound table with the declared schema,
+    so the SQL of any model can be shown before anything is built."""
+    from ..bronze.schema import TABLES as BRONZE
+    from ..errors import LakeError
+
+    try:
+        return lake.table(full)
+    except LakeError:
+        layer, name = full.split(".")
+        if full in models:
+            return ibis.table(models[full].schema, name=name, database=layer)
+        if layer == "bronze" and name in BRONZE:
+            return ibis.table(ibis.Schema.from_pyarrow(BRONZE[name]), name=name, database=layer)
+        raise
 
 
 @dataclass
