@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-from .archive.index import SessionRef, find_session
+from .archive.index import SessionRef
+from .archive.lookup import find_session
 from .errors import F1nbError, LakeError
 from .lake.lake import Lake
 

@@ -33,7 +33,8 @@ import orjson
 from .. import config
 from ..decode.jsonstream import parse_jsonstream
 from ..errors import ArchiveError, DownloadError, SessionNotFound
-from .index import SessionRef, find_session, parse_season_index, quote_path, sanitize_path, session_ref_from_info
+from .index import SessionRef, parse_season_index, quote_path, sanitize_path, session_ref_from_info
+from .lookup import find_session
 from .topics import KNOWN_TOPICS, stream_file
 
 MANIFEST = ".f1nb-session.json"
