@@ -87,7 +87,7 @@ def test_binder_environment_runs_the_quickstart(tmp_path):
     times = {}
     _, times["pip install"] = _run([str(bin_dir / "python"), "-m", "pip", "install", "-q", "-r",
                                     "binder/requirements.txt"], repo, env, 900, "pip install -r binder/requirements.txt")
-    _, times["postBuild"] = _run(["bash", "binder/postBuild"], repo, env, 300, "binder/postBuild")
+    _, times["postBuild"] = _run(["./binder/postBuild"], repo, env, 300, "binder/postBuild")
     trees = sorted((home / "demo-archive").iterdir())
     assert len(trees) == 1 and (home / "lake.duckdb").exists(), "postBuild prepares one demo tree and the lake"
 
