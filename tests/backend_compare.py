@@ -26,29 +26,81 @@ def to_sqlite(con, name: str, table: pa.Table):
     return con.table(name)
 
 
+_SPARK = []
+
+
+def spark_for_tests():
+    """One local SparkSession for the whole test run (starting one takes ~5 s); stopped at exit."""
+    if not _SPARK:
+        import atexit
+
+        import pytest
+
+        pytest.importorskip("pyspark", reason="PySpark not installed: pip install -e '.[spark]' (and Java 17)")
+        from f1nb.lake.spark import spark_session
+
+        _SPARK.append(spark_session("local[2]"))
+        atexit.register(_SPARK[0].stop)
+    return _SPARK[0]
+
+
 def connect(backend: str):
+    if backend == "pyspark":
+        return ibis.pyspark.connect(spark_for_tests())
     return {"duckdb": ibis.duckdb.connect, "sqlite": ibis.sqlite.connect,
             "datafusion": ibis.datafusion.connect}[backend]()
 
 
+def to_spark(con, name: str, table: pa.Table):
+    """Register an Arrow table as a Spark view (the PySpark backend has no temporary tables)."""
+    key = (str(table.schema), table.num_rows, table.nbytes, hash(table.slice(0, 50).to_string()))
+    if key not in _SPARK_FRAMES:  # the same inputs feed many models: convert each once per run
+        _SPARK_FRAMES[key] = con._session.createDataFrame(table).cache()  # pyspark 4 takes Arrow directly
+    _SPARK_FRAMES[key].createOrReplaceTempView(name)
+    return con.table(name)
+
+
+_SPARK_FRAMES: dict = {}
+
+
 def load_into(backend: str, con, name: str, table: pa.Table):
+    if backend == "pyspark":
+        return to_spark(con, f"f1nb_in_{name}", table)  # not t0, t1: Ibis aliases its subqueries so
     if backend == "sqlite":
         return to_sqlite(con, name, table)
     return con.create_table(name, table)
 
 
-def build_on(backend: str, model_name: str, tables: dict[str, pa.Table]) -> pd.DataFrame:
-    """Build the model on `backend` from Arrow inputs; a frame sorted by its keys."""
+def load_all(backend: str, tables: dict[str, pa.Table]):
+    """(connection, {full name: Ibis table}) with every Arrow input loaded into `backend`."""
     con = connect(backend)
-    inputs = {full: load_into(backend, con, f"t{i}", t) for i, (full, t) in enumerate(tables.items())}
-    df = M(model_name).build(inputs).to_pyarrow().to_pandas()
+    return con, {full: load_into(backend, con, f"t{i}", t) for i, (full, t) in enumerate(tables.items())}
+
+
+def build_loaded(backend: str, con, inputs: dict, model_name: str) -> pd.DataFrame:
+    """Build the model from already-loaded inputs; a frame sorted by its keys."""
+    model = M(model_name)
+    expr = model.build({full: inputs[full] for full in model.inputs})
+    if backend == "pyspark":  # through f1nb's Spark SQL compile (see f1nb.lake.spark.spark_sql)
+        from f1nb.lake.spark import to_arrow
+
+        df = to_arrow(con, expr).to_pandas()
+    else:
+        df = expr.to_pyarrow().to_pandas()
     keys = [c for c in ("session_key", "driver_number", "lap_number", "stint", "stop_number", "seq", "utc",
                         "message_index", "position") if c in df]
-    df = df.sort_values(keys or list(df.columns)).reset_index(drop=True)
+    # keys first, then every other column: a total order even where the keys do not cover the row
+    df = df.sort_values(keys + [c for c in df.columns if c not in keys]).reset_index(drop=True)
     for c in df.columns:
         if c == "utc" or c.endswith("_utc"):
             df[c] = pd.to_datetime(df[c], utc=True)
     return df
+
+
+def build_on(backend: str, model_name: str, tables: dict[str, pa.Table]) -> pd.DataFrame:
+    """Build the model on `backend` from Arrow inputs; a frame sorted by its keys."""
+    con, inputs = load_all(backend, tables)
+    return build_loaded(backend, con, inputs, model_name)
 
 
 def on_both(model_name: str, tables: dict[str, pa.Table], other: str = "sqlite") -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -10,7 +10,7 @@ import pytest
 
 from f1nb.lake.models import build_order, registry
 
-from .backend_compare import assert_same, on_both
+from .backend_compare import assert_same, build_loaded, load_all
 
 KEYS = (5090, 5502)  # 2018 Baku race, 2019 Monza qualifying
 # SQLite's parser has a fixed stack: Ibis nests one subquery per step, and the
@@ -19,20 +19,37 @@ _DEEP = "SQLite: 'parser stack overflow' - Ibis nests this query more than SQLit
 XFAIL = {
     "sqlite": {"silver.stints": _DEEP, "silver.lap_boundaries": _DEEP, "silver.laps": _DEEP},
     "datafusion": {},
+    "pyspark": {},  # every model runs on Spark 4.0 (via f1nb.lake.spark.spark_sql); see tests/test_spark.py
 }
-BACKENDS = ("datafusion", "sqlite")
+BACKENDS = ("datafusion", "sqlite", "pyspark")
 MODELS = [m.name for m in build_order(registry())]
 
 
-def _inputs(lake, model):
+def _all_inputs(lake) -> dict:
+    """Every table any model reads, restricted to KEYS, as Arrow (read once)."""
+    names = sorted({full for m in registry().values() for full in m.inputs})
     tables = {}
-    for full in model.inputs:
+    for full in names:
         layer, name = full.split(".")
         where = f" WHERE session_key IN {KEYS}" if "session_key" in lake.columns(layer, name) else ""
-        if full == "bronze.fields":  # the topics Silver reads; keeps the SQLite copy small
+        if full == "bronze.fields":  # the topics Silver reads; keeps the copies small
             where += " AND topic NOT IN ('CarData.z', 'Position.z', 'TeamRadio', 'TimingStats')"
         tables[full] = lake.sql(f"SELECT * FROM {full}{where}")
     return tables
+
+
+@pytest.fixture(scope="module")
+def loaded(real_lake):
+    """backend -> (connection, inputs), each backend loaded once for all the models."""
+    arrow = _all_inputs(real_lake)
+    cache: dict = {}
+
+    def get(backend: str):
+        if backend not in cache:
+            cache[backend] = load_all(backend, arrow)
+        return cache[backend]
+
+    return get
 
 
 def _cases():
@@ -40,11 +57,13 @@ def _cases():
         for name in MODELS:
             reason = XFAIL[backend].get(name)
             marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            if backend == "pyspark":
+                marks.append(pytest.mark.spark)
             yield pytest.param(backend, name, marks=marks, id=f"{backend}-{name}")
 
 
 @pytest.mark.parametrize("backend,name", list(_cases()))
-def test_model_identical_on_duckdb_and_other_backend(real_lake, backend, name):
-    model = registry()[name]
-    duck, other = on_both(name, _inputs(real_lake, model), other=backend)
+def test_model_identical_on_duckdb_and_other_backend(loaded, backend, name):
+    duck = build_loaded("duckdb", *loaded("duckdb"), name)
+    other = build_loaded(backend, *loaded(backend), name)
     assert_same(duck, other, atol=1e-9)

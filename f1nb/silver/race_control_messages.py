@@ -1,5 +1,7 @@
 """`silver.race_control_messages`: every race-control message, typed."""
 
+import ibis
+
 from ..lake import checks
 from ..lake.models import model
 from .common import session_time_s, topic_rows
@@ -27,4 +29,13 @@ def race_control_messages(fields):
         flag=t.flag.max(), scope=t.scope.max(), status=t.status.max(), mode=t.mode.max(),
         message=t.message.max(), lap=t.lap.max(), sector=t.sector.max(), driver_number=t.racing_number_num.max())
     return t.mutate(message_index=t.item, session_time_s=session_time_s(t),
-                    utc=t.utc_text.cast("timestamp").cast("timestamp('UTC', 6)"))
+                    utc=_utc(t.utc_text))
+
+
+# A well-formed F1 timestamp; anything else (a corrupted recording) becomes null
+# instead of failing the cast for the whole table.
+_ISO = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,7})?Z?$"
+
+
+def _utc(text):
+    return ibis.ifelse(text.re_search(_ISO), text, None).cast("timestamp").cast("timestamp('UTC', 6)")

@@ -1,0 +1,340 @@
+"""The `%f1` subcommands. Each registers itself with `@subcommand`; importing
+this module (done by `magics.py`) makes them available."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+from ..errors import F1nbError
+from .magics import F1Magics, MagicUsageError, SUBCOMMANDS, _first_line, _session_arg, _style_arg, subcommand, usage_text
+
+TELEMETRY_TOPICS = ("CarData.z", "Position.z")
+
+
+def _load_args(p):
+    p.add_argument("season", type=int, help="year, e.g. 2024")
+    p.add_argument("meeting", help="meeting name, place, country or round number")
+    p.add_argument("session", help="session name or R, Q, S, SQ, FP1…")
+    p.add_argument("--as", dest="name", default="session", help="variable to bind (default: session)")
+    p.add_argument("--topics", nargs="+", help="only these feeds (default: all the session has)")
+    p.add_argument("--no-telemetry", action="store_true", help="skip CarData.z and Position.z")
+    p.add_argument("--force", action="store_true", help="download and rebuild even if already loaded")
+
+
+@subcommand("load", "load SEASON MEETING SESSION [--as NAME] [--topics ...] [--no-telemetry]", _load_args)
+def _load(m: F1Magics, args, cell):
+    from ..session import get_session
+
+    if not re.fullmatch(r"[A-Za-z_]\w*", args.name):
+        raise MagicUsageError(SUBCOMMANDS["load"].parser().format_usage(), f"--as {args.name!r} is not a name")
+    lake = m.get_lake()
+    print(f"Finding {args.season} {args.meeting} {args.session}…", flush=True)
+    session = get_session(args.season, args.meeting, args.session, lake=lake, archive_url=m._archive())
+    topics = args.topics
+    if args.no_telemetry:
+        if topics is None:
+            feeds, _ = session._archive_client().session_feeds(session.ref)
+            topics = list(feeds)
+        topics = [t for t in topics if t not in TELEMETRY_TOPICS]
+    if session.is_loaded and not args.force:
+        print(f"{session.label}: already in the lake")
+    else:
+        print(f"Downloading {session.label}…", flush=True)
+        report = session.load_data(topics=topics, force=True)
+        if report is not None:
+            print(report)
+    if not session.is_built or args.force:
+        print("Building Silver and Gold…", flush=True)
+        session.generate()
+    m.bind(session, args.name)
+    print(f"bound to `{args.name}`")
+    m.show(session)
+    return None
+
+
+def _sessions_args(p):
+    p.add_argument("season", type=int, nargs="?", help="year (default: every season in the lake)")
+    p.add_argument("--lake", action="store_true", help="only sessions already in the lake (offline)")
+
+
+@subcommand("sessions", "sessions [SEASON] [--lake]: the season's sessions (archive index, else the lake)",
+            _sessions_args)
+def _sessions(m: F1Magics, args, cell):
+    import pandas as pd
+
+    lake = m.get_lake()
+    loaded = lake.sessions().to_pandas()
+    if args.season is None or args.lake:
+        return loaded if args.season is None else loaded[loaded.year == args.season].reset_index(drop=True)
+    from ..archive.client import ArchiveClient
+
+    try:
+        with ArchiveClient(base_url=m._archive(), progress=False, retries=1, timeout=8) as client:
+            refs = client.season(args.season)
+    except Exception as exc:
+        if loaded[loaded.year == args.season].empty:
+            raise
+        print(f"f1: archive index unavailable ({_first_line(str(exc))}); showing sessions in the lake",
+              file=sys.stderr)
+        return loaded[loaded.year == args.season].reset_index(drop=True)
+    keys = set(loaded.session_key)
+    return pd.DataFrame([{"round": r.round, "meeting": r.meeting_name, "session": r.session_name,
+                          "type": r.session_type, "start": r.start_date, "session_key": r.session_key,
+                          "in_lake": r.session_key in keys} for r in refs])
+
+
+def _demo_args(p):
+    p.add_argument("--as", dest="name", default="session", help="variable to bind (default: session)")
+    p.add_argument("--session", dest="kind", choices=["Race", "Qualifying"], default="Race")
+    p.add_argument("--drivers", type=int, help="grid size (default 20)")
+    p.add_argument("--laps", type=int, help="race laps (default 57)")
+
+
+@subcommand("demo", "demo [--as NAME] [--session Race|Qualifying]: the offline demo session", _demo_args)
+def _demo(m: F1Magics, args, cell):
+    from ..demo import DemoConfig
+    from ..season import demo_session
+
+    kw = {}
+    if args.drivers:
+        kw["drivers"] = args.drivers
+    if args.laps:
+        kw["race_laps"] = args.laps
+    print("Preparing the demo session (generated offline; the first time takes a few seconds)…", flush=True)
+    session = demo_session(args.kind, lake=m.get_lake(), config=DemoConfig(**kw))
+    m.bind(session, args.name)
+    print(f"bound to `{args.name}`")
+    m.show(session)
+    return None
+
+
+def _laps_args(p):
+    p.add_argument("drivers", nargs="*", help="abbreviations or numbers (default: all)")
+    p.add_argument("--all-columns", action="store_true", help="every column of silver.laps")
+    _session_arg(p)
+
+
+LAP_COLUMNS = ["driver_number", "abbreviation", "lap_number", "lap_time_s", "sector_1_s", "sector_2_s",
+               "sector_3_s", "compound", "tyre_age_laps", "stint", "position", "pit_in_session_s",
+               "pit_out_session_s", "track_status", "deleted", "is_accurate", "qualifying_part"]
+
+
+@subcommand("laps", "laps [DRIVER ...]: the session's laps as a DataFrame", _laps_args)
+def _laps(m: F1Magics, args, cell):
+    import pandas as pd
+
+    from .display import with_abbreviations
+
+    s = m.session(args)
+    frames = [s.get_laps(d) for d in args.drivers] if args.drivers else [s.get_laps()]
+    laps = with_abbreviations(pd.concat(frames, ignore_index=True), s.get_drivers())
+    if not args.all_columns:
+        laps = laps[[c for c in LAP_COLUMNS if c in laps.columns]]
+    return laps
+
+
+@subcommand("results", "results: the classification (gold.results)", _session_arg)
+def _results(m: F1Magics, args, cell):
+    s = m.session(args)
+    if "results" not in s.lake.table_names("gold"):
+        raise F1nbError("gold.results is not in this lake yet: rebuild with session.generate()")
+    r = s.get_results()
+    return r.drop(columns=[c for c in ("session_key", "year") if c in r.columns])
+
+
+def _telemetry_args(p):
+    p.add_argument("drivers", nargs="+", help="one driver (returns the telemetry) or two (shows the comparison)")
+    p.add_argument("--lap", default=["fastest"], help="'fastest' (default) or a lap number; one per driver: --lap 12 14",
+                   nargs="+")
+    _session_arg(p)
+    _style_arg(p)
+
+
+@subcommand("telemetry", "telemetry DRIVER [DRIVER] [--lap fastest|N]: one lap's telemetry, or two compared",
+            _telemetry_args)
+def _telemetry(m: F1Magics, args, cell):
+    from ..plots import telemetry_comparison
+    from ..plots.common import lap_telemetry
+
+    if len(args.drivers) > 2:
+        raise MagicUsageError(SUBCOMMANDS["telemetry"].parser().format_usage(), "give one or two drivers")
+    s = m.session(args)
+    laps = args.lap if len(args.lap) == len(args.drivers) else [args.lap[0]] * len(args.drivers)
+    if len(args.drivers) == 1:
+        tel, _ = lap_telemetry(s, args.drivers[0], laps[0])
+        return tel.drop(columns=["t_s"])
+    fig = telemetry_comparison(s, args.drivers[0], args.drivers[1], laps[0], laps[1], style=args.style or m.style)
+    m.show_figure(fig)
+    return None
+
+
+def _plot_args(p):
+    from ..plots import KINDS
+
+    p.add_argument("kind", choices=sorted(KINDS), help="what to plot")
+    p.add_argument("drivers", nargs="*", help="drivers (laps, positions, gaps, strategy: default all; "
+                                              "telemetry: two; track: one)")
+    p.add_argument("--lap", default="fastest", help="telemetry/track: 'fastest' or a lap number")
+    p.add_argument("--color-by", default="speed", choices=["speed", "gear", "throttle", "brake"],
+                   help="track map colouring")
+    p.add_argument("--save", metavar="FILE", help="also save the figure (png, svg, pdf)")
+    _session_arg(p)
+    _style_arg(p)
+
+
+@subcommand("plot", "plot KIND [DRIVER ...] [--lap N] [--color-by gear] [--style dark]: "
+                    "laps, telemetry, track, strategy, positions, gaps, weather, quali", _plot_args)
+def _plot(m: F1Magics, args, cell):
+    from .. import plots
+
+    s = m.session(args)
+    style = args.style or m.style
+    drivers = args.drivers or None
+    usage = SUBCOMMANDS["plot"].parser().format_usage()
+    if args.kind == "telemetry":
+        if not drivers or len(drivers) != 2:
+            raise MagicUsageError(usage, "plot telemetry needs two drivers, e.g. %f1 plot telemetry VER LEC")
+        fig = plots.telemetry_comparison(s, drivers[0], drivers[1], args.lap, args.lap, style=style)
+    elif args.kind == "track":
+        if drivers and len(drivers) > 1:
+            raise MagicUsageError(usage, "plot track takes one driver")
+        fig = plots.track_map(s, drivers[0] if drivers else None, args.lap, color_by=args.color_by, style=style)
+    elif args.kind in ("weather", "quali"):
+        fig = plots.KINDS[args.kind](s, style=style)
+    else:
+        fig = plots.KINDS[args.kind](s, drivers, style=style)
+    if args.save:
+        fig.savefig(args.save, dpi=150, facecolor=fig.get_facecolor())
+        print(f"saved {args.save}")
+    m.show_figure(fig)
+    return None
+
+
+@subcommand("lake", "lake: layers, tables with row counts, sessions loaded")
+def _lake(m: F1Magics, args, cell):
+    from .display import lake_overview
+
+    return lake_overview(m.get_lake())
+
+
+@subcommand("lineage", "lineage TABLE [--sql]: where a table comes from (and its SQL)",
+            lambda p: (p.add_argument("table"), p.add_argument("--sql", action="store_true")))
+def _lineage(m: F1Magics, args, cell):
+    lake = m.get_lake()
+    try:
+        if args.sql:
+            print(lake.sql_of(args.table))
+            return None
+        return lake.lineage(args.table)
+    except KeyError as exc:
+        raise F1nbError(str(exc.args[0]) if exc.args else str(exc)) from None
+
+
+@subcommand("backend", "backend [PATH | duckdb:///PATH]: show or switch the lake",
+            lambda p: p.add_argument("target", nargs="?"))
+def _backend(m: F1Magics, args, cell):
+    if args.target:
+        m.set_lake(args.target)
+    lake = m.get_lake()
+    print(f"lake: {lake.location} ({lake.backend_name}), {len(lake.session_keys())} sessions")
+    return None
+
+
+@subcommand("check", "check [TABLE ...]: run the data checks of the built tables",
+            lambda p: p.add_argument("tables", nargs="*"))
+def _check(m: F1Magics, args, cell):
+    import pandas as pd
+
+    rows = m.get_lake().check(args.tables or None)
+    df = pd.DataFrame(rows, columns=["table", "check", "violations"])
+    bad = df[df.violations > 0]
+    print(f"{len(df)} checks, {len(bad)} failing" + (": " + ", ".join(f"{r.table} {r.check}"
+                                                                    for r in bad.itertuples()) if len(bad) else ""))
+    return df
+
+
+def _picker_args(p):
+    p.add_argument("--offline", action="store_true", help="only the lake's sessions and the demo")
+
+
+@subcommand("picker", "picker [--offline]: a season → meeting → session picker with a Load button", _picker_args)
+def _picker(m: F1Magics, args, cell):
+    from .widgets import SessionPicker
+
+    picker = SessionPicker(lake=m.get_lake(), archive_url=m._archive(), offline=args.offline)
+
+    def adopt(change):
+        if change["new"] is not None:
+            m.bind(change["new"], "session")
+
+    picker.observe(adopt, "session")
+    return picker
+
+
+_SQL_TARGET = re.compile(r"^\s*([A-Za-z_]\w*)\s*<<\s*(.*)$", re.S)
+
+
+@subcommand("sql", "sql [NAME <<] QUERY, or %%f1 sql [NAME <<] with the query in the cell", raw=True)
+def _sql(m: F1Magics, rest: str, cell):
+    name = None
+    match = _SQL_TARGET.match(rest)
+    if match:
+        name, rest = match.group(1), match.group(2)
+    query = (cell if cell is not None else rest).strip()
+    if cell is not None and rest.strip():
+        raise MagicUsageError("usage: %%f1 sql [NAME <<]\n", f"unexpected text after `sql`: {rest.strip()!r}")
+    if not query:
+        raise MagicUsageError("usage: %%f1 sql [NAME <<]   (query in the cell) | %f1 sql [NAME <<] QUERY\n",
+                              "no query given")
+    if "{session_key}" in query:
+        query = query.replace("{session_key}", str(int(m.session().session_key)))
+    df = m.get_lake().sql(query).to_pandas()
+    if name:
+        m.shell.user_ns[name] = df
+        print(f"{len(df)} rows → `{name}`")
+        return None
+    return df
+
+
+def _help_args(p):
+    p.add_argument("command", nargs="?")
+
+
+@subcommand("help", "help [COMMAND]: this list, or a command's options", _help_args)
+def _help(m: F1Magics, args, cell):
+    if args.command and args.command in SUBCOMMANDS:
+        print(SUBCOMMANDS[args.command].parser().format_help())
+    else:
+        print(usage_text())
+    return None
+
+
+def _live_args(p):
+    p.add_argument("action", nargs="?", choices=["start", "stop", "status"], default="start")
+    p.add_argument("--replay", metavar="SOURCE", help="replay a recording, an archive session folder or 'demo'")
+    p.add_argument("--speed", type=float, default=1.0, help="replay speed (e.g. 20)")
+    p.add_argument("--core", action="store_true", help="use SignalR Core (/signalrcore) instead of classic")
+    p.add_argument("--record", metavar="DIR", help="also write the archive layout to DIR")
+    p.add_argument("--as", dest="name", default="live", help="variable to bind the LiveSession to")
+
+
+@subcommand("live", "live [start|stop|status] [--replay SOURCE] [--speed N] [--record DIR]: "
+            "a timing tower while the lake fills", _live_args)
+def _live(m: F1Magics, args, cell):
+    from ..live.session import LiveSession
+
+    current = m.shell.user_ns.get(args.name)
+    if args.action in ("stop", "status"):
+        if not isinstance(current, LiveSession):
+            raise F1nbError(f"no live session bound to `{args.name}`; start one with %f1 live")
+        if args.action == "stop":
+            current.stop()
+        return current.summary()
+    if isinstance(current, LiveSession) and current.client is not None:
+        current.stop()  # one live session per name: a new start replaces the old one cleanly
+    live = LiveSession(m.get_lake(), source=args.replay, speed=args.speed, core=args.core, record=args.record)
+    m.shell.user_ns[args.name] = live.start()
+    m.show(live.widget())
+    print(f"live → `{args.name}`; `%f1 live stop` to stop (the lake stays consistent)")
+    return None

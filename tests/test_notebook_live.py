@@ -1,0 +1,41 @@
+"""`%f1 live`: the magic starts a replayed live session, shows the tower, fills the lake, stops cleanly."""
+
+from __future__ import annotations
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+
+from f1nb.lake.lake import Lake
+
+from .conftest import REAL_LIVE, need_realdata
+
+
+@pytest.fixture
+def shell(tmp_path):
+    ip = InteractiveShell.instance()
+    if "f1" not in ip.magics_manager.magics["line"]:
+        ip.run_line_magic("load_ext", "f1nb")
+    ip.run_line_magic("config", f"F1Magics.lake = {str(tmp_path / 'live.duckdb')!r}")
+    return ip
+
+
+def test_live_magic_replays_into_the_lake(shell, tmp_path, capsys):
+    need_realdata()
+    recording = REAL_LIVE / "fastf1_with_errors.txt"  # small: 19 good messages, 32 bad lines
+    shell.run_line_magic("f1", f"live --replay {recording} --speed 0 --as lv")
+    live = shell.user_ns["lv"]
+    assert live.wait(60)
+    summary = shell.run_line_magic("f1", "live stop --as lv")
+    assert summary["messages"] >= 19 and not summary["build_errors"]
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err and "live stop" in out.out
+    lake = Lake(tmp_path / "live.duckdb")
+    (n,) = lake.raw.execute("SELECT count(*) FROM bronze.messages").fetchone()
+    assert n >= 19
+    lake.close()
+
+
+def test_live_magic_stop_without_session_is_one_line(shell, capsys):
+    shell.run_line_magic("f1", "live stop --as nothing_here")
+    out = capsys.readouterr()
+    assert "no live session" in out.out + out.err and "Traceback" not in out.out + out.err
