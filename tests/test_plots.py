@@ -101,3 +101,19 @@ def test_bad_driver_and_lap_are_clear(demo):
         plots.lap_times(demo["race"], ["XXX"])
     with pytest.raises(F1nbError, match="lap must be"):
         plots.telemetry_comparison(demo["race"], "STO", "WIN", lap1="best")
+
+
+def test_returned_figure_displays_as_png_without_matplotlib_magic():
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib.figure import Figure
+
+    shell = InteractiveShell.instance()
+    import importlib
+
+    import f1nb.plots
+
+    importlib.reload(f1nb.plots)  # registers against the running shell
+    fig = Figure()
+    fig.add_subplot().plot([1, 2, 3])
+    data, _ = shell.display_formatter.format(fig)
+    assert data.get("image/png", b"")[:8] == b"\x89PNG\r\n\x1a\n"

@@ -6,7 +6,8 @@
     plots.track_map(session, "VER", color_by="gear")
 
 Figures are built without pyplot, so they show once when returned in a notebook
-and `fig.savefig(...)` works everywhere.
+(importing this module registers their PNG display in a running IPython) and
+`fig.savefig(...)` works everywhere.
 """
 
 from __future__ import annotations
@@ -27,6 +28,25 @@ KINDS = {
     "weather": weather,
     "quali": quali_gaps,
 }
+
+
+
+def _show_figures_as_png() -> None:
+    """Figures made without pyplot have no notebook display until a backend registers
+    one (`%matplotlib inline`); register PNG display for them in a running IPython."""
+    try:
+        from IPython import get_ipython
+        from IPython.core.pylabtools import print_figure
+        from matplotlib.figure import Figure
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is not None:
+        png = shell.display_formatter.formatters["image/png"]
+        png.for_type(Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight"))
+
+
+_show_figures_as_png()
 
 __all__ = [
     "COMPOUND_COLOURS", "KINDS", "STYLES", "figure_png", "gap_table", "gap_to_leader", "lap_times",
