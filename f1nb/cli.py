@@ -41,6 +41,14 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("build", help="(re)build Silver and Gold for every session in the lake")
     s.add_argument("--session", type=int, nargs="+", help="only these session keys")
+    s.add_argument("--backend", choices=["duckdb", "spark"], default="duckdb",
+                   help="spark: export Bronze to Parquet under --out and build Silver/Gold there on PySpark")
+    s.add_argument("--out", help="Parquet lake folder for --backend spark (default: next to the lake file)")
+    s.add_argument("--master", help="Spark master URL (default: $F1NB_SPARK_MASTER or local[2])")
+
+    s = sub.add_parser("export-parquet", help="write the lake's Bronze as Parquet partitioned by year and session")
+    s.add_argument("dir")
+    s.add_argument("--session", type=int, nargs="+", help="only these session keys")
 
     s = sub.add_parser("check", help="run every table's data checks; exit 1 if any fails")
     s.add_argument("tables", nargs="*", help="only these tables (e.g. silver.laps)")
@@ -128,7 +136,22 @@ def cmd_build(args) -> int:
     from .lake.build import build_layers
 
     with _lake(args) as lake:
+        if getattr(args, "backend", "duckdb") == "spark":
+            from .lake.spark import build_with_spark
+
+            out = args.out or str(Path(lake.location).with_suffix("")) + "-parquet"
+            print(build_with_spark(lake, out, args.session, master=args.master), f"(Spark, Parquet lake: {out})")
+            return 0
         print(build_layers(lake, args.session))
+    return 0
+
+
+def cmd_export_parquet(args) -> int:
+    from .lake.parquet import export_bronze
+
+    with _lake(args) as lake:
+        rows = export_bronze(lake, args.dir, args.session)
+    print(f"wrote Bronze as Parquet under {args.dir}/bronze: " + ", ".join(f"{t} {n}" for t, n in rows.items()))
     return 0
 
 
@@ -194,6 +217,7 @@ COMMANDS = {
     "demo": cmd_demo,
     "tables": cmd_tables,
     "build": cmd_build,
+    "export-parquet": cmd_export_parquet,
     "check": cmd_check,
     "sql": cmd_sql,
     "serve-archive": cmd_serve_archive,
