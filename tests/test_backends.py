@@ -18,7 +18,14 @@ KEYS = (5090, 5502)  # 2018 Baku race, 2019 Monza qualifying
 _DEEP = "SQLite: 'parser stack overflow' - Ibis nests this query more than SQLite's parser allows"
 XFAIL = {
     "sqlite": {"silver.stints": _DEEP, "silver.lap_boundaries": _DEEP, "silver.laps": _DEEP},
-    "datafusion": {},
+    "datafusion": {
+        "silver.stints": "DataFusion 51 cannot resolve a column of a nested subquery alias in the SQL "
+                         "Ibis writes for this window chain (\"column 'value_num' not found in 't19'\")",
+        "silver.car_telemetry": "ibis 12's DataFusion compiler has no rule for DateDelta (day difference "
+                                "used to get session time past 2038 portably)",
+        "silver.positions": "ibis 12's DataFusion compiler has no rule for DateDelta (day difference "
+                            "used to get session time past 2038 portably)",
+    },
     "pyspark": {},  # every model runs on Spark 4.0 (via f1nb.lake.spark.spark_sql); see tests/test_spark.py
 }
 BACKENDS = ("datafusion", "sqlite", "pyspark")
