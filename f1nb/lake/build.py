@@ -70,11 +70,14 @@ def materialise(lake, m: Model, keys: list[int] | None) -> int:
     return rows
 
 
-def build_layers(lake, session_keys: list[int] | None = None, layers=("silver", "gold")) -> BuildReport:
-    """Build the models of `layers` for `session_keys` (all loaded sessions when None)."""
+def build_layers(lake, session_keys: list[int] | None = None, layers=("silver", "gold"),
+                 exclude: tuple[str, ...] = ()) -> BuildReport:
+    """Build the models of `layers` for `session_keys` (all loaded sessions when None).
+    Models named in `exclude` keep their current rows (live refreshes skip the
+    heavy telemetry tables between full builds)."""
     if session_keys is None:
         session_keys = [r[0] for r in lake.raw.execute("SELECT session_key FROM bronze.sessions").fetchall()]
-    models = [m for m in build_order(registry()) if m.layer in layers]
+    models = [m for m in build_order(registry()) if m.layer in layers and m.name not in exclude]
     report = BuildReport()
     lake.raw.execute("BEGIN TRANSACTION")
     try:

@@ -44,6 +44,9 @@ from ..decode.messages import Message, Reject
 from ..errors import LakeError
 
 APPEND_TABLES = ("messages", "fields", "car_samples", "position_samples", "rejects")
+# Rebuilt on every full build only (see LakeSink.build_now).
+TELEMETRY_MODELS = ("silver.car_telemetry", "silver.positions")
+TELEMETRY_INTERVAL_S = 30.0
 
 
 def _summary(values: list[float]) -> dict:
@@ -55,6 +58,8 @@ def _summary(values: list[float]) -> dict:
 
 
 class LakeSink:
+    _last_full_build = float("-inf")
+
     def __init__(self, lake, flush_interval: float = 1.0, max_batch: int = 20_000, build_interval: float = 5.0,
                  build: bool = True, recorder=None, source: str = "live", wait_for_info: float = 10.0):
         self.lake = lake
@@ -154,8 +159,9 @@ class LakeSink:
         try:
             while True:
                 final = self._flushed.wait(self.build_interval)
-                if self._unbuilt:
-                    self.build_now(lake)
+                stale_telemetry = final and self._last_build > self._last_full_build
+                if self._unbuilt or stale_telemetry:
+                    self.build_now(lake, full=final)
                 if final:
                     break
         except BaseException as exc:
@@ -252,16 +258,24 @@ class LakeSink:
             raise
 
     # -- Silver / Gold -----------------------------------------------------------------
-    def build_now(self, lake=None) -> None:
+    def build_now(self, lake=None, full: bool = False) -> None:
+        """Refresh the session's Silver and Gold. Between full builds (every
+        `TELEMETRY_INTERVAL_S`, and the last one) the telemetry tables — the
+        heaviest, and read by no other model — keep their rows, so the lap and
+        timing tables stay a few seconds behind the feed."""
         from ..lake.build import build_layers
 
         if self.session_key is None:
             return
+        now = time.perf_counter()
+        full = full or now - self._last_full_build >= TELEMETRY_INTERVAL_S
         with self._lock:
             arrivals, self._unbuilt = self._unbuilt, []
         started = time.perf_counter()
         try:
-            build_layers(lake or self.lake, [self.session_key])
+            build_layers(lake or self.lake, [self.session_key], exclude=() if full else TELEMETRY_MODELS)
+            if full:
+                self._last_full_build = now
         except LakeError as exc:  # Bronze keeps flowing; the error is reported, not swallowed
             self.build_errors.append(str(exc))
             if len(self.build_errors) == 1:
