@@ -7,7 +7,6 @@ excluded) where both drivers have a row in `gold.results`: `a_ahead` /
 `b_ahead` = sessions where that driver's qualifying position was better; `mean_position_gap` = mean of a's position − b's.
 Trace each session through `gold.teammate_head_to_head` (same pair, session_key)."""
 
-import ibis
 
 from ..lake import checks
 from ..lake.models import model

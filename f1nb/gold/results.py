@@ -15,6 +15,8 @@ do not apply to a session kind are null.
 
 from __future__ import annotations
 
+import ibis
+
 from ..lake import checks
 from ..lake.models import model
 from .checks import all_timed_drivers_present, points_total, positions_contiguous
@@ -34,7 +36,7 @@ SCHEMA = {
 
 
 def _conform(t):
-    return t.select(*(t[c].cast(ty).name(c) if c in t.columns else __import__("ibis").null(ty).name(c)
+    return t.select(*(t[c].cast(ty).name(c) if c in t.columns else ibis.null(ty).name(c)
                       for c, ty in SCHEMA.items()))
 
 

@@ -5,7 +5,6 @@ Same figures as `gold.driver_season` (see there), summed over the team's
 drivers from `gold.results`; `races` counts Grand Prix sessions the team
 took part in, `drivers` the distinct abbreviations that drove for it."""
 
-import ibis
 
 from ..lake import checks
 from ..lake.models import model
