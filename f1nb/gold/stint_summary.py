@@ -55,6 +55,7 @@ def stint_summary(stints, laps, drivers):
     g = g.mutate(degradation_s_per_lap=slope,
                  fuel_corrected_degradation_s_per_lap=slope + FUEL_EFFECT_S_PER_LAP)
     g = g.drop("sx", "sy", "sxy", "sxx", "ages")
-    t = left_all(stints, [(g, KEY), (median_by(c, KEY, "y", "median_clean_lap_s"), KEY),
+    g = left_all(g, [(median_by(c, KEY, "y", "median_clean_lap_s"), KEY)])
+    t = left_all(stints, [(g, KEY),
                           (drivers.select("session_key", "driver_number", "abbreviation"), ["session_key", "driver_number"])])
     return t.mutate(clean_laps=t.clean_laps.fill_null(0))
