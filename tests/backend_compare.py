@@ -74,7 +74,8 @@ def load_into(backend: str, con, name: str, table: pa.Table):
 def load_all(backend: str, tables: dict[str, pa.Table]):
     """(connection, {full name: Ibis table}) with every Arrow input loaded into `backend`."""
     con = connect(backend)
-    return con, {full: load_into(backend, con, f"t{i}", t) for i, (full, t) in enumerate(tables.items())}
+    # not t0, t1…: Ibis names its own subqueries that way, and a copied input would shadow one
+    return con, {full: load_into(backend, con, f"input_{i}", t) for i, (full, t) in enumerate(tables.items())}
 
 
 def build_loaded(backend: str, con, inputs: dict, model_name: str) -> pd.DataFrame:

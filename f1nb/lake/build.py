@@ -10,9 +10,8 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-import ibis
-
 from ..errors import LakeError
+from .compiled import input_view, model_sql
 from .models import Model, build_order, registry
 
 
@@ -45,27 +44,26 @@ def _ensure_table(lake, m: Model) -> bool:
     return True
 
 
-def _inputs(lake, m: Model, keys: list[int] | None) -> dict:
-    tables = {}
+def _point_inputs(lake, m: Model, keys: list[int] | None) -> None:
+    """Point the model's input views at the sessions being built."""
     for full in m.inputs:
-        t = lake.table(full)
-        if keys is not None and m.per_session and "session_key" in t.columns:
-            t = t.filter(t.session_key.isin(keys))
-        tables[full] = t
-    return tables
+        layer, name = full.split(".")
+        where = ""
+        if keys is not None and m.per_session and "session_key" in lake.columns(layer, name):
+            where = f" WHERE session_key IN ({', '.join(str(int(k)) for k in keys)})"
+        lake.raw.execute(f'CREATE OR REPLACE TEMP VIEW "{input_view(full)}" AS SELECT * FROM {full}{where}')
 
 
 def materialise(lake, m: Model, keys: list[int] | None) -> int:
     recreated = _ensure_table(lake, m)
     scope = None if (recreated or not m.per_session) else keys
-    expr = m.build(_inputs(lake, m, scope))
-    sql = ibis.to_sql(expr, dialect="duckdb")
+    _point_inputs(lake, m, scope)
     target = f"{m.layer}.{m.table_name}"
     if scope is None:
         lake.raw.execute(f"DELETE FROM {target}")
     else:
-        lake.raw.execute(f"DELETE FROM {target} WHERE session_key IN ({', '.join(map(str, scope))})")
-    lake.raw.execute(f"INSERT INTO {target} BY NAME {sql}")
+        lake.raw.execute(f"DELETE FROM {target} WHERE session_key IN ({', '.join(str(int(k)) for k in scope)})")
+    lake.raw.execute(f"INSERT INTO {target} BY NAME {model_sql(m.name)}")
     (rows,) = lake.raw.execute(f"SELECT count(*) FROM {target}").fetchone()
     return rows
 
