@@ -34,6 +34,7 @@ class Session:
         self.lake = lake if lake is not None else Lake()
         self._client = client
         self._frames: dict[tuple, pd.DataFrame] = {}
+        self._ready = False  # loaded and built, checked once
 
     # -- identity ------------------------------------------------------------------
     @property
@@ -93,12 +94,14 @@ class Session:
         from .bronze.load import load_archive_session
 
         self._frames.clear()
+        self._ready = False
         return load_archive_session(self.lake, self._archive_client(), self.ref, topics=topics)
 
     def generate(self, silver: bool = True, gold: bool = True):
         """Build this session's Silver and Gold tables (one transaction)."""
         layers = tuple(name for name, on in (("silver", silver), ("gold", gold)) if on)
         self._frames.clear()
+        self._ready = False
         return self.lake.build([self.session_key], layers)
 
     def _ensure(self) -> None:
@@ -129,15 +132,26 @@ class Session:
         return int(match.driver_number.iloc[0])
 
     def _frame(self, name: str, order: tuple[str, ...] = (), **where: Any) -> pd.DataFrame:
+        """A built table's rows for this session. Plain parameterised SQL rather than
+        an Ibis expression: compiling Ibis costs more than these reads."""
         key = (name, tuple(sorted(where.items())))
         if key not in self._frames:
-            t = self.table(name)
-            for column, value in where.items():
-                if value is not None:
-                    t = t.filter(t[column] == value)
-            if order:
-                t = t.order_by(list(order))
-            self._frames[key] = t.to_pandas()
+            if not self._ready:
+                self._ensure()
+                self._ready = True
+            layer, table = name.split(".") if "." in name else ("silver", name)
+            columns = self.lake.columns(layer, table)
+            if not columns:
+                raise LakeError(f"no table {layer}.{table} in the lake; build it with session.generate()")
+            conds, params = [], []
+            for column, value in (("session_key", self.session_key), *where.items()):
+                if value is not None and column in columns:
+                    conds.append(f'"{column}" = ?')
+                    params.append(value)
+            sql = f"SELECT * FROM {layer}.{table}"
+            sql += f" WHERE {' AND '.join(conds)}" if conds else ""
+            sql += f" ORDER BY {', '.join(chr(34) + c + chr(34) for c in order)}" if order else ""
+            self._frames[key] = self.lake.raw.execute(sql, params).df()
         return self._frames[key]
 
     def _driver_filter(self, driver) -> int | None:
