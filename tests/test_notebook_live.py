@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from f1nb.lake.lake import Lake
-
 from .conftest import REAL_LIVE, need_realdata
 
 
@@ -15,7 +13,8 @@ def shell(tmp_path):
     ip = InteractiveShell.instance()
     if "f1" not in ip.magics_manager.magics["line"]:
         ip.run_line_magic("load_ext", "f1nb")
-    ip.run_line_magic("config", f"F1Magics.lake = {str(tmp_path / 'live.duckdb')!r}")
+    # `%f1 backend` switches the lake of the magics already loaded in this shared shell
+    ip.run_line_magic("f1", f"backend {tmp_path / 'live.duckdb'}")
     return ip
 
 
@@ -29,10 +28,10 @@ def test_live_magic_replays_into_the_lake(shell, tmp_path, capsys):
     assert summary["messages"] >= 19 and not summary["build_errors"]
     out = capsys.readouterr()
     assert "Traceback" not in out.out + out.err and "live stop" in out.out
-    lake = Lake(tmp_path / "live.duckdb")
+    lake = shell.user_ns["lv"].lake  # the magics' lake: the file this test pointed them at
+    assert str(tmp_path / "live.duckdb") in str(lake.location)
     (n,) = lake.raw.execute("SELECT count(*) FROM bronze.messages").fetchone()
     assert n >= 19
-    lake.close()
 
 
 def test_live_magic_stop_without_session_is_one_line(shell, capsys):
