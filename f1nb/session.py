@@ -211,12 +211,12 @@ class Session:
         start = row.lap_start_session_s.iloc[0]
         start = row.lap_end_session_s.iloc[0] - 600 if pd.isna(start) else start
         end = row.lap_end_session_s.iloc[0] + 25
-        return self.lake.sql(
-            "SELECT m.topic, m.seq, m.offset_ms, m.payload FROM bronze.messages m WHERE m.session_key = "
-            f"{int(self.session_key)} AND m.topic = '{topic}' AND m.offset_ms > {int(start * 1000)} AND "
-            f"m.offset_ms <= {int(end * 1000)} AND EXISTS (SELECT 1 FROM bronze.fields f WHERE "
-            "f.session_key = m.session_key AND f.topic = m.topic AND f.seq = m.seq AND "
-            f"f.driver_number = {number}) ORDER BY m.seq").to_pandas()
+        return self.lake.raw.execute(
+            "SELECT m.topic, m.seq, m.offset_ms, m.payload FROM bronze.messages m "
+            "WHERE m.session_key = ? AND m.topic = ? AND m.offset_ms > ? AND m.offset_ms <= ? "
+            "AND EXISTS (SELECT 1 FROM bronze.fields f WHERE f.session_key = m.session_key AND f.topic = m.topic "
+            "AND f.seq = m.seq AND f.driver_number = ?) ORDER BY m.seq",
+            [int(self.session_key), topic, int(start * 1000), int(end * 1000), number]).df()
 
 
 def _sessions_in_lake(lake: Lake, year: int | None = None) -> list[SessionRef]:
