@@ -11,13 +11,12 @@ import pytest
 from f1nb.archive.index import (
     ArchiveIndexWarning,
     SessionRef,
-    find_meeting,
-    find_session,
     normalize,
     parse_season_index,
     sanitize_path,
     session_ref_from_info,
 )
+from f1nb.archive.lookup import find_meeting, find_session
 from f1nb.archive.topics import CORE_TOPICS, KNOWN_TOPICS
 from f1nb.errors import ArchiveError, SessionNotFound
 

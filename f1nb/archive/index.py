@@ -8,6 +8,7 @@ warning each. Fuzzy lookup of what users type lives in `lookup.py`.
 from __future__ import annotations
 
 import re
+import unicodedata
 import warnings
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -51,8 +52,6 @@ class SessionRef:
 
     @property
     def is_testing(self) -> bool:
-        from .lookup import _is_testing_name
-
         return _is_testing_name(self.meeting_name)
 
 
@@ -243,9 +242,14 @@ def session_ref_from_info(session_info: dict, year: int | None = None, path: str
     return _ref(year, m, s, clean)
 
 
-def __getattr__(name: str):  # the lookup functions moved to lookup.py; old imports keep working
-    if name in ("find_meeting", "find_session", "normalize"):
-        from . import lookup
+def normalize(text: object) -> str:
+    """Case-, accent- and punctuation-insensitive form: 'São-Paulo GP' -> 'sao paulo grand prix'."""
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = re.sub(r"[^0-9a-z]+", " ", text).strip()
+    text = re.sub(r"\bgp\b", "grand prix", text)
+    return re.sub(r"\s+", " ", text)
 
-        return getattr(lookup, name)
-    raise AttributeError(name)
+
+def _is_testing_name(name: str) -> bool:
+    return "test" in normalize(name)

@@ -6,29 +6,15 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..errors import SessionNotFound
-from .index import SessionRef
-
-
-def normalize(text: object) -> str:
-    """Case-, accent- and punctuation-insensitive form: 'São-Paulo GP' -> 'sao paulo grand prix'."""
-    text = unicodedata.normalize("NFKD", str(text))
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
-    text = re.sub(r"[^0-9a-z]+", " ", text).strip()
-    text = re.sub(r"\bgp\b", "grand prix", text)
-    return re.sub(r"\s+", " ", text)
+from .index import SessionRef, _is_testing_name, normalize
 
 
 def _strip_gp(norm: str) -> str:
     return re.sub(r"\s*\bgrand prix\b\s*", " ", norm).strip()
-
-
-def _is_testing_name(name: str) -> bool:
-    return "test" in normalize(name)
 
 
 @dataclass

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import statistics
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import orjson
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..decode.messages import Message, Reject
-from ..decode.timeparse import parse_utc
-from ..errors import DecodeError
 from .fields import fields_table
 from .messages import messages_table
 from .samples import car_samples_table, position_samples_table
@@ -59,29 +58,37 @@ def synthetic_session_key(name: str) -> int:
     return -(zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF) - 1
 
 
-def estimate_t0(messages: list[Message]) -> datetime | None:
+def _t0_pairs(messages: pa.Table, topic: str, samples: pa.Table | None = None) -> np.ndarray:
+    """utc - offset (µs) for each `topic` message: the message's own utc, or, for
+    sample topics, its latest sample's utc (taken from the decoded sample table)."""
+    m = messages.filter(pc.and_(pc.equal(messages["topic"], topic), pc.is_valid(messages["offset_ms"])))
+    if samples is None:
+        m = m.filter(pc.is_valid(m["utc"]))
+        utc = m["utc"]
+    else:
+        latest = samples.group_by("seq").aggregate([("utc", "max")])
+        m = m.select(["seq", "offset_ms"]).join(latest, "seq", join_type="inner")
+        utc = m["utc_max"]
+    utc_us = pc.cast(utc, pa.int64()).to_numpy(zero_copy_only=False)
+    return utc_us - m["offset_ms"].to_numpy(zero_copy_only=False) * 1000
+
+
+def t0_from_tables(messages: pa.Table, car: pa.Table, positions: pa.Table) -> datetime | None:
     """Wall-clock time of stream offset 0: median of (Utc - offset) over Heartbeat,
-    else over the first sample of each CarData.z / Position.z message."""
-    pairs: dict[str, list[float]] = defaultdict(list)
-    for msg in messages:
-        if msg.offset_ms is None or msg.topic not in ("Heartbeat", "CarData.z", "Position.z"):
-            continue
-        try:
-            body = orjson.loads(msg.payload)
-            if msg.topic == "Heartbeat":
-                text = body["Utc"]
-            elif msg.topic == "CarData.z":
-                text = body["Entries"][-1]["Utc"]
-            else:
-                text = body["Position"][-1]["Timestamp"]
-            utc = parse_utc(text)
-        except (orjson.JSONDecodeError, KeyError, IndexError, TypeError, DecodeError):
-            continue
-        pairs[msg.topic].append(utc.timestamp() - msg.offset_ms / 1000)
-    for topic in ("Heartbeat", "CarData.z", "Position.z"):
-        if pairs[topic]:
-            return datetime.fromtimestamp(statistics.median(pairs[topic]), tz=timezone.utc)
+    else over the latest sample of each CarData.z / Position.z message."""
+    for pairs in (lambda: _t0_pairs(messages, "Heartbeat"), lambda: _t0_pairs(messages, "CarData.z", car),
+                  lambda: _t0_pairs(messages, "Position.z", positions)):
+        values = pairs()
+        if len(values):
+            return datetime.fromtimestamp(float(np.median(values)) / 1e6, tz=timezone.utc)
     return None
+
+
+def estimate_t0(messages: list[Message]) -> datetime | None:
+    """`t0_from_tables` for a plain message list (decodes the samples it needs)."""
+    car = car_samples_table(0, [m for m in messages if m.topic == "CarData.z"])[0]
+    positions = position_samples_table(0, [m for m in messages if m.topic == "Position.z"])[0]
+    return t0_from_tables(messages_table(0, messages), car, positions)
 
 
 def _rejects_table(session_key: int, rejects: list[Reject], source: str) -> pa.Table:
@@ -148,10 +155,11 @@ def build_bronze(src: SessionSource) -> dict[str, pa.Table]:
     fields, field_rejects = fields_table(src.session_key, src.messages)
     rejects = src.rejects + car_rejects + pos_rejects + field_rejects
     feeds = _feeds_table(src, rejects)
+    messages = messages_table(src.session_key, src.messages)
     return {
-        "sessions": _sessions_table(src, feeds, estimate_t0(src.messages)),
+        "sessions": _sessions_table(src, feeds, t0_from_tables(messages, car, pos)),
         "feeds": feeds,
-        "messages": messages_table(src.session_key, src.messages),
+        "messages": messages,
         "fields": fields,
         "car_samples": car,
         "position_samples": pos,

@@ -48,9 +48,8 @@ def _point_inputs(lake, m: Model, keys: list[int] | None) -> None:
     """Point the model's input views at the sessions being built."""
     for full in m.inputs:
         layer, name = full.split(".")
-        where = ""
-        if keys is not None and m.per_session and "session_key" in lake.columns(layer, name):
-            where = f" WHERE session_key IN ({', '.join(str(int(k)) for k in keys)})"
+        scope = m.session_filter(keys, lake.columns(layer, name))
+        where = f" WHERE session_key IN ({', '.join(map(str, scope))})" if scope is not None else ""
         lake.raw.execute(f'CREATE OR REPLACE TEMP VIEW "{input_view(full)}" AS SELECT * FROM {full}{where}')
 
 

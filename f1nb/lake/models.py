@@ -35,6 +35,14 @@ class Model:
     def table_name(self) -> str:
         return self.name.split(".")[1]
 
+    def session_filter(self, keys: list[int] | None, input_columns) -> list[int] | None:
+        """The sessions an input (with `input_columns`) is read for when building
+        `keys`: those keys for per-session models over per-session inputs, else
+        None (every row)."""
+        if keys is None or not self.per_session or "session_key" not in input_columns:
+            return None
+        return [int(k) for k in keys]
+
     def build(self, tables: dict[str, ir.Table]) -> ir.Table:
         """Apply the function to input tables (keyed by full name) and conform to the schema."""
         expr = self.fn(*(tables[name] for name in self.inputs))

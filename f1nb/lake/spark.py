@@ -238,8 +238,9 @@ class SparkLake:
         tables = {}
         for full in m.inputs:
             t = self.table(full)
-            if keys is not None and m.per_session and "session_key" in t.columns:
-                t = t.filter(t.session_key.isin(keys))
+            scope = m.session_filter(keys, t.columns)
+            if scope is not None:
+                t = t.filter(t.session_key.isin(scope))
             tables[full] = t
         return tables
 
