@@ -19,7 +19,7 @@ from f1nb.decode.jsonstream import encode_jsonstream
 from f1nb.decode.recordings import decode_recording
 from f1nb.lake.lake import Lake
 from f1nb.live import LiveSession
-from f1nb.live.merge import merge_value, normalise
+from f1nb.decode.merge import merge_value, normalise
 from f1nb.live.replay import ReplayServer
 from f1nb.live.signalr import LiveClient
 from f1nb.live.tower import TowerModel, sector_colour

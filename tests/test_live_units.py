@@ -7,7 +7,7 @@ import pytest
 
 from f1nb.decode.zpayload import deflate
 from f1nb.live import frames
-from f1nb.live.merge import merge_value, normalise
+from f1nb.decode.merge import merge_value, normalise
 from f1nb.live.signalr import LiveClient
 from f1nb.live.tower import TowerModel, sector_colour
 

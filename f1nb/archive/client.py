@@ -31,6 +31,7 @@ import httpx
 import orjson
 
 from .. import config
+from ..bronze.build import session_info
 from ..decode.jsonstream import parse_jsonstream
 from ..errors import ArchiveError, DownloadError, SessionNotFound
 from .index import SessionRef, parse_season_index, quote_path, sanitize_path, session_ref_from_info
@@ -60,15 +61,6 @@ class SessionFiles:
 
 class _Retryable(Exception):
     """One failed attempt that is worth retrying."""
-
-
-def _deep_merge(state: dict, patch: dict) -> dict:
-    for k, v in patch.items():
-        if isinstance(v, dict) and isinstance(state.get(k), dict):
-            _deep_merge(state[k], v)
-        else:
-            state[k] = v
-    return state
 
 
 class ArchiveClient:
@@ -264,11 +256,7 @@ class ArchiveClient:
                 "check the path, e.g. 2018/2018-04-29_Azerbaijan_Grand_Prix/2018-04-29_Race/"
             )
         messages, _rejects = parse_jsonstream("SessionInfo", body)
-        info: dict = {}
-        for m in messages:
-            value = orjson.loads(m.payload)
-            if isinstance(value, dict):
-                _deep_merge(info, value)
+        info = session_info(messages)
         if not info:
             raise ArchiveError(f"{self.url_for(path)}SessionInfo.jsonStream holds no SessionInfo record")
         year = int(path[:4]) if path[:4].isdigit() else None

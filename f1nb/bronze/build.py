@@ -12,6 +12,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..decode.merge import merge_value
 from ..decode.messages import Message, Reject
 from .fields import fields_table
 from .messages import messages_table
@@ -49,7 +50,7 @@ def session_info(messages: list[Message]) -> dict:
             except orjson.JSONDecodeError:
                 continue
             if isinstance(value, dict):
-                info.update(value)
+                info = merge_value(info, value)
     return info
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import orjson
 
 from ..decode.jsonstream import BOM, encode_jsonstream
+from ..decode.merge import merge_value
 from . import config as C
 from .feeds_quali import build_quali_timing
 from .feeds_session import (driver_list, extrapolated_clock, heartbeat, lap_count, race_control, session_info,
@@ -20,28 +21,6 @@ from .telemetry import telemetry_records
 from .track import build_track
 
 LEAD_IN = {"Race": 600.0, "Qualifying": 900.0}  # stream clock starts this long before the session start
-
-
-def merge(state, patch):
-    """F1 deep merge: dicts merge, index-keyed dicts patch lists, `_deleted` removes keys."""
-    if isinstance(patch, dict) and isinstance(state, list):
-        out = list(state)
-        for k, v in patch.items():
-            i = int(k)
-            while len(out) <= i:
-                out.append({})
-            out[i] = merge(out[i], v)
-        return out
-    if isinstance(patch, dict) and isinstance(state, dict):
-        out = dict(state)
-        for k, v in patch.items():
-            if k == "_deleted":
-                for key in v:
-                    out.pop(str(key), None)
-            else:
-                out[k] = merge(out.get(k), v)
-        return out
-    return patch
 
 
 def _meeting(cfg: C.DemoConfig, rnd: int) -> dict:
@@ -70,7 +49,7 @@ def _write_topic(folder: Path, topic: str, records: list) -> None:
     else:
         state = None
         for _, value in records:
-            state = merge(state, value) if state is not None else value
+            state = merge_value(state, value)
         kf = orjson.dumps(state).decode("utf-8")
     (folder / f"{topic}.json").write_bytes((BOM + kf).encode("utf-8"))
 

@@ -30,7 +30,7 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 
 from . import frames
-from .merge import merge_value
+from ..decode.merge import merge_value
 from .sources import ReplaySource, load_source
 
 

@@ -42,7 +42,7 @@ from ..decode.timeparse import parse_utc
 from ..decode.zpayload import inflate
 from ..errors import DecodeError
 from . import frames
-from .merge import merge_value, normalise
+from ..decode.merge import merge_state, merge_value, normalise
 
 log = logging.getLogger(__name__)
 
@@ -267,7 +267,7 @@ class LiveClient:
         if is_compressed_topic(event.topic):
             self.state[event.topic] = event.payload
         else:
-            merge_state_into(self.state, event.topic, event.payload)
+            merge_state(self.state, event.topic, event.payload)
         self._emit(event.topic, event.payload, utc)
 
     def _on_state(self, state: dict) -> None:
@@ -287,10 +287,6 @@ class LiveClient:
                 self.resent_emitted += 1
             self.state[topic] = value if is_compressed_topic(topic) else merge_value(None, value)
             self._emit(topic, value, utc)
-
-
-def merge_state_into(states: dict, topic: str, patch) -> None:
-    states[topic] = merge_value(states.get(topic), patch)
 
 
 __all__ = ["LiveClient", "NO_TOKEN_WARNING", "TOPICS", "F1_CLASSIC_URL", "F1_CORE_URL"]

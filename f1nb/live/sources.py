@@ -22,7 +22,7 @@ from ..decode.messages import Message
 from ..decode.recordings import decode_recording, decode_recording_text, recording_files
 from ..decode.zpayload import deflate
 from ..errors import F1nbError
-from .merge import merge_value
+from ..decode.merge import merge_value
 
 
 @dataclass(frozen=True)

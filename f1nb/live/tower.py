@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from .merge import merge_value
+from ..decode.merge import merge_value
 
 TOPICS = ("TimingData", "TimingAppData", "DriverList", "TrackStatus", "LapCount", "RaceControlMessages",
           "SessionInfo", "SessionStatus", "ExtrapolatedClock")
