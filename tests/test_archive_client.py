@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from f1nb.archive.client import MANIFEST, ArchiveClient, SessionFiles
+from f1nb.archive.cache import MANIFEST
+from f1nb.archive.client import ArchiveClient, SessionFiles
 from f1nb.archive.index import SessionRef, parse_season_index
 from f1nb.archive.serve import ArchiveServer, generate_season_index
 from f1nb.archive.topics import KNOWN_TOPICS

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import os
 import random
-import tempfile
 import threading
 import time
 from collections.abc import Iterable
@@ -34,11 +33,11 @@ from .. import config
 from ..bronze.build import session_info
 from ..decode.jsonstream import parse_jsonstream
 from ..errors import ArchiveError, DownloadError, SessionNotFound
+from .cache import RawCache
 from .index import SessionRef, parse_season_index, quote_path, sanitize_path, session_ref_from_info
 from .lookup import find_session
 from .topics import KNOWN_TOPICS, stream_file
 
-MANIFEST = ".f1nb-session.json"
 _ABSENT_STATUS = (404, 410)
 # The season index changes during a season (sessions get paths as they run):
 # a cached copy of a current season is re-fetched after this many seconds.
@@ -97,11 +96,8 @@ class ArchiveClient:
         self.request_count = 0
         if self.scheme == "file":
             self._root = Path(url2pathname(unquote(parts.path)))
-        else:
-            host = parts.hostname or "localhost"
-            site = host if parts.port is None else f"{host}_{parts.port}"
-            prefix = [p for p in parts.path.split("/") if p and p not in (".", "..")]
-            self._cache_root = self.cache_dir.joinpath(site, *prefix)
+        # file:// trees are read in place; http(s) downloads go through the raw cache
+        self._cache = None if self.scheme == "file" else RawCache(self.cache_dir, parts)
 
     # ------------------------------------------------------------ plumbing
 
@@ -140,15 +136,7 @@ class ArchiveClient:
         return {}
 
     def _cache_path(self, relpath: str) -> Path | None:
-        if self.scheme == "file":
-            return None
-        return self._cache_root.joinpath(*relpath.split("/"))
-
-    def _write_cache(self, relpath: str, body: bytes) -> None:
-        path = self._cache_path(relpath)
-        if path is None:
-            return
-        _atomic_write(path, body)
+        return None if self._cache is None else self._cache.path(relpath)
 
     @staticmethod
     def _check_relpath(relpath: str) -> str:
@@ -217,7 +205,7 @@ class ArchiveClient:
             return cached.read_bytes(), False
         body = self._download(relpath)
         if body is not None:
-            self._write_cache(relpath, body)
+            self._cache.write(relpath, body)
         return body, True
 
     def fetch_file(self, relpath: str, refresh: bool = False) -> bytes | None:
@@ -282,35 +270,11 @@ class ArchiveClient:
 
     # ------------------------------------------------------------ sessions
 
-    def _manifest_path(self, ref: SessionRef) -> Path | None:
-        p = self._cache_path(ref.path)
-        return None if p is None else p / MANIFEST
-
     def _read_manifest(self, ref: SessionRef) -> dict | None:
         return self._read_manifest_at(ref.path)
 
     def _read_manifest_at(self, path: str) -> dict | None:
-        base = self._cache_path(path)
-        p = None if base is None else base / MANIFEST
-        if p is None or not p.is_file():
-            return None
-        try:
-            data = orjson.loads(p.read_bytes())
-        except (OSError, orjson.JSONDecodeError):
-            return None
-        if not isinstance(data, dict) or data.get("path") != path or not isinstance(data.get("feeds"), dict):
-            return None
-        return data
-
-    def _write_manifest(self, ref: SessionRef, feeds: dict[str, str], source: str, absent: Iterable[str]) -> None:
-        p = self._manifest_path(ref)
-        if p is None:
-            return
-        old = self._read_manifest(ref) or {}
-        known_absent = sorted(set(old.get("absent", [])) | set(absent))
-        doc = {"path": ref.path, "session_key": ref.session_key, "round": ref.round, "feeds_source": source,
-               "feeds": feeds, "absent": known_absent}
-        _atomic_write(p, orjson.dumps(doc, option=orjson.OPT_INDENT_2))
+        return None if self._cache is None else self._cache.read_manifest(path)
 
     def _feeds(self, ref: SessionRef) -> tuple[dict[str, str], str, bool]:
         manifest = self._read_manifest(ref)
@@ -402,24 +366,8 @@ class ArchiveClient:
             else:
                 out.files[topic] = body
                 out.sha256[topic] = hashlib.sha256(body).hexdigest()
-        self._write_manifest(ref, feeds, source, out.absent)
+        if self._cache is not None:
+            self._cache.write_manifest(ref, feeds, source, out.absent)
         with self._lock:
             out.requests = self.request_count - before
         return out
-
-
-def _atomic_write(path: Path, body: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".part-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(body)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise

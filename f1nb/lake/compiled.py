@@ -13,14 +13,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
 import ibis
 import orjson
 
 from .. import config
+from ..fileio import atomic_write
 from .models import registry
 
 _SOURCES = ("silver", "gold", "bronze/schema.py", "lake/models.py", "lake/compiled.py")
@@ -70,13 +69,8 @@ def _disk() -> dict[str, str]:
 
 
 def _save(sqls: dict[str, str]) -> None:
-    path = _cache_file()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            f.write(orjson.dumps(sqls))
-        os.replace(tmp, path)
+        atomic_write(_cache_file(), orjson.dumps(sqls))
     except OSError:
         pass  # a read-only data directory only costs the compile time next process
 
