@@ -12,7 +12,7 @@ import pytest
 
 from f1nb.decode.jsonstream import parse_jsonstream
 from f1nb.demo import DemoConfig, demo_session_path, write_demo_archive
-from f1nb.demo.writer import merge
+from f1nb.decode.merge import merge_value as merge
 
 CFG = DemoConfig(seed=3, drivers=8, race_laps=8, quali_minutes=(10.0, 9.0, 8.0))
 
