@@ -25,8 +25,12 @@ def _payload_utc(payload: str):
 
 
 def message_utc(m: Message):
-    """The frame's utc (live), else the payload's own top-level Utc."""
-    return m.utc or _payload_utc(m.payload)
+    """The frame's utc (live), else the payload's own top-level Utc. `.z` payloads
+    have none at the top (their Utc is per entry), and parsing them all to find
+    that out took longer than decoding their samples."""
+    if m.utc is not None or m.topic.endswith(".z"):
+        return m.utc
+    return _payload_utc(m.payload)
 
 
 def messages_table(session_key: int, messages: Sequence[Message]) -> pa.Table:
