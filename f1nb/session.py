@@ -65,7 +65,7 @@ class Session:
 
     @property
     def is_built(self) -> bool:
-        if "laps" not in self.lake.table_names("silver"):
+        if not self.lake.columns("silver", "laps"):  # one table bound, not the whole catalogue listed
             return False
         row = self.lake.raw.execute("SELECT count(*) FROM silver.drivers WHERE session_key = ?",
                                     [self.session_key]).fetchone()

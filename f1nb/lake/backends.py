@@ -1,9 +1,11 @@
-"""Opening the lake's Ibis backend from a path or an Ibis URL."""
+"""Opening the lake from a path or an Ibis URL."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+import duckdb
 
 from ..errors import LakeError
 
@@ -21,16 +23,21 @@ def parse_target(target: str | os.PathLike | None, default: Path) -> tuple[str, 
     return scheme, text
 
 
-def connect_duckdb(location: str):
-    import ibis
-
+def open_duckdb(location: str):
+    """The lake's DuckDB connection, set up as Ibis sets up its own (UTC session time
+    zone, no tables conjured from Python variables), so SQL and Ibis reads agree."""
     if location != ":memory:":
-        Path(location).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(location).expanduser()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        location = str(path.absolute())
     try:
-        return ibis.duckdb.connect(location)
+        con = duckdb.connect(location)
     except Exception as exc:  # duckdb raises IOException for a lock held by another process
         msg = str(exc).splitlines()[0]
         raise LakeError(
             f"cannot open the lake {location}: {msg}. "
             "Close other programs using it (another notebook kernel?) or pass another --lake path."
         ) from None
+    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET python_enable_replacements = false")
+    return con
