@@ -3,6 +3,10 @@
 All models of one build run in one transaction: a failure leaves every layer
 as it was. Per-session models rebuild only the sessions asked for, so loading
 a session never rewrites another; cross-session models are rebuilt whole.
+
+A build runs the compiled plan (lake/compiled.py) as plain DuckDB SQL: with the
+plan cached it imports neither Ibis nor the model code, and it reads the
+catalogue once (`Lake.catalog_snapshot`).
 """
 
 from __future__ import annotations
@@ -11,60 +15,66 @@ import time
 from dataclasses import dataclass, field
 
 from ..errors import LakeError
-from .compiled import input_view, model_sql
-from .models import Model, build_order, registry
+from .compiled import Step, input_view, plan
+from .models import session_scope
 
 
 @dataclass
 class BuildReport:
     seconds: dict[str, float] = field(default_factory=dict)
-    rows: dict[str, int] = field(default_factory=dict)
+    rows: dict[str, int] = field(default_factory=dict)  # each table's rows after the build
 
     def __str__(self) -> str:
         total = sum(self.seconds.values())
         return f"built {len(self.seconds)} tables in {total:.2f} s"
 
 
-def _sql_type(dtype) -> str:
-    from ibis.backends.sql.datatypes import DuckDBType
-
-    return DuckDBType.to_string(dtype)
-
-
-def _ensure_table(lake, m: Model) -> bool:
+def _ensure_table(lake, step: Step, catalog: dict) -> bool:
     """Create the model's table if missing or outdated. True if it was (re)created."""
-    layer, name = m.layer, m.table_name
-    have = lake.columns(layer, name)
-    if have == list(m.schema.names):
+    key = (step.layer, step.table_name)
+    names = [c for c, _ in step.columns]
+    have = catalog.get(key)
+    if have == names:
         return False
     if have:
-        lake.raw.execute(f"DROP TABLE {layer}.{name}")
-    cols = ", ".join(f'"{c}" {_sql_type(t)}' for c, t in m.schema.items())
-    lake.raw.execute(f"CREATE TABLE {layer}.{name} ({cols})")
+        lake.raw.execute(f"DROP TABLE {step.name}")
+    cols = ", ".join(f'"{c}" {t}' for c, t in step.columns)
+    lake.raw.execute(f"CREATE TABLE {step.name} ({cols})")
+    catalog[key] = names
     return True
 
 
-def _point_inputs(lake, m: Model, keys: list[int] | None) -> None:
-    """Point the model's input views at the sessions being built."""
-    for full in m.inputs:
-        layer, name = full.split(".")
-        scope = m.session_filter(keys, lake.columns(layer, name))
+def _point_inputs(lake, step: Step, keys: list[int] | None, catalog: dict, pointed: dict) -> None:
+    """Point the model's input views at the sessions being built. `pointed` remembers
+    what each view already reads in this build, so shared inputs are pointed once."""
+    for full in step.inputs:
+        scope = session_scope(step.per_session, keys, catalog.get(tuple(full.split(".")), ()))
         where = f" WHERE session_key IN ({', '.join(map(str, scope))})" if scope is not None else ""
-        lake.raw.execute(f'CREATE OR REPLACE TEMP VIEW "{input_view(full)}" AS SELECT * FROM {full}{where}')
+        view = input_view(full)
+        if pointed.get(view) != where:
+            lake.raw.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT * FROM {full}{where}')
+            pointed[view] = where
 
 
-def materialise(lake, m: Model, keys: list[int] | None) -> int:
-    recreated = _ensure_table(lake, m)
-    scope = None if (recreated or not m.per_session) else keys
-    _point_inputs(lake, m, scope)
-    target = f"{m.layer}.{m.table_name}"
+def materialise(lake, step: Step, keys: list[int] | None, catalog: dict, pointed: dict) -> int:
+    """Rebuild one model's rows; returns the rows inserted."""
+    recreated = _ensure_table(lake, step, catalog)
+    scope = None if (recreated or not step.per_session) else keys
+    _point_inputs(lake, step, scope, catalog, pointed)
     if scope is None:
-        lake.raw.execute(f"DELETE FROM {target}")
+        lake.raw.execute(f"DELETE FROM {step.name}")
     else:
-        lake.raw.execute(f"DELETE FROM {target} WHERE session_key IN ({', '.join(str(int(k)) for k in scope)})")
-    lake.raw.execute(f"INSERT INTO {target} BY NAME {model_sql(m.name)}")
-    (rows,) = lake.raw.execute(f"SELECT count(*) FROM {target}").fetchone()
-    return rows
+        lake.raw.execute(f"DELETE FROM {step.name} WHERE session_key IN ({', '.join(str(int(k)) for k in scope)})")
+    (inserted,) = lake.raw.execute(f"INSERT INTO {step.name} BY NAME {step.sql}").fetchone()
+    return inserted
+
+
+def _table_rows(lake, steps: list[Step]) -> dict[str, int]:
+    """Each built table's row count, in one query."""
+    if not steps:
+        return {}
+    counts = lake.raw.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {s.name})" for s in steps)).fetchone()
+    return {s.name: int(n) for s, n in zip(steps, counts)}
 
 
 def build_layers(lake, session_keys: list[int] | None = None, layers=("silver", "gold"),
@@ -74,26 +84,32 @@ def build_layers(lake, session_keys: list[int] | None = None, layers=("silver", 
     heavy telemetry tables between full builds)."""
     if session_keys is None:
         session_keys = [r[0] for r in lake.raw.execute("SELECT session_key FROM bronze.sessions").fetchall()]
-    models = [m for m in build_order(registry()) if m.layer in layers and m.name not in exclude]
+    keys = [int(k) for k in session_keys]
+    steps = [s for s in plan() if s.layer in layers and s.name not in exclude]
     report = BuildReport()
-    lake.raw.execute("BEGIN TRANSACTION")
-    try:
-        for m in models:
-            started = time.perf_counter()
-            try:
-                report.rows[m.name] = materialise(lake, m, list(session_keys))
-            except Exception as exc:
-                raise LakeError(f"building {m.name} failed: {str(exc).splitlines()[0]}") from exc
-            report.seconds[m.name] = time.perf_counter() - started
-        lake.raw.execute("COMMIT")
-    except BaseException:
-        lake.raw.execute("ROLLBACK")
-        raise
+    pointed: dict[str, str] = {}
+    with lake.catalog_snapshot() as catalog:
+        lake.raw.execute("BEGIN TRANSACTION")
+        try:
+            for step in steps:
+                started = time.perf_counter()
+                try:
+                    materialise(lake, step, keys, catalog, pointed)
+                except Exception as exc:
+                    raise LakeError(f"building {step.name} failed: {str(exc).splitlines()[0]}") from exc
+                report.seconds[step.name] = time.perf_counter() - started
+            report.rows = _table_rows(lake, steps)
+            lake.raw.execute("COMMIT")
+        except BaseException:
+            lake.raw.execute("ROLLBACK")
+            raise
     return report
 
 
 def run_checks(lake, names: list[str] | None = None) -> list[dict]:
     """Run every declared check on the lake's tables; one row per check with its violation count."""
+    from .models import build_order, registry
+
     results = []
     for m in build_order(registry()):
         if names and m.name not in names and m.table_name not in names:

@@ -1,18 +1,23 @@
 """Models: every Silver and Gold table is a pure function of Ibis tables,
 registered with its name, inputs, output schema and data checks (dbt's
 discipline, in Python). The registry is filled at import of f1nb.silver and
-f1nb.gold, never mutated afterwards."""
+f1nb.gold, never mutated afterwards.
+
+This module imports Ibis only when a model is registered: a build from the
+compiled plan (lake/compiled.py) imports it for `session_scope` alone."""
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import ibis
-import ibis.expr.types as ir
+if TYPE_CHECKING:
+    import ibis
+    import ibis.expr.types as ir
 
-from .checks import Check
+    from .checks import Check
 
 REGISTRY: dict[str, Model] = {}
 
@@ -36,12 +41,7 @@ class Model:
         return self.name.split(".")[1]
 
     def session_filter(self, keys: list[int] | None, input_columns) -> list[int] | None:
-        """The sessions an input (with `input_columns`) is read for when building
-        `keys`: those keys for per-session models over per-session inputs, else
-        None (every row)."""
-        if keys is None or not self.per_session or "session_key" not in input_columns:
-            return None
-        return [int(k) for k in keys]
+        return session_scope(self.per_session, keys, input_columns)
 
     def build(self, tables: dict[str, ir.Table]) -> ir.Table:
         """Apply the function to input tables (keyed by full name) and conform to the schema."""
@@ -52,8 +52,18 @@ class Model:
         return expr.select(*(expr[c].cast(t).name(c) for c, t in self.schema.items()))
 
 
+def session_scope(per_session: bool, keys: list[int] | None, input_columns) -> list[int] | None:
+    """The sessions an input (with `input_columns`) is read for when building
+    `keys`: those keys for per-session models over per-session inputs, else
+    None (every row). One rule for the DuckDB and the Spark builds."""
+    if keys is None or not per_session or "session_key" not in input_columns:
+        return None
+    return [int(k) for k in keys]
+
+
 def model(name: str, inputs: list[str], schema: dict, checks: list[Check] = (), per_session: bool = True):
     """Register a model function. Parameters of the function match `inputs` one to one."""
+    import ibis
 
     def register(fn):
         params = list(inspect.signature(fn).parameters)
@@ -110,4 +120,4 @@ def lineage(name: str, models: dict[str, Model] | None = None) -> dict[str, list
     return graph
 
 
-__all__ = ["Model", "model", "registry", "build_order", "lineage"]
+__all__ = ["Model", "model", "registry", "build_order", "lineage", "session_scope"]
