@@ -139,19 +139,12 @@ def plan() -> tuple[Step, ...]:
                  for s in doc["models"])
 
 
-def model_sql(name: str) -> str:
-    """DuckDB SQL of a model over its input views."""
-    for step in plan():
-        if step.name == name:
-            return step.sql
-    raise KeyError(name)
-
-
-def write_shipped(path: Path = SHIPPED) -> Path:
+def write_shipped(path: Path = SHIPPED) -> dict:
     """Recompile every model and write the plan shipped with the package."""
-    atomic_write(path, orjson.dumps(compile_plan(), option=orjson.OPT_INDENT_2) + b"\n")
+    doc = compile_plan()
+    atomic_write(path, orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
     path.chmod(0o644)
-    return path
+    return doc
 
 
 if __name__ == "__main__":
@@ -160,5 +153,6 @@ if __name__ == "__main__":
         # makes the file the same on every run, so a regeneration diffs only what changed.
         os.execve(sys.executable, [sys.executable, "-m", "f1nb.lake.compiled", *sys.argv[1:]],
                   {**os.environ, "PYTHONHASHSEED": "0"})
-    out = write_shipped(Path(sys.argv[1]) if len(sys.argv) > 1 else SHIPPED)
-    print(f"wrote {out} (fingerprint {fingerprint()}, {len(plan())} models)")
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else SHIPPED
+    doc = write_shipped(out)
+    print(f"wrote {out} (fingerprint {doc['fingerprint']}, {len(doc['models'])} models)")
