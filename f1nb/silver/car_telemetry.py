@@ -2,7 +2,7 @@
 session time, lap and distance along the lap.
 
 - `session_time_s` = `utc` - `bronze.sessions.t0_utc`, from whole days plus
-  clock times to the millisecond (`seconds_between`: portable, and safe past
+  clock times to the millisecond (`_sample_times`: portable, and safe past
   2038 where Ibis' int32 epoch seconds overflow).
 - `lap_number`: the silver.laps lap whose [`lap_start_session_s`, next lap's
   start) holds the sample (a portable range join; the last lap ends at its
@@ -25,6 +25,7 @@ from ..lake.models import model
 
 KEY = ["session_key", "driver_number"]
 SENTINEL_S = 1.0e9  # "no next lap": portable instead of NULL in range joins
+BUCKET_S = 64.0  # time bucket of the lap join (with_laps); must stay a power of two
 UTC = "timestamp('UTC', 6)"
 
 
@@ -32,21 +33,27 @@ def _clock_s(ts):
     return (ts.hour() * 3600 + ts.minute() * 60 + ts.second()).cast("float64") + ts.millisecond().cast("float64") / 1000.0
 
 
-def seconds_between(ts, t0):
-    """`ts - t0` in seconds with milliseconds, portably: whole days from the dates
-    plus the clock times. (`epoch_seconds` returns int32 in Ibis 12 and overflows
-    after 2038, e.g. the demo's 2099 season; SQLite has no timestamp difference.)
-    SQLite stores times to the millisecond, rounded; DuckDB's millisecond()
-    truncates: the two can differ by 1 ms."""
-    days = ts.date().delta(t0.date(), unit="day").cast("float64")
-    return days * 86400.0 + _clock_s(ts) - _clock_s(t0)
+def _sample_times(samples, sessions):
+    """One row per (session_key, utc) of `samples`: `session_time_s` = utc - the session's t0_utc
+    in seconds with milliseconds, and `_bucket`, its bucket for the lap join (`with_laps`).
 
+    Portable: whole days from the dates plus the clock times. (`epoch_seconds` returns int32 in
+    Ibis 12 and overflows after 2038, e.g. the demo's 2099 season; SQLite has no timestamp
+    difference.) SQLite stores times to the millisecond, rounded; DuckDB's millisecond()
+    truncates: the two can differ by 1 ms.
 
-def with_session_time(samples, sessions):
-    """`samples` with `session_time_s` = utc - the session's t0_utc."""
-    s = sessions.select("session_key", "t0_utc")
-    t = samples.join(s, "session_key")
-    return t.mutate(session_time_s=seconds_between(t.utc, t.t0_utc)).drop("t0_utc")
+    Per distinct utc, not per sample: all cars of a CarData or Position frame share its utc,
+    so a race has 20 times fewer of them. t0's day and clock are worked out once per session.
+    Each utc is cast to a naive timestamp (UTC on every engine f1nb connects) once, in its
+    own step: DuckDB converts a zoned timestamp through its time-zone calendar on every date
+    or field extraction, five per time otherwise."""
+    t0 = sessions.t0_utc.cast("timestamp")
+    s = sessions.select("session_key", _t0_day=t0.date(), _t0_clock=_clock_s(t0))
+    u = samples.select("session_key", "utc").distinct()
+    u = u.mutate(_naive=u.utc.cast("timestamp")).join(s, "session_key")
+    days = u._naive.date().delta(u._t0_day, unit="day").cast("float64")
+    u = u.select("session_key", "utc", session_time_s=days * 86400.0 + _clock_s(u._naive) - u._t0_clock)
+    return u.mutate(_bucket=(u.session_time_s / BUCKET_S).floor())
 
 
 def lap_periods(laps):
@@ -58,30 +65,51 @@ def lap_periods(laps):
     return l.select(*KEY, "lap_number", "lap_start_session_s", lap_upper_s=upper)
 
 
-def assign_laps(t, laps):
-    """`t` (with session_time_s) with `lap_number` and `lap_start_session_s` by a range join."""
+def with_laps(samples, sessions, laps):
+    """`samples` with `session_time_s`, and `lap_number` and `lap_start_session_s` by a range join
+    (module doc). Samples of a session missing from `sessions` are dropped (so would be one
+    without a utc: Bronze never holds one).
+
+    Joined on the driver alone, each sample would be tested against every lap of the driver
+    (57 in a race: most of the model's time). So samples and laps also meet on a time bucket:
+    a lap is listed under each bucket its period overlaps (the buckets come from the sample
+    times, a few per lap), and a sample is tested against its bucket's one or two laps. The
+    bucket width is a power of two, so t / width and bucket * width are exact in floating
+    point: a lap that holds a sample always overlaps the sample's bucket, and the result is
+    the plain range join's, row for row (overlapping laps included)."""
+    u = _sample_times(samples, sessions)
+    t = samples.join(u, ["session_key", "utc"])
     p = lap_periods(laps)
-    j = t.left_join(p, [t.session_key == p.session_key, t.driver_number == p.driver_number,
-                        t.session_time_s >= p.lap_start_session_s, t.session_time_s < p.lap_upper_s])
-    return j.select(*[t[c] for c in t.columns], lap_number=p.lap_number, lap_start_session_s=p.lap_start_session_s)
+    b = u.select("session_key", "_bucket").distinct()
+    bp = b.join(p, [b.session_key == p.session_key,
+                    p.lap_start_session_s < (b._bucket + 1).cast("float64") * BUCKET_S,
+                    p.lap_upper_s > b._bucket.cast("float64") * BUCKET_S])
+    bp = bp.select(p.session_key, p.driver_number, b._bucket, p.lap_number, p.lap_start_session_s, p.lap_upper_s)
+    j = t.left_join(bp, [t.session_key == bp.session_key, t.driver_number == bp.driver_number,
+                         t._bucket == bp._bucket, t.session_time_s >= bp.lap_start_session_s,
+                         t.session_time_s < bp.lap_upper_s])
+    return j.select(*[t[c] for c in t.columns if c != "_bucket"], lap_number=bp.lap_number,
+                    lap_start_session_s=bp.lap_start_session_s)
 
 
 def distance_along_lap(t):
-    """`t` (per-driver samples with lap_number, lap_start_session_s, speed) with `distance_m`."""
+    """`t` (per-driver samples with lap_number, lap_start_session_s, speed) with `distance_m`.
+
+    Every step's time is `least(t - lap start, t - previous t)`: where the previous sample is
+    on the same lap, it is at or after the lap's start, so `t - previous t` is the lesser (in
+    floating point too: rounding keeps subtraction monotone). So the previous sample's lap is
+    never needed: one column fewer through the lag window's sort."""
     w = ibis.window(group_by=KEY, order_by=["utc", "seq"])
     v = ibis.ifelse((t.speed >= 0) & (t.speed <= 400), t.speed.cast("float64"), None)
     t = t.mutate(_v=v)
-    t = t.mutate(_prev_t=t.session_time_s.lag().over(w), _prev_v=t._v.lag().over(w),
-                 _prev_lap=t.lap_number.lag().over(w))
+    t = t.mutate(_prev_t=t.session_time_s.lag().over(w), _prev_v=t._v.lag().over(w))
     mean_ms = (t._v + t._prev_v) / 2.0 / 3.6
-    same_lap = t._prev_lap.notnull() & (t._prev_lap == t.lap_number)
-    crossing = ibis.least(t.session_time_s - t.lap_start_session_s, t.session_time_s - t._prev_t)
-    step = ibis.cases((t.lap_number.isnull(), None), (t._prev_t.isnull(), 0.0),
-                      (same_lap, (t.session_time_s - t._prev_t) * mean_ms), else_=crossing * mean_ms)
+    dt = ibis.least(t.session_time_s - t.lap_start_session_s, t.session_time_s - t._prev_t)
+    step = ibis.cases((t.lap_number.isnull(), None), (t._prev_t.isnull(), 0.0), else_=dt * mean_ms)
     t = t.mutate(_step=step)
     run = ibis.window(group_by=[*KEY, "lap_number"], order_by=["utc", "seq"], preceding=None, following=0)
     dist = ibis.ifelse(t.lap_number.isnull(), None, t._step.sum().over(run).fill_null(0.0))
-    return t.mutate(distance_m=dist).drop("_v", "_prev_t", "_prev_v", "_prev_lap", "_step")
+    return t.mutate(distance_m=dist).drop("_v", "_prev_t", "_prev_v", "_step")
 
 
 def _valid_sample(t):
@@ -109,7 +137,6 @@ def _valid_sample(t):
 )
 def car_telemetry(car_samples, sessions, laps):
     """CarData samples with session time, lap, distance along the lap and a validity flag (module doc)."""
-    t = with_session_time(car_samples, sessions)
-    t = assign_laps(t, laps)
+    t = with_laps(car_samples, sessions, laps)
     t = distance_along_lap(t)
     return t.mutate(sample_valid=_valid_sample(t))

@@ -10,7 +10,7 @@ range join on [lap start, next lap's start), null outside every lap).
 
 from ..lake import checks
 from ..lake.models import model
-from .car_telemetry import UTC, assign_laps, with_session_time
+from .car_telemetry import UTC, with_laps
 
 
 @model(
@@ -24,5 +24,4 @@ from .car_telemetry import UTC, assign_laps, with_session_time
 )
 def positions(position_samples, sessions, laps):
     """Position samples (decimetres, as sent) with session time and lap (module doc)."""
-    t = with_session_time(position_samples, sessions)
-    return assign_laps(t, laps)
+    return with_laps(position_samples, sessions, laps)
