@@ -38,24 +38,29 @@ ITEM_LISTS = {"Messages", "Captures", "Stints", "Series"}  # F1's append-only li
 
 
 def _walk(value, path: tuple[str, ...], out: list) -> None:
+    """Append (path, value text, value_type, number) for every leaf below `value`."""
     if isinstance(value, dict):
         if not value:
-            out.append((path, None, "null"))  # an empty object still says something (e.g. {} patch)
+            out.append((path, None, "null", None))  # an empty object still says something (e.g. {} patch)
         for key, child in value.items():
             _walk(child, path + (str(key),), out)
     elif isinstance(value, list):
         if not value:
-            out.append((path, "[]", "str"))
+            out.append((path, "[]", "str", None))
         for i, child in enumerate(value):
             _walk(child, path + (str(i),), out)
+    elif isinstance(value, str):
+        out.append((path, value, "str", _string_number(value)))
     elif isinstance(value, bool):
-        out.append((path, "true" if value else "false", "bool"))
-    elif isinstance(value, (int, float)):
-        out.append((path, orjson.dumps(value).decode(), "num"))
+        out.append((path, "true" if value else "false", "bool", None))
+    elif isinstance(value, int):
+        out.append((path, str(value), "num", float(value)))
+    elif isinstance(value, float):
+        out.append((path, orjson.dumps(value).decode(), "num", value))
     elif value is None:
-        out.append((path, None, "null"))
+        out.append((path, None, "null", None))
     else:
-        out.append((path, str(value), "str"))
+        out.append((path, str(value), "str", None))
 
 
 _NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
@@ -69,6 +74,15 @@ def as_number(value: str | None, kind: str) -> float | None:
         return None
     if kind == "num":
         return float(value)
+    return _string_number(value)
+
+
+_NUMERIC_START = frozenset("+-0123456789")
+
+
+def _string_number(value: str) -> float | None:
+    if not value or value[0] not in _NUMERIC_START:  # most strings: spare both regexes
+        return None
     if _NUMBER.fullmatch(value):
         return float(value)
     m = _DURATION.fullmatch(value)
@@ -94,7 +108,9 @@ def _split(topic: str, path: tuple[str, ...]) -> tuple[int | None, int | None, s
 
 def fields_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Table, list[Reject]]:
     cols: dict[str, list] = {n: [] for n in FIELDS.names if n != "session_key"}
+    varying = [cols[n] for n in ("driver_number", "item", "field", "value", "value_type", "value_num")]
     rejects: list[Reject] = []
+    splits: dict[tuple, tuple] = {}  # (topic, path) -> (driver, item, field): paths repeat thousands of times
     for msg in messages:
         if is_compressed_topic(msg.topic):
             continue
@@ -105,19 +121,17 @@ def fields_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Tabl
             continue
         leaves: list = []
         _walk(body, (), leaves)
-        utc = message_utc(msg)
-        for path, value, kind in leaves:
-            driver, item, field = _split(msg.topic, path)
-            cols["topic"].append(msg.topic)
-            cols["seq"].append(msg.seq)
-            cols["offset_ms"].append(msg.offset_ms)
-            cols["utc"].append(utc)
-            cols["driver_number"].append(driver)
-            cols["item"].append(item)
-            cols["field"].append(field)
-            cols["value"].append(value)
-            cols["value_type"].append(kind)
-            cols["value_num"].append(as_number(value, kind))
+        for path, value, kind, number in leaves:
+            split = splits.get((msg.topic, path))
+            if split is None:
+                split = splits[(msg.topic, path)] = _split(msg.topic, path)
+            for column, item in zip(varying, (*split, value, kind, number)):
+                column.append(item)
+        n = len(leaves)
+        cols["topic"].extend([msg.topic] * n)
+        cols["seq"].extend([msg.seq] * n)
+        cols["offset_ms"].extend([msg.offset_ms] * n)
+        cols["utc"].extend([message_utc(msg)] * n)
     n = len(cols["seq"])
     data = {"session_key": pa.array([session_key] * n, pa.int64())}
     data.update({k: pa.array(v, FIELDS.field(k).type) for k, v in cols.items()})
