@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -146,14 +147,26 @@ def _sessions_table(src: SessionSource, feeds: pa.Table, t0: datetime | None) ->
     return pa.Table.from_pylist([row], schema=SESSIONS)
 
 
+def _samples(session_key: int, by_topic: dict[str, list[Message]]):
+    return (car_samples_table(session_key, by_topic.get("CarData.z", [])),
+            position_samples_table(session_key, by_topic.get("Position.z", [])))
+
+
 def build_bronze(src: SessionSource) -> dict[str, pa.Table]:
     """All Bronze tables for one session."""
     by_topic: dict[str, list[Message]] = defaultdict(list)
     for msg in src.messages:
         by_topic[msg.topic].append(msg)
-    car, car_rejects = car_samples_table(src.session_key, by_topic.get("CarData.z", []))
-    pos, pos_rejects = position_samples_table(src.session_key, by_topic.get("Position.z", []))
-    fields, field_rejects = fields_table(src.session_key, src.messages)
+    # The samples decode in DuckDB, which releases the GIL: in a worker thread they
+    # run on the other core while Python flattens the timing feeds.
+    if by_topic.get("CarData.z") or by_topic.get("Position.z"):
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            samples = pool.submit(_samples, src.session_key, by_topic)
+            fields, field_rejects = fields_table(src.session_key, src.messages)
+            (car, car_rejects), (pos, pos_rejects) = samples.result()
+    else:
+        fields, field_rejects = fields_table(src.session_key, src.messages)
+        (car, car_rejects), (pos, pos_rejects) = _samples(src.session_key, by_topic)
     rejects = src.rejects + car_rejects + pos_rejects + field_rejects
     feeds = _feeds_table(src, rejects)
     messages = messages_table(src.session_key, src.messages)

@@ -8,11 +8,13 @@ from datetime import datetime, timedelta, timezone
 
 import orjson
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..decode.messages import Message, Reject
 from ..decode.timeparse import parse_utc
 from ..errors import DecodeError
 from .schema import CAR_SAMPLES, POSITION_SAMPLES
+from .scratch import render, scratch, utc_sql
 
 # F1's CarData channel numbers -> column names
 CAR_CHANNELS = {"0": "rpm", "2": "speed", "3": "gear", "4": "throttle", "5": "brake", "45": "drs"}
@@ -99,6 +101,8 @@ def _position_rows(cols: _Columns, msg: Message, utc_of) -> None:
 def _decode(
     session_key: int, messages: Sequence[Message], schema: pa.Schema, rows, source: str
 ) -> tuple[pa.Table, list[Reject]]:
+    """The Python decoder: the reference for the SQL below and the path for the messages
+    it leaves out. A message that cannot be decoded whole is rejected with the reason."""
     names = [f.name for f in schema if f.name != "session_key"]
     cols, rejects, utc_of = _Columns(names), [], _utc_cache()
     for msg in messages:
@@ -108,14 +112,94 @@ def _decode(
         except (KeyError, TypeError, ValueError, AttributeError, DecodeError, orjson.JSONDecodeError) as exc:
             for values in cols.cols.values():  # drop the half-decoded message
                 del values[before:]
-            reason = f"unexpected {msg.topic} shape: {type(exc).__name__}: {exc}"
-            rejects.append(Reject(msg.topic, msg.seq, msg.payload[:10_000], reason))
-    return cols.table(session_key, schema), rejects
+            rejects.append(_reject(msg, exc))
+    try:
+        return cols.table(session_key, schema), rejects
+    except (ValueError, pa.ArrowException) as exc:  # a value no column type takes: find its message
+        if len(messages) == 1:
+            return schema.empty_table(), rejects + [_reject(messages[0], exc)]
+        parts = [_decode(session_key, [msg], schema, rows, source) for msg in messages]
+        return pa.concat_tables([t for t, _ in parts]), [r for _, bad in parts for r in bad]
+
+
+def _reject(msg: Message, exc: BaseException) -> Reject:
+    return Reject(msg.topic, msg.seq, msg.payload[:10_000], f"unexpected {msg.topic} shape: {type(exc).__name__}: {exc}")
+
+
+# DuckDB unnests the payloads. Rows are kept only from messages whose every
+# entry has the expected shape; the others (and empty ones) go through
+# `_decode`, which decodes them the same way or rejects them with the reason.
+_CAR_SQL = f"""
+WITH body AS (
+    SELECT ord, seq, TRY(from_json(payload, '{{"Entries": [{{"Utc": "VARCHAR",
+        "Cars": "MAP(VARCHAR, STRUCT(Channels MAP(VARCHAR, VARCHAR)))"}}]}}')).Entries AS entries
+    FROM messages
+), entry AS (
+    SELECT ord, seq, unnest(entries) AS e, unnest(range(len(entries)::BIGINT)) AS i FROM body
+), car AS (
+    SELECT ord, seq, i, {utc_sql("e.Utc")} AS utc, unnest(map_entries(e.Cars)) AS kv,
+           unnest(range(cardinality(e.Cars)::BIGINT)) AS j
+    FROM entry
+), rows AS (
+    SELECT ord, seq, i, j, utc, TRY_CAST(kv.key AS INTEGER) AS driver_number, kv.value.Channels AS ch FROM car
+), bad AS (
+    SELECT ord FROM body WHERE entries IS NULL OR len(list_filter(entries, e -> e IS NULL OR e.Cars IS NULL)) > 0
+    UNION SELECT ord FROM rows WHERE utc IS NULL OR driver_number IS NULL OR ch IS NULL
+)
+SELECT {{session_key}}::BIGINT AS session_key, ord, seq, utc, driver_number,
+       {", ".join(f"TRY_CAST(ch['{channel}'] AS INTEGER) AS {name}" for channel, name in CAR_CHANNELS.items())}
+FROM rows WHERE ord NOT IN (SELECT ord FROM bad)
+ORDER BY ord, i, j  -- the payload's own order, as the Python decoder gives it
+"""
+
+_POSITION_SQL = f"""
+WITH body AS (
+    SELECT ord, seq, TRY(from_json(payload, '{{"Position": [{{"Timestamp": "VARCHAR",
+        "Entries": "MAP(VARCHAR, STRUCT(X VARCHAR, Y VARCHAR, Z VARCHAR, Status VARCHAR))"}}]}}')).Position AS frames
+    FROM messages
+), frame AS (
+    SELECT ord, seq, unnest(frames) AS f, unnest(range(len(frames)::BIGINT)) AS i FROM body
+), entry AS (
+    SELECT ord, seq, i, {utc_sql("f.Timestamp")} AS utc, unnest(map_entries(f.Entries)) AS kv,
+           unnest(range(cardinality(f.Entries)::BIGINT)) AS j
+    FROM frame
+), rows AS (
+    SELECT ord, seq, i, j, utc, TRY_CAST(kv.key AS INTEGER) AS driver_number, kv.value AS v FROM entry
+), bad AS (
+    SELECT ord FROM body WHERE frames IS NULL OR len(list_filter(frames, f -> f IS NULL OR f.Entries IS NULL)) > 0
+    -- a non-object entry parses as a struct of nulls: let the Python decoder judge it
+    UNION SELECT ord FROM rows WHERE utc IS NULL OR driver_number IS NULL OR v IS NULL
+        OR (v.X IS NULL AND v.Y IS NULL AND v.Z IS NULL AND v.Status IS NULL)
+)
+SELECT {{session_key}}::BIGINT AS session_key, ord, seq, utc, driver_number,
+       TRY_CAST(v.X AS INTEGER) AS x, TRY_CAST(v.Y AS INTEGER) AS y, TRY_CAST(v.Z AS INTEGER) AS z, v.Status AS status
+FROM rows WHERE ord NOT IN (SELECT ord FROM bad)
+ORDER BY ord, i, j  -- the payload's own order, as the Python decoder gives it
+"""
+
+
+def _samples(session_key: int, messages: Sequence[Message], sql: str, schema: pa.Schema, rows, topic: str):
+    if not messages:
+        return schema.empty_table(), []
+    frame = pa.table({"ord": pa.array(range(len(messages)), pa.int64()),
+                      "seq": pa.array([m.seq for m in messages], pa.int64()),
+                      "payload": pa.array([m.payload for m in messages], pa.string())})
+    with scratch(messages=frame) as con:
+        fast = con.execute(render(sql, session_key=int(session_key))).to_arrow_table()
+    kept = set(pc.unique(fast["ord"]).to_pylist())
+    left = [m for i, m in enumerate(messages) if i not in kept]
+    fast = fast.select(schema.names).cast(schema)
+    if not left:
+        return fast, []
+    slow, rejects = _decode(session_key, left, schema, rows, topic)
+    return pa.concat_tables([fast, slow]), rejects
 
 
 def car_samples_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Table, list[Reject]]:
-    return _decode(session_key, messages, CAR_SAMPLES, _car_rows, "CarData.z")
+    """`bronze.car_samples` of CarData.z messages."""
+    return _samples(session_key, messages, _CAR_SQL, CAR_SAMPLES, _car_rows, "CarData.z")
 
 
 def position_samples_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Table, list[Reject]]:
-    return _decode(session_key, messages, POSITION_SAMPLES, _position_rows, "Position.z")
+    """`bronze.position_samples` of Position.z messages."""
+    return _samples(session_key, messages, _POSITION_SQL, POSITION_SAMPLES, _position_rows, "Position.z")

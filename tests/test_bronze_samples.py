@@ -1,0 +1,83 @@
+"""`bronze.car_samples` / `bronze.position_samples`: DuckDB decodes the payloads, the
+Python decoder takes the messages it leaves out and rejects what it cannot decode."""
+
+from __future__ import annotations
+
+import orjson
+import pyarrow as pa
+import pytest
+
+from f1nb.bronze.samples import (
+    CAR_SAMPLES, POSITION_SAMPLES, _car_rows, _decode, _position_rows, car_samples_table, position_samples_table,
+)
+from f1nb.decode.messages import Message
+
+UTC = "2024-07-05T11:50:40.1747817Z"
+
+
+def _car(seq: int, body) -> Message:
+    return Message("CarData.z", seq, None, None, body if isinstance(body, str) else orjson.dumps(body).decode())
+
+
+def _entry(utc=UTC, cars=None):
+    cars = {"44": {"Channels": {"0": 11000, "2": 281, "3": 7, "4": 100, "5": 0, "45": 8}}} if cars is None else cars
+    return {"Utc": utc, "Cars": cars}
+
+
+def _python(messages, schema=CAR_SAMPLES, rows=_car_rows):
+    return _decode(1, messages, schema, rows, schema.names[0])
+
+
+def test_good_messages_decode_like_the_python_decoder():
+    messages = [
+        _car(0, {"Entries": [_entry(), _entry("2024-07-05T11:50:40Z", {"1": {"Channels": {"0": "", "2": "12"}}})]}),
+        _car(1, {"Entries": []}),  # nothing to say: no rows, no reject
+        _car(2, {"Entries": [_entry("2024-07-05T13:50:40.5+02:00")], "Extra": 1}),
+    ]
+    table, rejects = car_samples_table(1, messages)
+    reference, _ = _python(messages)
+    assert rejects == []
+    assert table.schema == CAR_SAMPLES
+    assert table.equals(reference)  # same rows in the same (payload) order
+    rows = table.to_pylist()
+    assert [(r["seq"], r["driver_number"], r["rpm"], r["speed"], r["drs"]) for r in rows] == [
+        (0, 44, 11000, 281, 8), (0, 1, None, 12, None), (2, 44, 11000, 281, 8)]
+    assert rows[2]["utc"] == rows[0]["utc"].replace(microsecond=500000)  # +02:00 taken into account
+
+
+@pytest.mark.parametrize("bad, reason", [
+    ({"Entries": [{"Utc": UTC}]}, "KeyError: 'Cars'"),
+    ({"Entries": [_entry("yesterday")]}, "bad UTC timestamp"),
+    ({"Entries": [_entry(cars={"VER": {"Channels": {"0": 1}}})]}, "unexpected CarData.z shape"),
+    ({"Entries": [_entry(cars={"1": {"NoChannels": {}}})]}, "KeyError: 'Channels'"),
+    ({"Entries": {"0": _entry()}}, "unexpected CarData.z shape"),
+    ({"Entries": [_entry(cars={"1": "x"})]}, "unexpected CarData.z shape"),
+    ({"Entries": [_entry(cars={"1": {"Channels": "x"}})]}, "unexpected CarData.z shape"),
+    ({"Entries": [_entry(cars=[1])]}, "unexpected CarData.z shape"),
+    ("not json", "JSONDecodeError"),
+    ([1, 2], "TypeError"),
+])
+def test_a_bad_message_is_rejected_whole_and_the_others_kept(bad, reason):
+    messages = [_car(0, {"Entries": [_entry()]}), _car(1, bad), _car(2, {"Entries": [_entry()]})]
+    table, rejects = car_samples_table(1, messages)
+    assert sorted(table.column("seq").to_pylist()) == [0, 2]
+    assert [(r.topic, r.line_number) for r in rejects] == [("CarData.z", 1)]
+    assert reason in rejects[0].reason
+
+
+def test_positions_decode_and_reject():
+    good = {"Position": [{"Timestamp": UTC, "Entries": {"44": {"Status": "OnTrack", "X": -1200, "Y": 35, "Z": "7"}}}]}
+    bad = {"Position": [{"Timestamp": UTC, "Entries": {"44": "not an object"}}]}
+    messages = [Message("Position.z", i, None, None, orjson.dumps(b).decode()) for i, b in enumerate([good, bad])]
+    table, rejects = position_samples_table(1, messages)
+    assert table.schema == POSITION_SAMPLES
+    assert [(r["seq"], r["driver_number"], r["x"], r["y"], r["z"], r["status"]) for r in table.to_pylist()] == [
+        (0, 44, -1200, 35, 7, "OnTrack")]
+    assert [r.line_number for r in rejects] == [1]
+    assert table.equals(_python(messages[:1], POSITION_SAMPLES, _position_rows)[0])
+
+
+def test_no_messages_give_empty_typed_tables():
+    assert car_samples_table(1, [])[0].schema == CAR_SAMPLES
+    assert position_samples_table(1, [])[0].equals(POSITION_SAMPLES.empty_table())
+    assert isinstance(car_samples_table(1, [])[0], pa.Table)
