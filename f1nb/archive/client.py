@@ -24,15 +24,18 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING
 from urllib.request import url2pathname
 
-import httpx
 import orjson
 
 from .. import config
 from ..bronze.build import session_info
 from ..decode.jsonstream import parse_jsonstream
 from ..errors import ArchiveError, DownloadError, SessionNotFound
+
+if TYPE_CHECKING:  # httpx is imported on the first download: file:// trees never need it
+    import httpx
 from .cache import RawCache
 from .index import SessionRef, parse_season_index, quote_path, sanitize_path, session_ref_from_info
 from .lookup import find_session
@@ -116,6 +119,8 @@ class ArchiveClient:
         self.close()
 
     def _client(self) -> httpx.Client:
+        import httpx
+
         with self._lock:
             if self._http is None:
                 self._http = httpx.Client(
@@ -146,6 +151,8 @@ class ArchiveClient:
             raise ArchiveError(f"refusing archive path: {exc}") from None
 
     def _get_once(self, url: str) -> bytes | None:
+        import httpx
+
         with self._lock:
             self.request_count += 1
         try:
