@@ -35,15 +35,20 @@ def _digits_only(s):
 
 def _safe_int(s, recognised):
     """`s` as an integer where `recognised` and all digits, else null. The cast
-    only ever sees digit strings ('0' elsewhere), so no engine can fail on it."""
-    ok = recognised & _digits_only(s)
-    return ibis.ifelse(ok, ibis.ifelse(ok, s, "0").cast("int32"), None)
+    only ever sees digit strings ('0' elsewhere), so no engine can fail on it.
+    The digit test sits inside `CASE WHEN recognised`: an engine that evaluates a
+    branch only for the rows that take it (DuckDB) runs the text work on the few
+    lap-count rows alone, not on every gap."""
+    ok = _digits_only(s)
+    return ibis.ifelse(recognised, ibis.ifelse(ok, ibis.ifelse(ok, s, "0").cast("int32"), None), None)
 
 
 def parse_gap(text, num, leader_seconds=0.0):
     """(seconds, laps, leader_lap) expressions for one gap/interval field given
     its text and `value_num`. `leader_seconds` is what `LAP n` means in seconds."""
-    u = text.strip().upper()
+    # A number (`value_num`) is never a lap count nor `LAP n`: the text work is
+    # done only where there is none (a CASE branch, which DuckDB runs on those rows alone).
+    u = ibis.ifelse(num.isnull(), text.strip().upper(), "")
     is_leader = u.startswith("LAP")
     is_laps = ~is_leader & (u.endswith("L") | u.endswith("LAP") | u.endswith("LAPS"))
     lap_digits = u.replace("+", "").replace("LAPS", "").replace("LAP", "").replace("L", "").strip()
@@ -52,17 +57,22 @@ def parse_gap(text, num, leader_seconds=0.0):
     return seconds, _safe_int(lap_digits, is_laps), _safe_int(leader_digits, is_leader)
 
 
-def _fill(t, text: str, num: str | None = None):
-    """Forward-fill a text column (and its number, which arrives with it) per driver.
-    Runs are numbered by the text alone, so a cleared "" never inherits an older number."""
-    run = f"_run_{text}"
-    t = t.mutate(**{run: t[text].count().over(ibis.window(group_by=KEY, order_by=["seq"], preceding=None,
-                                                            following=0))})
-    w = ibis.window(group_by=[*KEY, run])
-    filled = {text: t[text].max().over(w)}
-    if num:
-        filled[num] = t[num].max().over(w)
-    return t.mutate(**filled).drop(run)
+def _fill(t, pairs: dict[str, str | None]):
+    """Forward-fill text columns (each with the number that arrives with it) per driver.
+    Runs are numbered by the text alone, so a cleared "" never inherits an older number.
+    Every run count shares one window (one sort); a run's value is the row that opened
+    it (where the text is not null; bronze never has a number without its text), joined
+    back on (driver, run) rather than spread with a window over (driver, run): those
+    partitions are mostly one row long, which windows handle slowly."""
+    w = ibis.window(group_by=KEY, order_by=["seq"], preceding=None, following=0)
+    runs = {f"_run_{text}": t[text].count().over(w) for text in pairs}
+    t = t.mutate(**runs)
+    filled = t.drop(*[c for text, num in pairs.items() for c in (text, num) if c])
+    for text, num in pairs.items():
+        run = f"_run_{text}"
+        opened = t.filter(t[text].notnull()).select(*KEY, run, text, *([num] if num else []))
+        filled = filled.left_join(opened, [*KEY, run]).drop(*(f"{k}_right" for k in (*KEY, run)))
+    return filled.drop(*runs)
 
 
 @model(
@@ -88,7 +98,7 @@ def intervals(fields):
         interval_num=ibis.ifelse(t.field == INTERVAL, t.value_num, None).max(),
         catching_text=ibis.ifelse(t.field == CATCHING, t.value, None).max(),
     )
-    t = _fill(_fill(_fill(t, "gap_text", "gap_num"), "interval_text", "interval_num"), "catching_text")
+    t = _fill(t, {"gap_text": "gap_num", "interval_text": "interval_num", "catching_text": None})
     gap_s, gap_laps, gap_leader = parse_gap(t.gap_text.fill_null(""), t.gap_num, 0.0)
     int_s, int_laps, int_leader = parse_gap(t.interval_text.fill_null(""), t.interval_num, None)
     return t.mutate(
