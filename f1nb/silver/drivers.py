@@ -4,7 +4,6 @@ import ibis
 
 from ..lake import checks
 from ..lake.models import model
-from .common import ffill, topic_rows
 
 TEXT_FIELDS = {
     "abbreviation": "Tla", "first_name": "FirstName", "last_name": "LastName", "full_name": "FullName",
@@ -26,12 +25,18 @@ def drivers(fields):
     """The last value DriverList gave for each field. `in_timing` is false for
     drivers that never appear in TimingData (support-race entries F1 sometimes
     lists), so they can be kept out of results without being lost."""
-    t = topic_rows(fields, "DriverList", text=TEXT_FIELDS, num={"line": "Line"})
-    t = t.filter(t.driver_number.notnull())
-    cols = list(TEXT_FIELDS) + ["line"]
-    t = ffill(t, cols, by=["session_key", "driver_number"], order=["seq"])
-    last = ibis.row_number().over(ibis.window(group_by=["session_key", "driver_number"], order_by=ibis.desc("seq")))
-    t = t.mutate(_last=last).filter(ibis._._last == 0)
+    # Long format first: the latest message that carried each field (one narrow
+    # window), then one pivot, instead of a row per message forward-filled field by field.
+    paths = {**TEXT_FIELDS, "line": "Line"}
+    d = fields.filter((fields.topic == "DriverList") & fields.driver_number.notnull()
+                      & fields.field.isin(list(paths.values())))
+    d = d.filter(ibis.ifelse(d.field == "Line", d.value_num.notnull(), d.value.notnull()))
+    latest = ibis.row_number().over(
+        ibis.window(group_by=["session_key", "driver_number", "field"], order_by=ibis.desc("seq")))
+    d = d.mutate(_last=latest).filter(ibis._._last == 0)
+    aggs = {name: ibis.ifelse(d.field == path, d.value, None).max() for name, path in TEXT_FIELDS.items()}
+    aggs["line"] = ibis.ifelse(d.field == "Line", d.value_num, None).max()
+    t = d.group_by(["session_key", "driver_number"]).aggregate(**aggs)
     timed = fields.filter((fields.topic == "TimingData") & fields.driver_number.notnull())
     timed = timed.select("session_key", "driver_number").distinct().mutate(in_timing=True)
     t = t.left_join(timed, ["session_key", "driver_number"]).drop("session_key_right", "driver_number_right")
