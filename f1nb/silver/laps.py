@@ -121,17 +121,18 @@ def laps(fields, lap_boundaries, sessions, track_status, race_control_messages, 
         lap_start_session_s=ibis.ifelse(windows.window_start_s > -1.0e8, windows.window_start_s,
                                         windows.pit_out_session_s))
     values = _pivot(attributed_values(fields, ends))
-    t = _left(windows, values)
+    # speed traps and position are only sent on change: carry the last known one
+    # forward, on a narrow table of every lap (a window over the wide one copies it all)
+    carried = [*STATE_FIELDS, "position"]
+    state = _left(ends.select(*DRIVER, "lap_number"), values.select(*DRIVER, "lap_number", *carried))
+    state = ffill(state, carried, by=DRIVER, order=["lap_number"])
+    state = state.mutate(**{c: ibis.ifelse(state[c] == CLEARED, None, state[c]) for c in STATE_FIELDS})
+    t = _left(windows, values.drop(*carried))
+    t = _left(t, state)
     t = _left(t, _track_status_by_lap(windows, track_status))
     t = _left(t, _qualifying_part(ends, session_parts(fields)))
     t = _left(t, _stint_of_lap(ends, stints))
     t = _left(t, deletions_by_lap(values, race_control_messages))
-    t = ffill(t, list(STATE_FIELDS), by=DRIVER, order=["lap_number"])
-    t = t.mutate(**{c: ibis.ifelse(t[c] == CLEARED, None, t[c]) for c in STATE_FIELDS})
-    # position is only sent on change: carry the last known one forward
-    run = t.position.count().over(ibis.window(group_by=DRIVER, order_by=["lap_number"], preceding=None, following=0))
-    t = t.mutate(_pos_run=run)
-    t = t.mutate(position=t.position.max().over(ibis.window(group_by=[*DRIVER, "_pos_run"]))).drop("_pos_run")
     race = sessions.select("session_key", "session_type", "t0_utc")
     t = t.left_join(race, "session_key").drop("session_key_right")
     is_race_lap_1 = (t.session_type == "Race") & (t.lap_number == 1)
