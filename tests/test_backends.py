@@ -19,8 +19,6 @@ _DEEP = "SQLite: 'parser stack overflow' - Ibis nests this query more than SQLit
 XFAIL = {
     "sqlite": {"silver.stints": _DEEP, "silver.lap_boundaries": _DEEP, "silver.laps": _DEEP},
     "datafusion": {
-        "silver.stints": "DataFusion 51 cannot resolve a column of a nested subquery alias in the SQL "
-                         "Ibis writes for this window chain (\"column 'value_num' not found in 't19'\")",
         "silver.car_telemetry": "ibis 12's DataFusion compiler has no rule for DateDelta (day difference "
                                 "used to get session time past 2038 portably)",
         "silver.positions": "ibis 12's DataFusion compiler has no rule for DateDelta (day difference "

@@ -38,13 +38,14 @@ def lap_counter(fields):
     counter + 1. Same rule as silver.laps."""
     t = fields.filter((fields.topic == "TimingData") & fields.driver_number.notnull())
     n = t.filter((t.field == "NumberOfLaps") & t.value_num.notnull())
+    # the running maximum up to each message and up to the one before: one window
     upto = ibis.window(group_by=KEY, order_by=["seq"], preceding=None, following=0)
-    n = n.mutate(run_max=n.value_num.max().over(upto))
-    n = n.mutate(prev_max=n.run_max.lag().over(ibis.window(group_by=KEY, order_by=["seq"])))
+    before = ibis.window(group_by=KEY, order_by=["seq"], rows=(None, -1))
+    n = n.mutate(run_max=n.value_num.max().over(upto), prev_max=n.value_num.max().over(before))
     n = n.filter(n.run_max > n.prev_max.fill_null(-1.0))
     n = n.select(*KEY, "seq", from_s=n.offset_ms.cast("float64") / 1000.0, counter=n.run_max.cast("int32"))
     exits = t.filter((t.field == "InPit") & (t.value == "false")).select(*KEY, "seq").distinct()
-    first = n.mutate(_k=ibis.row_number().over(ibis.window(group_by=KEY, order_by=["seq"]))).filter(ibis._._k == 0)
+    first = n.group_by(KEY).aggregate(seq=n.seq.min())
     first = first.join(exits, [*KEY, "seq"]).select(*KEY, from_pit_exit=ibis.literal(True))
     n = n.left_join(first, KEY).drop("session_key_right", "driver_number_right")
     nxt = n.from_s.lead().over(ibis.window(group_by=KEY, order_by=["seq"]))
@@ -107,17 +108,18 @@ to its `StartLaps`; a compound change with any other count is a correction). Ite
     t = t.filter(t.field.isin(list(names.values())))
     item = [*KEY, "item"]
     firsts = t.group_by(item).aggregate(first_seq=t.seq.min(), first_ms=t.offset_ms.min())
+    # One window over (item, field) in message order gives each value's previous
+    # one and tells the last message (a message carries a field once: no ties).
+    by_field = ibis.window(group_by=[*item, "field"], order_by=["seq"])
+    t = t.mutate(_prev_num=t.value_num.lag().over(by_field), _prev=t.value.lag().over(by_field),
+                 _next_seq=t.seq.lead().over(by_field))
     # F1 sometimes reuses an item for a later stint: one message changes its
     # compound and drops its TotalLaps (a drop alone is a correction, not a reuse)
-    by_item = ibis.window(group_by=item, order_by=["seq"])
-    tl = t.filter(t.field == "TotalLaps")
-    tl = tl.filter(tl.value_num < tl.value_num.lag().over(by_item))
+    tl = t.filter((t.field == "TotalLaps") & (t.value_num < t._prev_num))
     tl = tl.select(*item, "seq", "offset_ms", _reset_total=tl.value_num)
-    cp = t.filter(t.field == "Compound")
-    cp = cp.filter(cp.value != cp.value.lag().over(by_item)).select(*item, "seq")
+    cp = t.filter((t.field == "Compound") & (t.value != t._prev)).select(*item, "seq")
     resets = tl.join(cp, [*item, "seq"])
-    w = ibis.window(group_by=KEY + ["item", "field"], order_by=[ibis.desc("seq")])
-    t = t.mutate(_rank=ibis.row_number().over(w)).filter(ibis._._rank == 0)
+    t = t.filter(t._next_seq.isnull())
     aggs = {}
     for name, path in names.items():
         aggs[name] = ibis.ifelse(t.field == path, t.value, None).max()
@@ -157,10 +159,10 @@ def stints(fields):
                           "total_laps": "TotalLaps"})
     start_laps = t.start_laps_num.fill_null(0)
     f1_laps = ibis.greatest(t.total_laps_num.fill_null(start_laps) - start_laps, 0)
-    first_msg = t.first_seq.min().over(ibis.window(group_by=KEY))
+    # both windows share one partition and order (one sort)
+    first_msg = t.first_seq.min().over(ibis.window(group_by=KEY, order_by=["item"], preceding=None, following=None))
     upto = ibis.window(group_by=KEY, order_by=["item"], preceding=None, following=0)
-    t = t.mutate(f1_laps=f1_laps, initial=t.first_seq == first_msg)
-    t = t.mutate(cum_start=t.f1_laps.sum().over(upto) - t.f1_laps + 1)
+    t = t.mutate(f1_laps=f1_laps, initial=t.first_seq == first_msg, cum_start=f1_laps.sum().over(upto) - f1_laps + 1)
     counter = lap_counter(fields)
     t = driving_lap_at(t, counter, "first_s")
     t = after_pit_entry(t, fields, counter)
