@@ -53,7 +53,9 @@ def fastest_lap_holder(laps):
 def final_gaps(intervals):
     """(session_key, driver_number, feed_gap_s): the last GapToLeader in seconds the feed sent."""
     g = intervals.filter(intervals.gap_to_leader_s.notnull())
-    g = first_per(g, DRIVER, [ibis.desc(g.seq)])
+    # (session_key, driver_number, seq) is unique: the latest seq and a join (no window over every row)
+    last = g.group_by(DRIVER).aggregate(seq=g.seq.max())
+    g = g.join(last, [*DRIVER, "seq"])
     return g.select(*DRIVER, feed_gap_s=g.gap_to_leader_s)
 
 
