@@ -63,9 +63,10 @@ def counter_steps(fields: ir.Table) -> ir.Table:
     """Each time a driver's NumberOfLaps reaches a new maximum: (seq, step_s, counter)."""
     t = timing(fields)
     t = t.filter((t.field == "NumberOfLaps") & t.value_num.notnull())
+    # the running maximum up to each message and up to the one before: one window
     upto = ibis.window(group_by=DRIVER, order_by=["seq"], preceding=None, following=0)
-    t = t.mutate(run_max=t.value_num.max().over(upto))
-    t = t.mutate(prev_max=t.run_max.lag().over(ibis.window(group_by=DRIVER, order_by=["seq"])))
+    before = ibis.window(group_by=DRIVER, order_by=["seq"], rows=(None, -1))
+    t = t.mutate(run_max=t.value_num.max().over(upto), prev_max=t.value_num.max().over(before))
     t = t.filter(t.run_max > t.prev_max.fill_null(-1.0))
     return t.select(*DRIVER, "seq", step_s=t.offset_ms.cast("float64") / 1000.0, counter=t.run_max.cast("int32"))
 
@@ -81,8 +82,7 @@ def counting_from_pit_exit(fields: ir.Table, steps: ir.Table) -> ir.Table:
     started at a pit exit (practice, qualifying: the counter then names the lap
     being driven); false where it started at a line crossing (races: the counter
     counts completed laps)."""
-    first = ibis.row_number().over(ibis.window(group_by=DRIVER, order_by=["seq"]))
-    f = steps.mutate(_n=first).filter(ibis._._n == 0)
+    f = steps.group_by(DRIVER).aggregate(seq=steps.seq.min())  # the first step
     ex = _pit_exit_seqs(fields).mutate(from_pit_exit=True)
     j = f.left_join(ex, [*DRIVER, "seq"])
     return j.select(j.session_key, j.driver_number, from_pit_exit=j.from_pit_exit.fill_null(False))
