@@ -73,13 +73,15 @@ def pit_stops(fields):
     """Pit stops from InPit transitions; see the module doc for the lap rule and sources."""
     ev = pit_transitions(fields)
     w = ibis.window(group_by=KEY, order_by=["seq"])
-    ev = ev.mutate(_next_kind=ev.kind.lead().over(w), _next_s=ev.event_s.lead().over(w))
+    upto = ibis.window(group_by=KEY, order_by=["seq"], preceding=None, following=0)
+    # the next event, and the stop's number (entries so far): one window
+    ev = ev.mutate(_next_kind=ev.kind.lead().over(w), _next_s=ev.event_s.lead().over(w),
+                   stop_number=ibis.ifelse(ev.kind == "in", 1, None).count().over(upto))
     stops = ev.filter(ev.kind == "in")
-    stops = stops.select(*KEY, "seq", pit_in_session_s=stops.event_s,
+    stops = stops.select(*KEY, "seq", "stop_number", pit_in_session_s=stops.event_s,
                          pit_out_session_s=ibis.ifelse(stops._next_kind == "out", stops._next_s, None))
     stops = driving_lap_at(stops, lap_counter(fields), "pit_in_session_s", entry=True)
-    number = ibis.row_number().over(ibis.window(group_by=KEY, order_by=["seq"])) + 1
-    stops = stops.mutate(stop_number=number, lap=stops.driving_lap)
+    stops = stops.mutate(lap=stops.driving_lap)
     st = stationary_times(fields)
     j = stops.left_join(st, [stops.session_key == st.session_key, stops.driver_number == st.driver_number,
                              stops.lap == st.f1_lap])
