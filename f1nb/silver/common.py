@@ -51,3 +51,19 @@ def next_value(col: ir.Column, by: list[str], order: list[str], default=None):
     w = ibis.window(group_by=by, order_by=order)
     value = col.lead().over(w)
     return value if default is None else value.fill_null(default)
+
+
+def left_all(t: ir.Table, others: list[tuple[ir.Table, list[str]]]) -> ir.Table:
+    """Several left joins on same-named keys as ONE join and one SELECT level (a
+    chain of join-then-drop nests a subquery per join: more for the engine to bind,
+    and deeper than SQLite's parser allows), keeping one copy of the keys."""
+    from ibis.expr.types.joins import Join
+
+    def finished(x):
+        return x.select(*x.columns) if isinstance(x, Join) else x
+
+    j = finished(t)
+    for i, (other, keys) in enumerate(others):
+        j = j.left_join(finished(other), keys, rname=f"{{name}}__r{i}")
+    j = j.select(*j.columns)
+    return j.drop(*(c for c in j.columns if "__r" in c))

@@ -25,7 +25,7 @@ from .lap_events import (
     pit_by_lap,
     session_parts,
 )
-from .common import ffill
+from .common import ffill, left_all
 from .track_status import TRACK_STATUS_LABELS
 
 # Longer than any pit-lane pass or race stop: the car went to the garage.
@@ -127,14 +127,12 @@ def laps(fields, lap_boundaries, sessions, track_status, race_control_messages, 
     state = _left(ends.select(*DRIVER, "lap_number"), values.select(*DRIVER, "lap_number", *carried))
     state = ffill(state, carried, by=DRIVER, order=["lap_number"])
     state = state.mutate(**{c: ibis.ifelse(state[c] == CLEARED, None, state[c]) for c in STATE_FIELDS})
-    t = _left(windows, values.drop(*carried))
-    t = _left(t, state)
-    t = _left(t, _track_status_by_lap(windows, track_status))
-    t = _left(t, _qualifying_part(ends, session_parts(fields)))
-    t = _left(t, _stint_of_lap(ends, stints))
-    t = _left(t, deletions_by_lap(values, race_control_messages))
     race = sessions.select("session_key", "session_type", "t0_utc")
-    t = t.left_join(race, "session_key").drop("session_key_right")
+    lap = [*DRIVER, "lap_number"]
+    t = left_all(windows, [
+        (values.drop(*carried), lap), (state, lap), (_track_status_by_lap(windows, track_status), lap),
+        (_qualifying_part(ends, session_parts(fields)), lap), (_stint_of_lap(ends, stints), lap),
+        (deletions_by_lap(values, race_control_messages), lap), (race, ["session_key"])])
     is_race_lap_1 = (t.session_type == "Race") & (t.lap_number == 1)
     # after a stay in the garage, F1's "last lap time" spans the time in the garage
     # (or longer than the lap we saw, when the previous lap ended at the pit exit)
