@@ -28,12 +28,13 @@ TRAPS = {"I1": "speed_i1", "I2": "speed_i2", "FL": "speed_fl", "ST": "speed_st"}
 )
 def speed_traps(laps, drivers):
     """One row per driver and trap where the driver has a speed."""
+    # every trap's speeds in one narrow long table, then one window for the top per trap
     parts = []
     for trap, col in TRAPS.items():
         t = laps.filter(laps[col].notnull() & (laps[col] > 0))
-        t = first_per(t, DRIVER, [ibis.desc(t[col]), t.lap_number])
         parts.append(t.select(*DRIVER, "lap_number", trap=ibis.literal(trap), top_speed_kph=t[col]))
     t = ibis.union(*parts)
+    t = first_per(t, [*DRIVER, "trap"], [ibis.desc(t.top_speed_kph), t.lap_number])
     w = ibis.window(group_by=["session_key", "trap"], order_by=[ibis.desc(t.top_speed_kph), t.driver_number])
     best = t.top_speed_kph.max().over(ibis.window(group_by=["session_key", "trap"]))
     t = t.mutate(rank=ibis.row_number().over(w) + 1, gap_to_best_kph=best - t.top_speed_kph)

@@ -18,14 +18,18 @@ import ibis
 
 from ..lake import checks
 from ..lake.models import model
+from .common import left_all
 from .lap_events import session_parts
 
 KEY = ["session_key", "driver_number"]
 
 
 def _last(t, col):
-    w = ibis.window(group_by=KEY, order_by=ibis.desc("seq"))
-    return t.mutate(_k=ibis.row_number().over(w)).filter(ibis._._k == 0).select(*KEY, **{col: t[col]})
+    """`col` in the driver's latest row of `t` (one field of one topic: a message
+    carries it once per driver, so the latest seq is one row): max and join, no window."""
+    t = t.select(*KEY, "seq", col)
+    last = t.group_by(KEY).aggregate(seq=t.seq.max())
+    return t.join(last, [*KEY, "seq"]).select(*KEY, col)
 
 
 def _knocked_out(timing, parts):
@@ -62,7 +66,5 @@ def timing_final(fields):
     flags = flags.group_by(KEY).aggregate(
         stopped=(flags.field == "Stopped").any(), retired=(flags.field == "Retired").any(),
         stopped_session_s=ibis.ifelse(flags.field == "Stopped", flags.offset_ms, None).min().cast("float64") / 1000.0)
-    t = drivers
-    for other in (pos, grid, flags, _knocked_out(timing, session_parts(fields))):
-        t = t.left_join(other, KEY).drop("session_key_right", "driver_number_right")
+    t = left_all(drivers, [(other, KEY) for other in (pos, grid, flags, _knocked_out(timing, session_parts(fields)))])
     return t.mutate(stopped=t.stopped.fill_null(False), retired=t.retired.fill_null(False))
