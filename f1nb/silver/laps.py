@@ -115,11 +115,13 @@ def laps(fields, lap_boundaries, sessions, track_status, race_control_messages, 
     # Every part below is keyed on the materialised lap_boundaries, so no part
     # recomputes another: the engine joins small per-lap tables at the end.
     ends = lap_boundaries
+    lap = [*DRIVER, "lap_number"]
     pits = pit_by_lap(fields, ends)
-    windows = _left(ends, pits)
-    windows = windows.mutate(
-        lap_start_session_s=ibis.ifelse(windows.window_start_s > -1.0e8, windows.window_start_s,
-                                        windows.pit_out_session_s))
+
+    def lap_start(t):
+        return t.mutate(lap_start_session_s=ibis.ifelse(t.window_start_s > -1.0e8, t.window_start_s,
+                                                        t.pit_out_session_s))
+
     values = _pivot(attributed_values(fields, ends))
     # speed traps and position are only sent on change: carry the last known one
     # forward, on a narrow table of every lap (a window over the wide one copies it all)
@@ -128,11 +130,14 @@ def laps(fields, lap_boundaries, sessions, track_status, race_control_messages, 
     state = ffill(state, carried, by=DRIVER, order=["lap_number"])
     state = state.mutate(**{c: ibis.ifelse(state[c] == CLEARED, None, state[c]) for c in STATE_FIELDS})
     race = sessions.select("session_key", "session_type", "t0_utc")
-    lap = [*DRIVER, "lap_number"]
-    t = left_all(windows, [
-        (values.drop(*carried), lap), (state, lap), (_track_status_by_lap(windows, track_status), lap),
+    # `pits` is joined twice. At different positions of the two joins Ibis writes it
+    # once, as a common table expression (at the same position it is inlined twice).
+    track = _track_status_by_lap(lap_start(left_all(ends, [(pits, lap)])), track_status)
+    t = left_all(ends, [
+        (values.drop(*carried), lap), (pits, lap), (state, lap), (track, lap),
         (_qualifying_part(ends, session_parts(fields)), lap), (_stint_of_lap(ends, stints), lap),
         (deletions_by_lap(values, race_control_messages), lap), (race, ["session_key"])])
+    t = lap_start(t)
     is_race_lap_1 = (t.session_type == "Race") & (t.lap_number == 1)
     # after a stay in the garage, F1's "last lap time" spans the time in the garage
     # (or longer than the lap we saw, when the previous lap ended at the pit exit)
