@@ -43,12 +43,17 @@ def _safe_int(s, recognised):
     return ibis.ifelse(recognised, ibis.ifelse(ok, ibis.ifelse(ok, s, "0").cast("int32"), None), None)
 
 
-def parse_gap(text, num, leader_seconds=0.0):
+def gap_key(text, num):
+    """The text `parse_gap` reads: trimmed and upper-cased, and only where there is
+    no number (`value_num`): a number is never a lap count nor `LAP n`, so the text
+    work is done in a CASE branch, which DuckDB runs on those rows alone."""
+    return ibis.ifelse(num.isnull(), text.strip().upper(), "")
+
+
+def parse_gap(u, num, leader_seconds=0.0):
     """(seconds, laps, leader_lap) expressions for one gap/interval field given
-    its text and `value_num`. `leader_seconds` is what `LAP n` means in seconds."""
-    # A number (`value_num`) is never a lap count nor `LAP n`: the text work is
-    # done only where there is none (a CASE branch, which DuckDB runs on those rows alone).
-    u = ibis.ifelse(num.isnull(), text.strip().upper(), "")
+    `u` = `gap_key` of its text ('' where none) and `value_num`. `leader_seconds`
+    is what `LAP n` means in seconds."""
     is_leader = u.startswith("LAP")
     is_laps = ~is_leader & (u.endswith("L") | u.endswith("LAP") | u.endswith("LAPS"))
     lap_digits = u.replace("+", "").replace("LAPS", "").replace("LAP", "").replace("L", "").strip()
@@ -57,20 +62,25 @@ def parse_gap(text, num, leader_seconds=0.0):
     return seconds, _safe_int(lap_digits, is_laps), _safe_int(leader_digits, is_leader)
 
 
-def _fill(t, pairs: dict[str, str | None]):
-    """Forward-fill text columns (each with the number that arrives with it) per driver.
-    Runs are numbered by the text alone, so a cleared "" never inherits an older number.
-    Every run count shares one window (one sort); a run's value is the row that opened
-    it (where the text is not null; bronze never has a number without its text), joined
-    back on (driver, run) rather than spread with a window over (driver, run): those
-    partitions are mostly one row long, which windows handle slowly."""
+def _fill(t, pairs: dict[str, tuple[str | None, str | None]]):
+    """Forward-fill text columns (each with the number that arrives with it, and
+    optionally its `gap_key`) per driver. Runs are numbered by the text alone, so a
+    cleared "" never inherits an older number. Every run count shares one window (one
+    sort); a run's values are the row that opened it (where the text is not null;
+    bronze never has a number without its text), joined back on (driver, run)
+    rather than spread with a window over (driver, run): those partitions are
+    mostly one row long, which windows handle slowly. The key is computed on that
+    row, before the join, so the parse after it reads a column, not the expression."""
     w = ibis.window(group_by=KEY, order_by=["seq"], preceding=None, following=0)
     runs = {f"_run_{text}": t[text].count().over(w) for text in pairs}
     t = t.mutate(**runs)
-    filled = t.drop(*[c for text, num in pairs.items() for c in (text, num) if c])
-    for text, num in pairs.items():
+    filled = t.drop(*[c for text, (num, _key) in pairs.items() for c in (text, num) if c])
+    for text, (num, key) in pairs.items():
         run = f"_run_{text}"
-        opened = t.filter(t[text].notnull()).select(*KEY, run, text, *([num] if num else []))
+        opened = t.filter(t[text].notnull())
+        cols = {text: opened[text], **({num: opened[num]} if num else {}),
+                **({key: gap_key(opened[text], opened[num])} if key else {})}
+        opened = opened.select(*KEY, run, **cols)
         filled = filled.left_join(opened, [*KEY, run]).drop(*(f"{k}_right" for k in (*KEY, run)))
     return filled.drop(*runs)
 
@@ -98,9 +108,10 @@ def intervals(fields):
         interval_num=ibis.ifelse(t.field == INTERVAL, t.value_num, None).max(),
         catching_text=ibis.ifelse(t.field == CATCHING, t.value, None).max(),
     )
-    t = _fill(t, {"gap_text": "gap_num", "interval_text": "interval_num", "catching_text": None})
-    gap_s, gap_laps, gap_leader = parse_gap(t.gap_text.fill_null(""), t.gap_num, 0.0)
-    int_s, int_laps, int_leader = parse_gap(t.interval_text.fill_null(""), t.interval_num, None)
+    t = _fill(t, {"gap_text": ("gap_num", "_gap_key"), "interval_text": ("interval_num", "_interval_key"),
+                  "catching_text": (None, None)})
+    gap_s, gap_laps, gap_leader = parse_gap(t._gap_key.fill_null(""), t.gap_num, 0.0)
+    int_s, int_laps, int_leader = parse_gap(t._interval_key.fill_null(""), t.interval_num, None)
     return t.mutate(
         session_time_s=session_time_s(t),
         gap_to_leader_s=gap_s, gap_to_leader_laps=gap_laps,
