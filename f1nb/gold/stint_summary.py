@@ -48,13 +48,14 @@ def stint_summary(stints, laps, drivers):
     g = c.group_by(KEY).aggregate(
         clean_laps=c.count(), mean_clean_lap_s=c.y.mean(),
         best_clean_lap_s=c.y.min(), sx=c.x.sum(), sy=c.y.sum(), sxy=(c.x * c.y).sum(), sxx=(c.x * c.x).sum(),
-        ages=c.x.nunique())
+        x_min=c.x.min(), x_max=c.x.max())
     n = g.clean_laps.cast("float64")
     denom = n * g.sxx - g.sx * g.sx
-    slope = ibis.ifelse((g.clean_laps >= MIN_LAPS_FOR_SLOPE) & (g.ages >= 2) & (denom > 0), (n * g.sxy - g.sx * g.sy) / denom, None)
+    two_ages = g.x_max > g.x_min  # at least two tyre ages (a min and a max: no distinct count)
+    slope = ibis.ifelse((g.clean_laps >= MIN_LAPS_FOR_SLOPE) & two_ages & (denom > 0), (n * g.sxy - g.sx * g.sy) / denom, None)
     g = g.mutate(degradation_s_per_lap=slope,
                  fuel_corrected_degradation_s_per_lap=slope + FUEL_EFFECT_S_PER_LAP)
-    g = g.drop("sx", "sy", "sxy", "sxx", "ages")
+    g = g.drop("sx", "sy", "sxy", "sxx", "x_min", "x_max")
     g = left_all(g, [(median_by(c, KEY, "y", "median_clean_lap_s"), KEY)])
     t = left_all(stints, [(g, KEY),
                           (drivers.select("session_key", "driver_number", "abbreviation"), ["session_key", "driver_number"])])
