@@ -54,7 +54,7 @@ def test_good_messages_decode_like_the_python_decoder():
     ({"Entries": [_entry(cars={"1": "x"})]}, "unexpected CarData.z shape"),
     ({"Entries": [_entry(cars={"1": {"Channels": "x"}})]}, "unexpected CarData.z shape"),
     ({"Entries": [_entry(cars=[1])]}, "unexpected CarData.z shape"),
-    ("not json", "JSONDecodeError"),
+    ("not json", "CarData.z payload is not JSON"),
     ([1, 2], "TypeError"),
 ])
 def test_a_bad_message_is_rejected_whole_and_the_others_kept(bad, reason):
@@ -81,3 +81,24 @@ def test_no_messages_give_empty_typed_tables():
     assert car_samples_table(1, [])[0].schema == CAR_SAMPLES
     assert position_samples_table(1, [])[0].equals(POSITION_SAMPLES.empty_table())
     assert isinstance(car_samples_table(1, [])[0], pa.Table)
+
+
+def test_a_z_payload_that_inflates_to_non_json_is_rejected_and_left_out_of_messages():
+    from f1nb.bronze.build import SessionSource, build_bronze
+    from f1nb.decode.jsonstream import encode_jsonstream, parse_jsonstream
+    from f1nb.decode.zpayload import deflate
+
+    good = {"Entries": [_entry()]}
+    body = encode_jsonstream([(1000, good), (2000, good)], compressed=True).decode("utf-8")
+    lines = body.split("\r\n")
+    lines.insert(1, "00:00:01.500" + orjson.dumps(deflate('{"Entries": [')).decode())  # truncated JSON inside
+    messages, rejects = parse_jsonstream("CarData.z", "\r\n".join(lines).encode("utf-8"))
+    assert len(messages) == 3 and rejects == []  # the samples decoder is the one that parses it
+    tables = build_bronze(SessionSource(5, {}, messages, rejects))
+    assert tables["messages"].column("seq").to_pylist() == [0, 2]
+    assert tables["car_samples"].column("seq").to_pylist() == [0, 2]
+    [reject] = tables["rejects"].to_pylist()
+    assert (reject["topic"], reject["line_number"]) == ("CarData.z", 1)
+    assert "payload is not JSON" in reject["reason"]
+    feeds = {f["topic"]: f for f in tables["feeds"].to_pylist()}
+    assert (feeds["CarData.z"]["messages"], feeds["CarData.z"]["rejects"]) == (2, 1)

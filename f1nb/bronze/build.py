@@ -17,7 +17,7 @@ from ..decode.merge import merge_value
 from ..decode.messages import Message, Reject
 from .fields import fields_table
 from .messages import messages_table
-from .samples import car_samples_table, position_samples_table
+from .samples import car_samples_table, not_json, position_samples_table
 from .schema import FEEDS, REJECTS, SESSIONS
 
 
@@ -107,9 +107,9 @@ def _rejects_table(session_key: int, rejects: list[Reject], source: str) -> pa.T
     )
 
 
-def _feeds_table(src: SessionSource, rejects: list[Reject]) -> pa.Table:
+def _feeds_table(src: SessionSource, rejects: list[Reject], messages: list[Message]) -> pa.Table:
     counts: dict[str, int] = defaultdict(int)
-    for msg in src.messages:
+    for msg in messages:
         counts[msg.topic] += 1
     bad: dict[str, int] = defaultdict(int)
     for rej in rejects:
@@ -147,29 +147,25 @@ def _sessions_table(src: SessionSource, feeds: pa.Table, t0: datetime | None) ->
     return pa.Table.from_pylist([row], schema=SESSIONS)
 
 
-def _samples(session_key: int, by_topic: dict[str, list[Message]]):
-    return (car_samples_table(session_key, by_topic.get("CarData.z", [])),
-            position_samples_table(session_key, by_topic.get("Position.z", [])))
-
-
 def build_bronze(src: SessionSource) -> dict[str, pa.Table]:
     """All Bronze tables for one session."""
     by_topic: dict[str, list[Message]] = defaultdict(list)
     for msg in src.messages:
         by_topic[msg.topic].append(msg)
-    # The samples decode in DuckDB, which releases the GIL: in a worker thread they
-    # run on the other core while Python flattens the timing feeds.
-    if by_topic.get("CarData.z") or by_topic.get("Position.z"):
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            samples = pool.submit(_samples, src.session_key, by_topic)
-            fields, field_rejects = fields_table(src.session_key, src.messages)
-            (car, car_rejects), (pos, pos_rejects) = samples.result()
-    else:
+    car_msgs, pos_msgs = by_topic.get("CarData.z", []), by_topic.get("Position.z", [])
+    # The samples decode in DuckDB, which releases the GIL: in worker threads they
+    # run on the other cores while Python flattens the timing feeds.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        car_job = pool.submit(car_samples_table, src.session_key, car_msgs) if car_msgs else None
+        pos_job = pool.submit(position_samples_table, src.session_key, pos_msgs) if pos_msgs else None
         fields, field_rejects = fields_table(src.session_key, src.messages)
-        (car, car_rejects), (pos, pos_rejects) = _samples(src.session_key, by_topic)
+        car, car_rejects = car_job.result() if car_job else car_samples_table(src.session_key, [])
+        pos, pos_rejects = pos_job.result() if pos_job else position_samples_table(src.session_key, [])
+    not_json_keys = {(r.topic, r.line_number) for r in car_rejects + pos_rejects if not_json(r)}
+    kept = [m for m in src.messages if (m.topic, m.seq) not in not_json_keys] if not_json_keys else src.messages
+    messages = messages_table(src.session_key, kept)
     rejects = src.rejects + car_rejects + pos_rejects + field_rejects
-    feeds = _feeds_table(src, rejects)
-    messages = messages_table(src.session_key, src.messages)
+    feeds = _feeds_table(src, rejects, kept)
     return {
         "sessions": _sessions_table(src, feeds, t0_from_tables(messages, car, pos)),
         "feeds": feeds,

@@ -122,8 +122,19 @@ def _decode(
         return pa.concat_tables([t for t, _ in parts]), [r for _, bad in parts for r in bad]
 
 
+_NOT_JSON = "payload is not JSON"
+
+
 def _reject(msg: Message, exc: BaseException) -> Reject:
+    if isinstance(exc, orjson.JSONDecodeError):  # parse_jsonstream leaves this check to us
+        return Reject(msg.topic, msg.seq, msg.payload[:10_000], f"{msg.topic} {_NOT_JSON}: {exc}")
     return Reject(msg.topic, msg.seq, msg.payload[:10_000], f"unexpected {msg.topic} shape: {type(exc).__name__}: {exc}")
+
+
+def not_json(reject: Reject) -> bool:
+    """True for a sample message rejected because its payload is not JSON: it stays
+    out of `bronze.messages`, whose payloads are all JSON."""
+    return reject.reason.startswith(f"{reject.topic} {_NOT_JSON}")
 
 
 # DuckDB unnests the payloads. Rows are kept only from messages whose every
