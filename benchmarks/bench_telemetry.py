@@ -28,6 +28,7 @@ t_start = time.perf_counter()
 from f1nb.archive.client import ArchiveClient
 from f1nb.bronze.load import load_archive_session
 from f1nb.lake.lake import Lake
+import pandas  # DuckDB imports it on its first Arrow scan; FastF1 imports it up front: both count it as an import
 t0 = time.perf_counter()
 root, path, lake_file, cache = sys.argv[1:5]
 client = ArchiveClient(base_url=root, cache_dir=cache, progress=False)

@@ -2,14 +2,15 @@
 
 Decoding CarData.z and Position.z is the largest part of loading a session
 with telemetry. Python and DuckDB spend about the same CPU on it, but DuckDB
-releases the GIL and uses every core: run in a worker thread, the samples
-decode while Python flattens the timing feeds (`bronze.build`).
+releases the GIL: in worker threads, car and position samples decode while
+Python flattens the timing feeds (`bronze.build`).
 
 Nothing here touches the lake: a scratch database lives for one decode.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -19,7 +20,6 @@ import pyarrow as pa
 # F1 timestamps as `decode.timeparse.parse_utc` accepts them; DuckDB's cast is
 # laxer (dates alone, spaces), so the text must match this first.
 UTC_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?"
-BATCH_ROWS = 256  # several Arrow batches, so DuckDB scans them on several threads
 
 
 def utc_sql(expr: str) -> str:
@@ -40,8 +40,11 @@ def scratch(**tables: pa.Table) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")  # zone-less F1 timestamps are UTC
+        # car and position samples decode side by side (bronze.build) next to Python's
+        # own work: half the cores each; more only fight over them (measured on 2 cores)
+        con.execute(f"SET threads = {max(1, (os.cpu_count() or 2) // 2)}")
         for name, table in tables.items():
-            con.register(name, pa.Table.from_batches(table.to_batches(max_chunksize=BATCH_ROWS), table.schema))
+            con.register(name, table)
         yield con
     finally:
         con.close()
