@@ -31,6 +31,7 @@ import orjson
 
 from .. import config
 from ..fileio import atomic_write
+from .models import LayerName
 
 _ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = Path(__file__).with_name("compiled_models.json")
@@ -40,7 +41,7 @@ _SOURCES = ("silver", "gold", "bronze/schema.py", "lake/models.py", "lake/compil
 
 
 @dataclass(frozen=True)
-class Step:
+class Step(LayerName):
     """One model as a build needs it."""
 
     name: str  # "silver.laps"
@@ -48,14 +49,6 @@ class Step:
     per_session: bool
     columns: tuple[tuple[str, str], ...]  # (name, DuckDB type), in the table's order
     sql: str  # reads its inputs through `input_view(...)`
-
-    @property
-    def layer(self) -> str:
-        return self.name.split(".")[0]
-
-    @property
-    def table_name(self) -> str:
-        return self.name.split(".")[1]
 
 
 def input_view(full: str) -> str:

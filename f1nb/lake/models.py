@@ -22,15 +22,10 @@ if TYPE_CHECKING:
 REGISTRY: dict[str, Model] = {}
 
 
-@dataclass(frozen=True)
-class Model:
-    name: str  # "silver.laps"
-    inputs: tuple[str, ...]  # fully-qualified input tables, in the function's parameter order
-    fn: Callable[..., ir.Table]
-    schema: ibis.Schema
-    checks: tuple[Check, ...] = ()
-    per_session: bool = True  # rows keyed by session_key, rebuilt one session at a time
-    doc: str = ""
+class LayerName:
+    """`layer` and `table_name` of a `name` such as "silver.laps"."""
+
+    name: str
 
     @property
     def layer(self) -> str:
@@ -39,6 +34,17 @@ class Model:
     @property
     def table_name(self) -> str:
         return self.name.split(".")[1]
+
+
+@dataclass(frozen=True)
+class Model(LayerName):
+    name: str  # "silver.laps"
+    inputs: tuple[str, ...]  # fully-qualified input tables, in the function's parameter order
+    fn: Callable[..., ir.Table]
+    schema: ibis.Schema
+    checks: tuple[Check, ...] = ()
+    per_session: bool = True  # rows keyed by session_key, rebuilt one session at a time
+    doc: str = ""
 
     def session_filter(self, keys: list[int] | None, input_columns) -> list[int] | None:
         return session_scope(self.per_session, keys, input_columns)
