@@ -1,5 +1,6 @@
 """The floor: time just to read and decode the raw bytes of a session (files -> parse_jsonstream,
-`.z` inflate included), so each later stage can be read as a distance from it.
+`.z` inflate included), so each later stage can be read as a distance from it. The inflated
+CarData.z / Position.z JSON is not parsed here: its one parse is the samples decode in Bronze.
 
     python benchmarks/bench_floor.py [--repeat 5] [--laps 57]
 
