@@ -10,7 +10,6 @@ Nothing here touches the lake: a scratch database lives for one decode.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -42,7 +41,8 @@ def scratch(**tables: pa.Table) -> Iterator[duckdb.DuckDBPyConnection]:
         con.execute("SET TimeZone = 'UTC'")  # zone-less F1 timestamps are UTC
         # car and position samples decode side by side (bronze.build) next to Python's
         # own work: half the cores each; more only fight over them (measured on 2 cores)
-        con.execute(f"SET threads = {max(1, (os.cpu_count() or 2) // 2)}")
+        (cores,) = con.execute("SELECT current_setting('threads')").fetchone()  # DuckDB's own count
+        con.execute(f"SET threads = {max(1, int(cores) // 2)}")
         for name, table in tables.items():
             con.register(name, table)
         yield con
