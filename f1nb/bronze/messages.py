@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import orjson
 import pyarrow as pa
 
+from ..decode.jsonstream import is_compressed_topic
 from ..decode.messages import Message
 from ..decode.timeparse import parse_utc
 from ..errors import DecodeError
@@ -28,7 +29,7 @@ def message_utc(m: Message):
     """The frame's utc (live), else the payload's own top-level Utc. `.z` payloads
     have none at the top (their Utc is per entry), and parsing them all to find
     that out took longer than decoding their samples."""
-    if m.utc is not None or m.topic.endswith(".z"):
+    if m.utc is not None or is_compressed_topic(m.topic):
         return m.utc
     return _payload_utc(m.payload)
 

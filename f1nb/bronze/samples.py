@@ -137,56 +137,47 @@ def not_json(reject: Reject) -> bool:
     return reject.reason.startswith(f"{reject.topic} {_NOT_JSON}")
 
 
-# DuckDB unnests the payloads. Rows are kept only from messages whose every
-# entry has the expected shape; the others (and empty ones) go through
-# `_decode`, which decodes them the same way or rejects them with the reason.
-_CAR_SQL = f"""
+def _samples_sql(frames: str, time_key: str, entries: str, entry_type: str, value: str, odd: str,
+                 columns: str) -> str:
+    """SQL decoding `{frames: [{time_key, entries: {driver: <entry_type>}}]}` payloads.
+
+    DuckDB unnests the payloads. Rows are kept only from messages whose every
+    frame and entry has the expected shape (`odd` names one more misfit); the
+    others (and empty ones) go through `_decode`, which decodes them the same
+    way or rejects them with the reason. `value` is the entry's part the
+    columns read, as `v`.
+    """
+    shape = f'{{"{frames}": [{{"{time_key}": "VARCHAR", "{entries}": "MAP(VARCHAR, {entry_type})"}}]}}'
+    return f"""
 WITH body AS (
-    SELECT ord, seq, TRY(from_json(payload, '{{"Entries": [{{"Utc": "VARCHAR",
-        "Cars": "MAP(VARCHAR, STRUCT(Channels MAP(VARCHAR, VARCHAR)))"}}]}}')).Entries AS entries
-    FROM messages
+    SELECT ord, seq, TRY(from_json(payload, '{shape}'))."{frames}" AS frames FROM messages
+), frame AS (
+    SELECT ord, seq, unnest(frames) AS f, unnest(range(len(frames)::BIGINT)) AS i FROM body
 ), entry AS (
-    SELECT ord, seq, unnest(entries) AS e, unnest(range(len(entries)::BIGINT)) AS i FROM body
-), car AS (
-    SELECT ord, seq, i, {utc_sql("e.Utc")} AS utc, unnest(map_entries(e.Cars)) AS kv,
-           unnest(range(cardinality(e.Cars)::BIGINT)) AS j
-    FROM entry
+    SELECT ord, seq, i, {utc_sql(f'f."{time_key}"')} AS utc, unnest(map_entries(f."{entries}")) AS kv,
+           unnest(range(cardinality(f."{entries}")::BIGINT)) AS j
+    FROM frame
 ), rows AS (
-    SELECT ord, seq, i, j, utc, TRY_CAST(kv.key AS INTEGER) AS driver_number, kv.value.Channels AS ch FROM car
+    SELECT ord, seq, i, j, utc, TRY_CAST(kv.key AS INTEGER) AS driver_number, {value} AS v FROM entry
 ), bad AS (
-    SELECT ord FROM body WHERE entries IS NULL OR len(list_filter(entries, e -> e IS NULL OR e.Cars IS NULL)) > 0
-    UNION SELECT ord FROM rows WHERE utc IS NULL OR driver_number IS NULL OR ch IS NULL
+    SELECT ord FROM body WHERE frames IS NULL OR len(list_filter(frames, f -> f IS NULL OR f."{entries}" IS NULL)) > 0
+    UNION SELECT ord FROM rows WHERE utc IS NULL OR driver_number IS NULL OR v IS NULL OR ({odd})
 )
-SELECT {{session_key}}::BIGINT AS session_key, ord, seq, utc, driver_number,
-       {", ".join(f"TRY_CAST(ch['{channel}'] AS INTEGER) AS {name}" for channel, name in CAR_CHANNELS.items())}
+SELECT {{session_key}}::BIGINT AS session_key, ord, seq, utc, driver_number, {columns}
 FROM rows WHERE ord NOT IN (SELECT ord FROM bad)
 ORDER BY ord, i, j  -- the payload's own order, as the Python decoder gives it
 """
 
-_POSITION_SQL = f"""
-WITH body AS (
-    SELECT ord, seq, TRY(from_json(payload, '{{"Position": [{{"Timestamp": "VARCHAR",
-        "Entries": "MAP(VARCHAR, STRUCT(X VARCHAR, Y VARCHAR, Z VARCHAR, Status VARCHAR))"}}]}}')).Position AS frames
-    FROM messages
-), frame AS (
-    SELECT ord, seq, unnest(frames) AS f, unnest(range(len(frames)::BIGINT)) AS i FROM body
-), entry AS (
-    SELECT ord, seq, i, {utc_sql("f.Timestamp")} AS utc, unnest(map_entries(f.Entries)) AS kv,
-           unnest(range(cardinality(f.Entries)::BIGINT)) AS j
-    FROM frame
-), rows AS (
-    SELECT ord, seq, i, j, utc, TRY_CAST(kv.key AS INTEGER) AS driver_number, kv.value AS v FROM entry
-), bad AS (
-    SELECT ord FROM body WHERE frames IS NULL OR len(list_filter(frames, f -> f IS NULL OR f.Entries IS NULL)) > 0
-    -- a non-object entry parses as a struct of nulls: let the Python decoder judge it
-    UNION SELECT ord FROM rows WHERE utc IS NULL OR driver_number IS NULL OR v IS NULL
-        OR (v.X IS NULL AND v.Y IS NULL AND v.Z IS NULL AND v.Status IS NULL)
-)
-SELECT {{session_key}}::BIGINT AS session_key, ord, seq, utc, driver_number,
-       TRY_CAST(v.X AS INTEGER) AS x, TRY_CAST(v.Y AS INTEGER) AS y, TRY_CAST(v.Z AS INTEGER) AS z, v.Status AS status
-FROM rows WHERE ord NOT IN (SELECT ord FROM bad)
-ORDER BY ord, i, j  -- the payload's own order, as the Python decoder gives it
-"""
+
+_CAR_SQL = _samples_sql(
+    "Entries", "Utc", "Cars", "STRUCT(Channels MAP(VARCHAR, VARCHAR))", "kv.value.Channels", "false",
+    ", ".join(f"TRY_CAST(v['{channel}'] AS INTEGER) AS {name}" for channel, name in CAR_CHANNELS.items()))
+
+# a non-object entry parses as a struct of nulls: let the Python decoder judge it
+_POSITION_SQL = _samples_sql(
+    "Position", "Timestamp", "Entries", "STRUCT(X VARCHAR, Y VARCHAR, Z VARCHAR, Status VARCHAR)", "kv.value",
+    "v.X IS NULL AND v.Y IS NULL AND v.Z IS NULL AND v.Status IS NULL",
+    "TRY_CAST(v.X AS INTEGER) AS x, TRY_CAST(v.Y AS INTEGER) AS y, TRY_CAST(v.Z AS INTEGER) AS z, v.Status AS status")
 
 
 def _samples(session_key: int, messages: Sequence[Message], sql: str, schema: pa.Schema, rows, topic: str):

@@ -46,9 +46,6 @@ class Model(LayerName):
     per_session: bool = True  # rows keyed by session_key, rebuilt one session at a time
     doc: str = ""
 
-    def session_filter(self, keys: list[int] | None, input_columns) -> list[int] | None:
-        return session_scope(self.per_session, keys, input_columns)
-
     def build(self, tables: dict[str, ir.Table]) -> ir.Table:
         """Apply the function to input tables (keyed by full name) and conform to the schema."""
         expr = self.fn(*(tables[name] for name in self.inputs))

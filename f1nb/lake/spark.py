@@ -35,7 +35,7 @@ import pyarrow as pa
 from ..bronze.schema import TABLES as BRONZE_TABLES
 from ..errors import LakeError
 from .build import BuildReport
-from .models import Model, build_order, registry
+from .models import Model, build_order, registry, session_scope
 from .parquet import bronze_read_schema, export_bronze
 
 MASTER_ENV = "F1NB_SPARK_MASTER"
@@ -238,7 +238,7 @@ class SparkLake:
         tables = {}
         for full in m.inputs:
             t = self.table(full)
-            scope = m.session_filter(keys, t.columns)
+            scope = session_scope(m.per_session, keys, t.columns)
             if scope is not None:
                 t = t.filter(t.session_key.isin(scope))
             tables[full] = t
