@@ -56,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sql", help="run SQL on the lake")
     s.add_argument("query")
     s.add_argument("--format", choices=["table", "csv"], default="table")
+    s.add_argument("--write", action="store_true", help="allow statements that change the lake (default: read-only)")
 
     s = sub.add_parser("live", help="follow a live session into the lake (or --replay a recording through a local server)")
     s.add_argument("--replay", metavar="SOURCE", help="replay a recording file/folder, an archive session folder or 'demo'")
@@ -64,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--core", action="store_true", help="use SignalR Core (/signalrcore) instead of classic /signalr")
     s.add_argument("--url", help="live endpoint base URL (default: F1's)")
     s.add_argument("--no-build", action="store_true", help="Bronze only; skip refreshing Silver and Gold")
+    s.add_argument("--replace", action="store_true",
+                   help="replace a copy of the session already in the lake (default: refuse, keeping it)")
 
     s = sub.add_parser("serve-archive", help="serve an archive tree over HTTP in F1's URL layout")
     s.add_argument("dir")
@@ -78,10 +81,11 @@ def _client(args):
     return ArchiveClient(base_url=args.archive_url, cache_dir=args.cache, progress=not args.quiet)
 
 
-def _lake(args):
+def _lake(args, create: bool = False):
+    """Only the commands that load (load, demo, live) create a lake; the others need one."""
     from .lake.lake import Lake
 
-    return Lake(args.lake)
+    return Lake(args.lake, create=create)
 
 
 def cmd_sessions(args) -> int:
@@ -105,7 +109,7 @@ def cmd_load(args) -> int:
     if args.recording:
         if args.year or args.event or args.session or args.path:
             raise F1nbError("pass either --recording FILE or YEAR EVENT SESSION, not both")
-        with _lake(args) as lake:
+        with _lake(args, create=True) as lake:
             report = load_recording(lake, args.recording)
             print(report)
             _build_after_load(args, lake, report.session_key)
@@ -117,7 +121,7 @@ def cmd_load(args) -> int:
         ref = client.find(args.year, args.event, args.session)
     else:
         raise F1nbError("say which session: f1nb load YEAR EVENT SESSION (e.g. 2024 Monaco R), --path or --recording")
-    with _lake(args) as lake:
+    with _lake(args, create=True) as lake:
         report = load_archive_session(lake, client, ref, topics=args.topics)
         print(report)
         _build_after_load(args, lake, report.session_key)
@@ -189,7 +193,7 @@ def cmd_sql(args) -> int:
     from .textfmt import format_csv, format_table
 
     with _lake(args) as lake:
-        result = lake.sql(args.query)
+        result = lake.sql(args.query, write=args.write, write_hint="pass --write")
     print(format_csv(result) if args.format == "csv" else format_table(result), end="\n" if args.format == "table" else "")
     return 0
 
@@ -197,7 +201,7 @@ def cmd_sql(args) -> int:
 def cmd_live(args) -> int:
     from .live.cli import run_live
 
-    with _lake(args) as lake:
+    with _lake(args, create=True) as lake:
         return run_live(lake, args)
 
 

@@ -23,3 +23,19 @@ class DecodeError(F1nbError):
 
 class LakeError(F1nbError):
     """The lake could not be opened or written."""
+
+
+class LakeNotFound(LakeError):
+    """A command that only reads was pointed at a lake that does not exist."""
+
+
+class ReadOnlyQuery(LakeError):
+    """User SQL that would change the lake, run without asking to write."""
+
+
+class SessionNotAvailable(ArchiveError):
+    """The index lists the session, but the archive has none of its feeds."""
+
+
+class InvalidChoice(F1nbError, ValueError):
+    """A Python API argument outside its valid choices (the message lists them)."""

@@ -88,14 +88,22 @@ class Session:
 
     def load_data(self, topics: list[str] | None = None, force: bool = False):
         """Fill Bronze for this session (downloads, or reads the raw cache). Returns a LoadReport,
-        or None when it was already loaded and `force` is false."""
+        or None when it was already loaded and `force` is false.
+
+        With `topics`, only those feeds are (re)loaded: their rows are replaced and the
+        session's other feeds stay. Layers that were built are rebuilt from the new Bronze,
+        so Silver and Gold never lag behind it."""
         if self.is_loaded and not force:
             return None
         from .bronze.load import load_archive_session
 
+        was_built = self.is_built
         self._frames.clear()
         self._ready = False
-        return load_archive_session(self.lake, self._archive_client(), self.ref, topics=topics)
+        report = load_archive_session(self.lake, self._archive_client(), self.ref, topics=topics)
+        if was_built:
+            self.generate()
+        return report
 
     def generate(self, silver: bool = True, gold: bool = True):
         """Build this session's Silver and Gold tables (one transaction)."""
@@ -117,9 +125,12 @@ class Session:
         t = self.lake.table(name)
         return t.filter(t.session_key == self.session_key) if "session_key" in t.columns else t
 
-    def sql(self, query: str) -> pd.DataFrame:
-        """SQL on the whole lake; `{session_key}` in the query is this session's key."""
-        return self.lake.sql(query.replace("{session_key}", str(int(self.session_key)))).to_pandas()
+    def sql(self, query: str, write: bool = False) -> pd.DataFrame:
+        """SQL on the whole lake; `{session_key}` in the query is this session's key.
+        Read-only unless `write=True` (a statement that would change the lake is refused)."""
+        from .lake.user_sql import fill_placeholders
+
+        return self.lake.sql(fill_placeholders(query, self.session_key), write=write).to_pandas()
 
     def driver_number(self, driver: int | str) -> int:
         """A racing number from a number, '44' or an abbreviation ('HAM')."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -225,12 +224,10 @@ def test_quali_traps(tree):
     assert lap_time in bests and bests[-1] != lap_time  # shown, then re-sent without it
 
 
-def test_race_size_generation_is_fast_and_has_a_lapped_car(tmp_path):
+def test_race_size_demo_has_a_lapped_car(tmp_path):
+    """(How long generating it takes is measured in benchmarks/, not asserted here.)"""
     cfg = DemoConfig(sessions=("Race",))
-    t = time.perf_counter()
     write_demo_archive(tmp_path, cfg)
-    took = time.perf_counter() - t
-    assert took < 10.0, took
     folder = tmp_path / demo_session_path(cfg, 1, "Race")
     gaps = [line.get("GapToLeader", "") for _, m in _msgs(folder, "TimingData") for line in m.get("Lines", {}).values()
             if isinstance(line, dict)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -70,7 +71,15 @@ def ip(demo, monkeypatch):
 
 
 def f1(ip, line, cell=None):
-    return ip.run_cell_magic("f1", line, cell) if cell is not None else ip.run_line_magic("f1", line)
+    """Run `%f1 line` (or a `%%f1` cell). A failed command raises F1CellError, which fails its cell;
+    here its text goes to stderr as IPython shows it (see test_failed_magic_fails_its_cell)."""
+    from f1nb.notebook.magics import F1CellError
+
+    try:
+        return ip.run_cell_magic("f1", line, cell) if cell is not None else ip.run_line_magic("f1", line)
+    except F1CellError as exc:
+        print("\n".join(exc._render_traceback_()), file=sys.stderr)
+        return None
 
 
 def displayed(ip) -> list[dict]:
@@ -214,6 +223,27 @@ def test_sql_cell_and_line(ip, capsys):
     assert f1(ip, "sql", "SELEC nonsense") is None
     err = capsys.readouterr().err
     assert err.startswith("f1: SQL failed") and "Traceback" not in err
+
+
+def test_failed_magic_fails_its_cell_without_a_traceback(ip, capsys):
+    """Run All must stop at a failed %f1 command: the cell fails, and shows one line, not a traceback."""
+    result = ip.run_cell("%f1 laps --session nothing_here")
+    assert result.success is False
+    out, err = capsys.readouterr()
+    assert "'nothing_here' is not a Session" in out + err and "Traceback" not in out + err
+    result = ip.run_cell("%f1 plot nope")
+    assert result.success is False and "usage: %f1 plot" in "".join(capsys.readouterr())
+    assert ip.run_cell("%f1 sql SELECT 1 AS one").success is True
+
+
+def test_sql_magic_is_read_only_unless_write(ip, capsys):
+    before = int(f1(ip, "sql SELECT count(*) AS n FROM silver.laps").n.iloc[0])
+    assert f1(ip, "sql", "DROP TABLE silver.laps") is None
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and "read-only" in err and "%%f1 sql --write" in err
+    assert int(f1(ip, "sql SELECT count(*) AS n FROM silver.laps").n.iloc[0]) == before
+    assert f1(ip, "sql", "SELECT * FROM silver.laps WHERE {nope}") is None
+    assert "unknown placeholder {nope}" in capsys.readouterr().err
 
 
 def test_backend_show_and_switch(ip, tmp_path, capsys):

@@ -125,6 +125,9 @@ def test_cli_errors_are_one_line_without_traceback(demo_tree, tmp_path):
     done = _cli("--lake", lake, "--archive-url", url, "-q", "load", "2099", "nowhere-at-all", "R")
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.startswith("f1nb: error:") and len(done.stderr.strip().splitlines()) == 1
+    done = _cli("--lake", lake, "sql", "SELECT 1")
+    assert done.returncode == 1 and "no lake at" in done.stderr  # a failed load creates no lake
+    Lake(lake).close()
     done = _cli("--lake", lake, "sql", "SELEKT nonsense")
     assert done.returncode == 1 and "Traceback" not in done.stderr and "SQL failed" in done.stderr
     done = _cli("--lake", lake, "load")

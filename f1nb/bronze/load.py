@@ -17,7 +17,7 @@ from pathlib import Path
 from ..decode.jsonstream import parse_jsonstream
 from ..decode.messages import Message, Reject
 from ..decode.recordings import decode_recording
-from ..errors import DecodeError
+from ..errors import DecodeError, SessionNotAvailable
 from .build import FeedInfo, SessionSource, build_bronze, session_info, synthetic_session_key
 
 
@@ -99,10 +99,12 @@ def source_from_recording(path: str | Path) -> SessionSource:
     return SessionSource(meta["session_key"], meta, decoded.messages, decoded.rejects, [], str(path))
 
 
-def write_source(lake, src: SessionSource) -> LoadReport:
+def write_source(lake, src: SessionSource, topics: set[str] | None = None) -> LoadReport:
+    """Write a decoded session to Bronze in one transaction: the whole session, or with
+    `topics` only those topics' rows (the session's other feeds stay as they are)."""
     started = time.perf_counter()
     tables = build_bronze(src)
-    lake.replace_session(src.session_key, tables, layer="bronze")
+    lake.replace_session(src.session_key, tables, layer="bronze", topics=topics)
     feeds = tables["feeds"].to_pylist()
     meta = src.meta
     label = " — ".join(
@@ -124,8 +126,14 @@ def load_archive_session(lake, client, ref, topics=None) -> LoadReport:
     """Download (or read from cache) one archive session and write it to Bronze."""
     started = time.perf_counter()
     files = client.fetch_session(ref, topics=topics)
+    if not files.files:
+        asked = f"the {len(files.absent)} requested feeds" if topics is not None else f"all {len(files.absent)} feeds"
+        raise SessionNotAvailable(
+            f"{ref.label}: the archive has none of its data ({asked} are missing at {client.base_url}{ref.path}); "
+            "the session may not have run or not be published yet. Nothing was stored")
     with gc_paused():
-        report = write_source(lake, source_from_files(files, client.base_url + ref.path))
+        report = write_source(lake, source_from_files(files, client.base_url + ref.path),
+                              topics=set(topics) if topics is not None else None)
     report.seconds = time.perf_counter() - started
     return report
 

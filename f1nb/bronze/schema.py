@@ -118,3 +118,7 @@ TABLES: dict[str, pa.Schema] = {
     "position_samples": POSITION_SAMPLES,
     "rejects": REJECTS,
 }
+
+# Bronze tables without a `topic` column whose rows all come from one topic: a reload of
+# some topics replaces them only when their topic is among those reloaded.
+TABLE_TOPIC = {"car_samples": "CarData.z", "position_samples": "Position.z"}

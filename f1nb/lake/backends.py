@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from ..errors import LakeError
+from ..errors import LakeError, LakeNotFound
 
 
 def parse_target(target: str | os.PathLike | None, default: Path) -> tuple[str, str]:
@@ -23,21 +23,42 @@ def parse_target(target: str | os.PathLike | None, default: Path) -> tuple[str, 
     return scheme, text
 
 
-def open_duckdb(location: str):
+def open_duckdb(location: str, create: bool = True):
     """The lake's DuckDB connection, set up as Ibis sets up its own (UTC session time
-    zone, no tables conjured from Python variables), so SQL and Ibis reads agree."""
+    zone, no tables conjured from Python variables), so SQL and Ibis reads agree.
+
+    `create=False` is for commands that only read: a lake that does not exist is an
+    error, and nothing (not even its folder) is created."""
     if location != ":memory:":
         path = Path(location).expanduser()
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not create and not path.exists():
+            raise LakeNotFound(
+                f"no lake at {path}: nothing has been loaded there. Check the --lake path "
+                "(or $F1NB_LAKE), or load a session first (f1nb load … / f1nb demo)")
+        if path.is_dir():
+            raise LakeError(f"{path} is a folder; the lake is a file: pass --lake FOLDER/lake.duckdb")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LakeError(f"cannot create the lake's folder {path.parent}: {exc.strerror or exc}; "
+                            "pass a --lake path in a folder you can write") from None
         location = str(path.absolute())
     try:
         con = duckdb.connect(location)
     except Exception as exc:  # duckdb raises IOException for a lock held by another process
-        msg = str(exc).splitlines()[0]
-        raise LakeError(
-            f"cannot open the lake {location}: {msg}. "
-            "Close other programs using it (another notebook kernel?) or pass another --lake path."
-        ) from None
+        raise _open_error(location, str(exc).splitlines()[0]) from None
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET python_enable_replacements = false")
+    # DuckDB's own progress bar prints unlabelled bars into notebook cells; f1nb reports its own progress
+    con.execute("SET enable_progress_bar = false")
     return con
+
+
+def _open_error(location: str, msg: str) -> LakeError:
+    if "not a valid DuckDB database file" in msg:
+        return LakeError(f"{location} is not a DuckDB lake file (DuckDB cannot read it); "
+                         "pass --lake with the path of an f1nb lake, or a new path to create one")
+    if "lock" in msg.lower():
+        return LakeError(f"cannot open the lake {location}: {msg}. "
+                         "Close other programs using it (another notebook kernel?) or pass another --lake path.")
+    return LakeError(f"cannot open the lake {location}: {msg}")

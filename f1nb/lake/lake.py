@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import config
+from ..bronze.schema import TABLE_TOPIC
 from ..bronze.schema import TABLES as BRONZE_TABLES
 from ..errors import LakeError
 from .backends import open_duckdb, parse_target
@@ -39,15 +40,31 @@ _CATALOG_SQL = ("SELECT schema_name, table_name, column_name FROM duckdb_columns
 class Lake:
     """A lakehouse on disk. Use as a context manager or call `close()`."""
 
-    def __init__(self, path: str | os.PathLike | None = None):
+    def __init__(self, path: str | os.PathLike | None = None, create: bool = True):
+        """`create=False`: only open an existing lake (commands that read); a missing
+        lake, or a DuckDB file that is not an f1nb lake, is an error and nothing is made."""
         backend, location = parse_target(path, config.lake_path())
         if backend != "duckdb":
             raise LakeError(f"backend {backend!r} cannot hold Bronze yet; use a DuckDB path for the lake")
         self.backend_name = backend
         self.location = location
-        self.raw = open_duckdb(location)  # the duckdb connection, for transactional Arrow writes
+        self.raw = open_duckdb(location, create=create)  # the duckdb connection, for transactional Arrow writes
         self._catalog: dict[tuple[str, str], list[str]] | None = None
-        self._ensure_bronze()
+        try:
+            if not create and location != ":memory:":
+                self._require_lake()
+            self._ensure_bronze()
+        except BaseException:
+            self.raw.close()
+            raise
+
+    def _require_lake(self) -> None:
+        (found,) = self.raw.execute(
+            "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND schema_name = 'bronze' AND table_name = 'sessions'").fetchone()
+        if not found:
+            raise LakeError(f"{self.location} is a DuckDB file but not an f1nb lake (it has no bronze.sessions); "
+                            "pass --lake with the path of an f1nb lake")
 
     @functools.cached_property
     def con(self):
@@ -116,21 +133,28 @@ class Lake:
             self._catalog = None
 
     # -- writes --------------------------------------------------------------------
-    def replace_session(self, session_key: int, tables: dict[str, pa.Table], layer: str = "bronze") -> None:
-        """Atomically replace one session's rows in `layer` with `tables`."""
+    def replace_session(self, session_key: int, tables: dict[str, pa.Table], layer: str = "bronze",
+                        topics: set[str] | None = None) -> None:
+        """Atomically replace one session's rows in `layer` with `tables`. With `topics`
+        (a Bronze reload of some feeds), only those topics' rows are replaced; the rest of
+        the session stays, and its `bronze.sessions` row is merged (see `_merge_session_row`)."""
         raw = self.raw
         catalog = self._current_catalog()
         raw.execute("BEGIN TRANSACTION")
         try:
+            if topics is not None:
+                old_t0 = raw.execute("SELECT t0_utc FROM bronze.sessions WHERE session_key = ?", [session_key]).fetchone()
             for (schema, name), columns in catalog.items():
                 if schema == layer and "session_key" in columns:
-                    raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = ?", [session_key])
+                    self._delete_rows(layer, name, columns, session_key, topics)
             for name, table in tables.items():
                 raw.register("_f1nb_batch", table)
                 try:
                     raw.execute(f"INSERT INTO {layer}.{name} BY NAME SELECT * FROM _f1nb_batch")
                 finally:
                     raw.unregister("_f1nb_batch")
+            if topics is not None:
+                self._merge_session_row(session_key, old_t0[0] if old_t0 else None)
             pause = float(os.environ.get(_PAUSE_ENV) or 0)
             if pause:
                 print("f1nb: test pause before commit", file=sys.stderr, flush=True)
@@ -142,6 +166,30 @@ class Lake:
         except BaseException:
             raw.execute("ROLLBACK")
             raise
+
+    def _delete_rows(self, layer: str, name: str, columns: list[str], session_key: int,
+                     topics: set[str] | None) -> None:
+        if topics is None or name == "sessions":
+            self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = ?", [session_key])
+        elif "topic" in columns:
+            self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = ? AND list_contains(?, topic)",
+                             [session_key, sorted(topics)])
+        elif TABLE_TOPIC.get(name) in topics:
+            self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = ?", [session_key])
+        elif name not in TABLE_TOPIC:
+            raise LakeError(f"bronze.{name} has no topic column, so a reload of some topics cannot replace "
+                            "its rows; reload the whole session (no topics)")
+
+    def _merge_session_row(self, session_key: int, old_t0) -> None:
+        """After a reload of some topics: the session's feed lists come from all its
+        feeds, and its clock stays when the reloaded topics carry none."""
+        self.raw.execute(
+            "UPDATE bronze.sessions SET t0_utc = coalesce(t0_utc, ?::TIMESTAMPTZ), "
+            "feeds_present = coalesce((SELECT string_agg(topic, ',' ORDER BY topic) FROM bronze.feeds f "
+            "  WHERE f.session_key = ? AND status = 'present'), ''), "
+            "feeds_absent = coalesce((SELECT string_agg(topic, ',' ORDER BY topic) FROM bronze.feeds f "
+            "  WHERE f.session_key = ? AND status = 'absent'), '') "
+            "WHERE session_key = ?", [old_t0, session_key, session_key, session_key])
 
     def delete_session(self, session_key: int) -> None:
         """Remove a session from every layer."""
@@ -234,12 +282,8 @@ class Lake:
     def session_keys(self) -> list[int]:
         return [r[0] for r in self.raw.execute("SELECT session_key FROM bronze.sessions ORDER BY session_key").fetchall()]
 
-    def sql(self, query: str) -> pa.Table:
-        """Run SQL on the lake and return Arrow."""
-        try:
-            result = self.raw.execute(query)
-        except Exception as exc:
-            raise LakeError(f"SQL failed: {str(exc).splitlines()[0]}") from None
-        if result.description is None:
-            return pa.table({})
-        return result.to_arrow_table()
+    def sql(self, query: str, write: bool = False, write_hint: str = "pass write=True") -> pa.Table:
+        """Run SQL on the lake and return Arrow. Read-only unless `write` (see `lake.user_sql`)."""
+        from .user_sql import run_user_sql
+
+        return run_user_sql(self.raw, query, write=write, write_hint=write_hint)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 
 from ..errors import F1nbError
 
@@ -34,7 +33,8 @@ def run_live(lake, args) -> int:
     if args.replay and args.url:
         raise F1nbError("pass either --replay SOURCE or --url, not both")
     live = LiveSession(lake, source=args.replay, speed=args.speed, core=args.core, url=args.url,
-                       record=args.record, build=not args.no_build, on_status=_status)
+                       record=args.record, build=not args.no_build, on_status=_status,
+                       replace=getattr(args, "replace", False))
     live.start()
     try:
         if args.replay:
@@ -42,8 +42,8 @@ def run_live(lake, args) -> int:
             _status("f1nb live: the replay has ended")
         else:
             _status("f1nb live: following the live session; Ctrl-C stops (the lake stays consistent)")
-            while True:
-                time.sleep(1)
+            while not live.sink.failed.wait(1):  # stop() below raises what failed
+                pass
     except KeyboardInterrupt:
         _status("f1nb live: stopping")
     finally:

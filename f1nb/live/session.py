@@ -13,21 +13,22 @@ from ..decode.messages import Message
 from .recorder import ArchiveRecorder
 from .replay import ReplayServer
 from .signalr import TOPICS, LiveClient
-from .sink import LakeSink
+from .sink import LakeSink, refuse_existing_copy
 from .tower import TowerModel
 
 
 class LiveSession:
     def __init__(self, lake, source=None, speed: float = 1.0, core: bool = False, url: str | None = None,
                  record=None, build: bool = True, build_interval: float = 5.0, on_status=None,
-                 disconnect_after=(), **client_options):
+                 disconnect_after=(), replace: bool = False, **client_options):
         self.lake, self.source, self.speed, self.core = lake, source, speed, core
         self.url = url
         self.tower = TowerModel()
         self.server: ReplayServer | None = None
         self.recorder = ArchiveRecorder(record) if record else None
+        self.replace = replace
         self.sink = LakeSink(lake, build=build, build_interval=build_interval, recorder=self.recorder,
-                             source=str(source) if source else "live")
+                             source=str(source) if source else "live", replace=replace)
         self._disconnect_after = disconnect_after
         self._on_status = on_status
         self._client_options = client_options
@@ -44,7 +45,9 @@ class LiveSession:
         self.started_at = time.perf_counter()
         url = self.url
         if self.source is not None:
-            self.server = ReplayServer(self.source, speed=self.speed, disconnect_after=self._disconnect_after).start()
+            self.server = ReplayServer(self.source, speed=self.speed, disconnect_after=self._disconnect_after)
+            self._refuse_replacing(self.server.source)
+            self.server.start()
             url = self.server.core_url if self.core else self.server.classic_url
             if "topics" not in self._client_options:  # a replay: also the source's own (unknown) topics
                 src = self.server.source
@@ -55,19 +58,33 @@ class LiveSession:
                                  **self._client_options).start()
         return self
 
+    def _refuse_replacing(self, source) -> None:
+        """A replay knows its session before it starts: refuse now, not after the first batch."""
+        info = source.state.get("SessionInfo") if isinstance(source.state, dict) else None
+        key = info.get("Key") if isinstance(info, dict) else None
+        if not self.replace and isinstance(key, int) and key > 0 and info.get("Path"):
+            refuse_existing_copy(self.lake.raw, key, self.sink.source)
+
     def wait(self, timeout: float | None = None) -> bool:
         """Replays: block until the recording has ended and the client has received all of it."""
         if self.server is None:
             raise RuntimeError("wait() needs a replay source; a live session runs until stop()")
         deadline = None if timeout is None else time.monotonic() + timeout
         left = lambda: None if deadline is None else max(0.0, deadline - time.monotonic())  # noqa: E731
-        if not self.server.ended.wait(left()):
-            return False
+        while not self.server.ended.wait(0.1 if deadline is None else min(0.1, left())):
+            self._raise_if_failed()
+            if deadline is not None and not left():
+                return False
         while self.client.feeds_received < self.server.feeds_sent:
+            self._raise_if_failed()
             if deadline is not None and time.monotonic() > deadline:
                 return False
             time.sleep(0.02)
         return True
+
+    def _raise_if_failed(self) -> None:
+        if self.sink.failed.is_set():
+            self.stop()  # stops the client and server, and raises the sink's error
 
     def stop(self) -> None:
         if self.client:

@@ -49,6 +49,23 @@ TELEMETRY_MODELS = ("silver.car_telemetry", "silver.positions")
 TELEMETRY_INTERVAL_S = 30.0
 
 
+def refuse_existing_copy(raw, session_key: int, source: str) -> None:
+    """A stream must not replace a copy of its session that the lake already holds
+    (an archive load is complete; a stream may start late or end early) unless the user
+    asks with --replace / replace=True."""
+    row = raw.execute(
+        "SELECT s.source, coalesce(concat_ws(' — ', s.year, s.meeting_name, s.session_name), ''), "
+        "(SELECT count(*) FROM bronze.messages m WHERE m.session_key = s.session_key) "
+        "FROM bronze.sessions s WHERE s.session_key = ?", [session_key]).fetchone()
+    if row is None:
+        return
+    held_from, label, messages = row
+    raise LakeError(
+        f"session {session_key} ({label}) is already in the lake, {messages} messages from {held_from}; "
+        f"the stream from {source} would replace it. Pass --replace (replace=True) to replace it, "
+        "or use another --lake")
+
+
 def _summary(values: list[float]) -> dict:
     if not values:
         return {"n": 0}
@@ -61,8 +78,10 @@ class LakeSink:
     _last_full_build = float("-inf")
 
     def __init__(self, lake, flush_interval: float = 1.0, max_batch: int = 20_000, build_interval: float = 5.0,
-                 build: bool = True, recorder=None, source: str = "live", wait_for_info: float = 10.0):
+                 build: bool = True, recorder=None, source: str = "live", wait_for_info: float = 10.0,
+                 replace: bool = False):
         self.lake = lake
+        self.replace = replace  # may a stream replace a copy of its session that is already in the lake?
         self.flush_interval, self.max_batch = flush_interval, max_batch
         self.build_interval, self.build = build_interval, build
         self.recorder = recorder
@@ -86,6 +105,7 @@ class LakeSink:
         self._flushed = threading.Event()  # the writer has drained everything after stop()
         self._stop = threading.Event()
         self.error: BaseException | None = None
+        self.failed = threading.Event()  # set when the writer thread died (error holds why)
         self.messages = 0
         self.batches = 0
         self.builds = 0
@@ -147,8 +167,9 @@ class LakeSink:
                     last_flush = now
                 if stopping and self._queue.empty():
                     break
-        except BaseException as exc:  # surfaced by stop()
+        except BaseException as exc:  # surfaced by stop(), and at once through `failed`
             self.error = exc
+            self.failed.set()
         finally:
             self._flushed.set()
             if own:
@@ -182,6 +203,8 @@ class LakeSink:
 
             self.meta = _meta_of_ref(session_ref_from_info(info))
             self.session_key = self.meta["session_key"]
+            if not self.replace:
+                refuse_existing_copy(self._writer.raw, self.session_key, self.source)
         elif final or (self._first_arrival and time.perf_counter() - self._first_arrival > self.wait_for_info):
             first = next((m.utc for m in msgs if m.utc), None) or datetime.now(timezone.utc)
             name = f"live {first:%Y-%m-%d %H:%M:%S}"

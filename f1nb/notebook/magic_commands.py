@@ -275,21 +275,26 @@ def _picker(m: F1Magics, args, cell):
 _SQL_TARGET = re.compile(r"^\s*([A-Za-z_]\w*)\s*<<\s*(.*)$", re.S)
 
 
-@subcommand("sql", "sql [NAME <<] QUERY, or %%f1 sql [NAME <<] with the query in the cell", raw=True)
+@subcommand("sql", "sql [--write] [NAME <<] QUERY, or %%f1 sql [--write] [NAME <<] with the query in the cell "
+            "(read-only unless --write)", raw=True)
 def _sql(m: F1Magics, rest: str, cell):
+    from ..lake.user_sql import fill_placeholders
+
+    write = rest.startswith("--write") and (len(rest) == 7 or rest[7].isspace())
+    rest = rest[7:].strip() if write else rest
     name = None
     match = _SQL_TARGET.match(rest)
     if match:
         name, rest = match.group(1), match.group(2)
     query = (cell if cell is not None else rest).strip()
     if cell is not None and rest.strip():
-        raise MagicUsageError("usage: %%f1 sql [NAME <<]\n", f"unexpected text after `sql`: {rest.strip()!r}")
+        raise MagicUsageError("usage: %%f1 sql [--write] [NAME <<]\n", f"unexpected text after `sql`: {rest.strip()!r}")
     if not query:
-        raise MagicUsageError("usage: %%f1 sql [NAME <<]   (query in the cell) | %f1 sql [NAME <<] QUERY\n",
+        raise MagicUsageError("usage: %%f1 sql [--write] [NAME <<]   (query in the cell) | %f1 sql [NAME <<] QUERY\n",
                               "no query given")
-    if "{session_key}" in query:
-        query = query.replace("{session_key}", str(int(m.session().session_key)))
-    df = m.get_lake().sql(query).to_pandas()
+    key = m.session().session_key if "{session_key}" in query else None
+    df = m.get_lake().sql(fill_placeholders(query, key), write=write,
+                          write_hint="use %%f1 sql --write").to_pandas()
     if name:
         m.shell.user_ns[name] = df
         print(f"{len(df)} rows → `{name}`")
@@ -317,6 +322,8 @@ def _live_args(p):
     p.add_argument("--core", action="store_true", help="use SignalR Core (/signalrcore) instead of classic")
     p.add_argument("--record", metavar="DIR", help="also write the archive layout to DIR")
     p.add_argument("--as", dest="name", default="live", help="variable to bind the LiveSession to")
+    p.add_argument("--replace", action="store_true",
+                   help="replace a copy of the session already in the lake (default: refuse, keeping it)")
 
 
 @subcommand("live", "live [start|stop|status] [--replay SOURCE] [--speed N] [--record DIR]: "
@@ -333,7 +340,8 @@ def _live(m: F1Magics, args, cell):
         return current.summary()
     if isinstance(current, LiveSession) and current.client is not None:
         current.stop()  # one live session per name: a new start replaces the old one cleanly
-    live = LiveSession(m.get_lake(), source=args.replay, speed=args.speed, core=args.core, record=args.record)
+    live = LiveSession(m.get_lake(), source=args.replay, speed=args.speed, core=args.core, record=args.record,
+                       replace=args.replace)
     m.shell.user_ns[args.name] = live.start()
     m.show(live.widget())
     print(f"live → `{args.name}`; `%f1 live stop` to stop (the lake stays consistent)")

@@ -49,6 +49,18 @@ class _HelpShown(Exception):
     pass
 
 
+class F1CellError(Exception):
+    """A `%f1` command that failed. It fails its cell, so Run All stops there, and
+    IPython shows its text (`_render_traceback_`) instead of a traceback."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.text = text
+
+    def _render_traceback_(self) -> list[str]:
+        return self.text.splitlines()
+
+
 class MagicArgumentParser(argparse.ArgumentParser):
     """argparse that raises instead of exiting (and prints help to stdout)."""
 
@@ -210,18 +222,17 @@ class F1Magics(Magics):
         except _HelpShown:
             return None
         except MagicUsageError as exc:
-            print(f"{exc.usage.rstrip()}\n{_first_line(exc.message)}", file=sys.stderr)
+            raise F1CellError(f"{exc.usage.rstrip()}\n{_first_line(exc.message)}") from None
         except F1nbError as exc:
             from ..errors import DownloadError
 
             hint = ("; in a notebook: `%config F1Magics.archive_url = 'URL'`, or `%f1 demo` works offline"
                     if isinstance(exc, DownloadError) else "")
-            print(f"f1: {_first_line(str(exc))}{hint}", file=sys.stderr)
+            raise F1CellError(f"f1: {_first_line(str(exc))}{hint}") from None
         except KeyError as exc:
-            print(f"f1: {_first_line(str(exc.args[0]) if exc.args else str(exc))}", file=sys.stderr)
+            raise F1CellError(f"f1: {_first_line(str(exc.args[0]) if exc.args else str(exc))}") from None
         except Exception as exc:  # network and OS errors: what failed and what to try, no traceback
-            print(_network_message(exc, self), file=sys.stderr)
-        return None
+            raise F1CellError(_network_message(exc, self)) from None
 
     def run(self, line: str, cell: str | None):
         line = line.strip()

@@ -1,0 +1,261 @@
+"""Ordinary actions that used to lose data (issue 12): each one reproduced, and now safe.
+
+- reloading some topics of a session replaces only those topics;
+- a live or replayed stream never replaces a copy of its session already in the lake;
+- a session whose feeds are all missing is an error and stores nothing;
+- read-only commands never create a lake, and say what is wrong with a bad path;
+- user SQL cannot change the lake unless asked to write.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from f1nb.archive.client import ArchiveClient
+from f1nb.archive.index import SessionRef
+from f1nb.cli import main
+from f1nb.demo import DemoConfig, write_demo_archive
+from f1nb.errors import ReadOnlyQuery, SessionNotAvailable
+from f1nb.lake.lake import Lake
+from f1nb.session import Session
+
+from .test_live_replay import _synthetic_tree
+
+SMALL = DemoConfig(drivers=6, race_laps=6, quali_minutes=(6.0, 5.0, 4.0))
+BRONZE = ("messages", "fields", "car_samples", "position_samples", "rejects", "feeds")
+
+
+@pytest.fixture(scope="module")
+def demo_tree(tmp_path_factory):
+    root = tmp_path_factory.mktemp("demo-tree")
+    write_demo_archive(root, SMALL)
+    return root
+
+
+def _race(lake: Lake, tree) -> Session:
+    client = ArchiveClient(base_url=tree.resolve().as_uri() + "/", progress=False)
+    return Session(client.find(2099, "demo", "R"), lake, client)
+
+
+def _rows(lake: Lake, layer: str, name: str, drop=("loaded_at",)) -> list[tuple]:
+    columns = [c for c in lake.columns(layer, name) if c not in drop]
+    select = ", ".join(f'"{c}"' for c in columns)
+    return lake.raw.execute(f"SELECT {select} FROM {layer}.{name} ORDER BY ALL").fetchall()
+
+
+def _snapshot(lake: Lake) -> dict:
+    return {(layer, name): _rows(lake, layer, name) for layer in ("bronze", "silver", "gold")
+            for name in lake.table_names(layer)}
+
+
+# ------------------------------------------------------------------ topic subsets
+
+
+def test_reloading_some_topics_replaces_only_those(demo_tree, tmp_path):
+    with Lake(tmp_path / "lake.duckdb") as lake:
+        race = _race(lake, demo_tree)
+        race.get_results()  # loads and builds
+        before = _snapshot(lake)
+        topics = lake.raw.execute("SELECT count(DISTINCT topic) FROM bronze.messages").fetchone()[0]
+        assert topics > 5
+
+        report = race.load_data(topics=["TimingData"], force=True)
+        assert list(report.messages) == ["TimingData"]
+        after = _snapshot(lake)
+        assert after.keys() == before.keys()
+        for key in before:  # the reload read the same bytes: every table is as it was
+            assert after[key] == before[key], key
+        assert lake.raw.execute("SELECT count(DISTINCT topic) FROM bronze.messages").fetchone()[0] == topics
+        assert race.get_drivers().in_timing.sum() == SMALL.drivers and not race.get_results().empty
+
+
+def test_reloading_a_topic_rebuilds_the_layers_from_it(demo_tree, tmp_path):
+    """Silver follows a reloaded topic: with DriverList gone from Bronze, a rebuild has no drivers."""
+    with Lake(tmp_path / "lake.duckdb") as lake:
+        race = _race(lake, demo_tree)
+        assert race.get_drivers().in_timing.sum() == SMALL.drivers
+        lake.raw.execute("DELETE FROM bronze.messages WHERE topic = 'DriverList'")
+        lake.raw.execute("DELETE FROM bronze.fields WHERE topic = 'DriverList'")
+        race.generate()
+        assert race.get_drivers().empty
+        race.load_data(topics=["DriverList"], force=True)
+        assert race.get_drivers().in_timing.sum() == SMALL.drivers  # rebuilt after the reload, no get_* needed first
+
+
+def test_reloading_a_topic_through_the_cli_keeps_the_others(demo_tree, tmp_path):
+    lake_path = str(tmp_path / "lake.duckdb")
+    url = demo_tree.resolve().as_uri() + "/"
+    assert main(["--lake", lake_path, "--archive-url", url, "-q", "load", "2099", "demo", "R"]) == 0
+    with Lake(lake_path) as lake:
+        before = _snapshot(lake)
+    assert main(["--lake", lake_path, "--archive-url", url, "-q", "load", "2099", "demo", "R",
+                 "--topics", "WeatherData", "LapCount"]) == 0
+    with Lake(lake_path) as lake:
+        assert _snapshot(lake) == before
+
+
+# ------------------------------------------------------------------ live copies
+
+
+def test_replay_refuses_to_replace_the_archive_copy(tmp_path, capsys):
+    folder = _synthetic_tree(tmp_path / "tree")
+    lake_path = str(tmp_path / "lake.duckdb")
+    url = f"file://{tmp_path / 'tree'}/"
+    path = "2030/2030-01-02_Test_Grand_Prix/2030-01-02_Race/"
+    assert main(["--lake", lake_path, "--archive-url", url, "-q", "load", "--path", path]) == 0
+    with Lake(lake_path) as lake:
+        before = _snapshot(lake)
+    capsys.readouterr()
+
+    assert main(["--lake", lake_path, "live", "--replay", str(folder)]) == 1
+    err = capsys.readouterr().err
+    lines = [ln for ln in err.splitlines() if ln.startswith("f1nb: error")]
+    assert len(lines) == 1 and "already in the lake" in lines[0] and "--replace" in lines[0], err
+    assert "Traceback" not in err
+    with Lake(lake_path) as lake:
+        assert _snapshot(lake) == before
+        (source,) = lake.raw.execute("SELECT source FROM bronze.sessions").fetchone()
+        assert source.startswith("file://")
+
+    assert main(["--lake", lake_path, "live", "--replay", str(folder), "--replace"]) == 0
+    with Lake(lake_path) as lake:
+        (source,) = lake.raw.execute("SELECT source FROM bronze.sessions").fetchone()
+        assert source == str(folder)  # bronze.sessions says where the copy came from
+
+
+def test_live_sink_refuses_when_the_key_arrives_late(tmp_path):
+    """A live feed learns its key only from SessionInfo: the sink refuses then, and fails at once."""
+    from f1nb.decode.messages import Message
+    from f1nb.errors import LakeError
+    from f1nb.live.sink import LakeSink
+
+    folder = _synthetic_tree(tmp_path / "tree")
+    with Lake(tmp_path / "lake.duckdb") as lake:
+        path = "2030/2030-01-02_Test_Grand_Prix/2030-01-02_Race/"
+        client = ArchiveClient(base_url=f"file://{tmp_path / 'tree'}/", progress=False)
+        from f1nb.bronze.load import load_archive_session
+
+        load_archive_session(lake, client, client.session_from_path(path))
+        before = _snapshot(lake)
+        info = json.loads((folder / "SessionInfo.jsonStream").read_bytes().decode("utf-8-sig")[12:].strip())
+        sink = LakeSink(lake, build=False, source="live").start()
+        sink.put(Message("SessionInfo", 0, None, None, json.dumps(info)))
+        assert sink.failed.wait(60)
+        with pytest.raises(LakeError, match="already in the lake"):
+            sink.stop()
+        assert _snapshot(lake) == before
+
+
+# ------------------------------------------------------------------ missing sessions
+
+
+def _index_only_tree(root):
+    """A season index that lists a session whose feeds are all missing (404)."""
+    (root / "2031").mkdir(parents=True)
+    index = {"Year": 2031, "Meetings": [{
+        "Key": 1, "Name": "Ghost Grand Prix", "Location": "Nowhere", "Number": 1,
+        "Country": {"Name": "Nowhere"}, "Circuit": {"ShortName": "Nowhere"},
+        "Sessions": [{"Key": 77001, "Type": "Race", "Name": "Race", "StartDate": "2031-03-02T15:00:00",
+                      "EndDate": "2031-03-02T17:00:00", "GmtOffset": "00:00:00",
+                      "Path": "2031/2031-03-02_Ghost_Grand_Prix/2031-03-02_Race/"}]}]}
+    (root / "2031" / "Index.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(index).encode())
+    return root.resolve().as_uri() + "/"
+
+
+def test_a_session_with_no_feeds_is_an_error_and_stores_nothing(tmp_path, capsys):
+    url = _index_only_tree(tmp_path / "tree")
+    lake_path = str(tmp_path / "lake.duckdb")
+    assert main(["--lake", lake_path, "--archive-url", url, "-q", "load", "2031", "Ghost", "R"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("f1nb: error:") and len(err.strip().splitlines()) == 1 and "none of its data" in err
+    with Lake(lake_path) as lake:
+        assert lake.session_keys() == []
+        assert lake.raw.execute("SELECT count(*) FROM bronze.feeds").fetchone()[0] == 0
+    with Lake(lake_path) as lake:
+        session = Session(ArchiveClient(base_url=url, progress=False).find(2031, "Ghost", "R"), lake,
+                          ArchiveClient(base_url=url, progress=False))
+        with pytest.raises(SessionNotAvailable):
+            session.get_laps()
+
+
+def test_the_picker_shows_a_missing_session_as_an_error(tmp_path):
+    from f1nb.notebook.widgets import SessionPicker
+
+    url = _index_only_tree(tmp_path / "tree")
+    with Lake(tmp_path / "lake.duckdb") as lake:
+        picker = SessionPicker(lake=lake, archive_url=url, seasons=[2031])
+        picker.session_select.value = next(ref for label, ref in picker.session_select.options if label == "Race")
+        picker.load_button.click()  # loads synchronously
+        assert picker.session is None
+        status = picker.status.value
+        assert "none of its data" in status and "✓" not in status
+        assert lake.session_keys() == []
+
+
+# ------------------------------------------------------------------ lake paths
+
+
+@pytest.mark.parametrize("command", [["tables"], ["sql", "SELECT 1"], ["check"], ["build"],
+                                     ["export-parquet", "out"]])
+def test_read_only_commands_never_create_a_lake(tmp_path, capsys, command):
+    missing = tmp_path / "no" / "such" / "lake.duckdb"
+    assert main(["--lake", str(missing), *command]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"f1nb: error: no lake at {missing}") and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "no").exists()
+
+
+def test_a_file_that_is_not_a_lake_says_so(tmp_path, capsys):
+    text = tmp_path / "notes.txt"
+    text.write_text("not a database")
+    assert main(["--lake", str(text), "tables"]) == 1
+    err = capsys.readouterr().err
+    assert "is not a DuckDB lake file" in err and "Close other programs" not in err
+    assert text.read_text() == "not a database"
+
+
+def test_a_load_creates_the_lake(demo_tree, tmp_path):
+    lake_path = tmp_path / "new" / "lake.duckdb"
+    url = demo_tree.resolve().as_uri() + "/"
+    assert main(["--lake", str(lake_path), "--archive-url", url, "-q", "load", "2099", "demo", "Q", "--no-build"]) == 0
+    assert lake_path.is_file()
+
+
+# ------------------------------------------------------------------ read-only SQL
+
+
+def test_user_sql_cannot_drop_a_table_by_accident(demo_tree, tmp_path):
+    lake_path = str(tmp_path / "lake.duckdb")
+    url = demo_tree.resolve().as_uri() + "/"
+    assert main(["--lake", lake_path, "--archive-url", url, "-q", "load", "2099", "demo", "Q"]) == 0
+    with Lake(lake_path) as lake:
+        before = _snapshot(lake)
+
+    done = subprocess.run([sys.executable, "-m", "f1nb", "--lake", lake_path, "sql", "DROP TABLE silver.laps"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "read-only" in done.stderr and "--write" in done.stderr
+
+    with Lake(lake_path) as lake:
+        session = Session(SessionRef(**{**{k: None for k in SessionRef.__dataclass_fields__},
+                                        "session_key": 90010}), lake)
+        for query in ("DROP TABLE silver.laps", "SELECT 1; DELETE FROM bronze.messages",
+                      "COPY bronze.messages TO 'x.csv'", "CREATE TABLE gold.x AS SELECT 1"):
+            with pytest.raises(ReadOnlyQuery) as info:
+                session.sql(query)
+            assert "\n" not in str(info.value) and "write=True" in str(info.value)
+        assert _snapshot(lake) == before
+        assert session.sql("PIVOT silver.laps ON driver_number USING count(*) GROUP BY session_key").shape[0] == 1
+        assert _snapshot(lake) == before  # PIVOT's implicit enum type was rolled back with the rest
+        session.sql("CREATE TABLE gold.scratch AS SELECT 1 AS one", write=True)
+        assert lake.columns("gold", "scratch") == ["one"]
+
+    done = subprocess.run([sys.executable, "-m", "f1nb", "--lake", lake_path, "sql", "--write",
+                           "DROP TABLE gold.scratch"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    with Lake(lake_path) as lake:
+        assert lake.columns("gold", "scratch") == []
