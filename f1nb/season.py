@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from .errors import F1nbError
 from .lake.lake import Lake
 from .session import Session, _sessions_in_lake, get_session
 
@@ -40,6 +41,10 @@ class Season:
         return reports
 
     def _gold(self, name: str) -> pd.DataFrame:
+        if not _sessions_in_lake(self.lake, self.year):
+            years = sorted({r.year for r in _sessions_in_lake(self.lake)})
+            raise F1nbError(f"no sessions of {self.year} in the lake (it holds {', '.join(map(str, years)) or 'none'}); "
+                            f"load them first: get_season({self.year}).load() or `f1nb load {self.year} MEETING SESSION`")
         t = self.lake.table(name)
         return t.filter(t.year == self.year).to_pandas()
 
@@ -58,18 +63,25 @@ def get_season(year: int, lake: Lake | str | None = None, archive_url: str | Non
 
 
 def demo_session(session: str = "Race", lake: Lake | str | None = None, config=None, progress: bool = False) -> Session:
-    """The built-in offline demo session (generated, loaded and built on first use)."""
+    """The built-in offline demo session (generated, loaded and built on first use). `session`
+    takes the names `get_session` takes ("Race", "R", "quali", …)."""
     from .demo import DemoConfig
     from .pipeline import load_demo
 
     lake = lake if isinstance(lake, Lake) else Lake(lake)
     cfg = config or DemoConfig()
-    loaded = [r for r in _sessions_in_lake(lake, cfg.year)]
-    wanted = [r for r in loaded if r.session_name == session or r.session_type == session]
-    if not wanted:
+    wanted = _demo_ref(cfg, session)  # an unknown name fails here, before anything is generated
+    loaded = {r.session_key: r for r in _sessions_in_lake(lake, cfg.year)}
+    if wanted.session_key not in loaded:
         reports = load_demo(lake, cfg, progress=progress)
         lake.build([r.session_key for r in reports])
-        loaded = _sessions_in_lake(lake, cfg.year)
-        wanted = [r for r in loaded if r.session_name == session or r.session_type == session]
-    first_round = sorted(wanted, key=lambda r: (r.round or 0, r.session_key))[0]
-    return Session(first_round, lake)
+        loaded = {r.session_key: r for r in _sessions_in_lake(lake, cfg.year)}
+    return Session(loaded[wanted.session_key], lake)
+
+
+def _demo_ref(cfg, session: str):
+    """The demo's first-round session that `session` names, resolved as archive names are."""
+    from .archive.lookup import find_session
+    from .demo.config import demo_session_refs
+
+    return find_session(demo_session_refs(cfg, round=1), 1, session)

@@ -11,13 +11,14 @@ same Session returns the DataFrame it already has.
 from __future__ import annotations
 
 import html
+import numbers
 from typing import Any
 
 import pandas as pd
 
 from .archive.index import SessionRef
 from .archive.lookup import find_session
-from .errors import F1nbError, LakeError
+from .errors import F1nbError, InvalidChoice, LakeError
 from .lake.lake import Lake
 
 
@@ -134,12 +135,14 @@ class Session:
 
     def driver_number(self, driver: int | str) -> int:
         """A racing number from a number, '44' or an abbreviation ('HAM')."""
-        if isinstance(driver, int) or (isinstance(driver, str) and driver.isdigit()):
-            return int(driver)
         d = self._frame("drivers")
-        match = d[d.abbreviation.str.upper() == str(driver).upper()]
+        if isinstance(driver, numbers.Integral) or (isinstance(driver, str) and driver.strip().isdecimal()):
+            match = d[d.driver_number == int(driver)]
+        else:
+            match = d[d.abbreviation.str.upper() == str(driver).strip().upper()]
         if match.empty:
-            raise F1nbError(f"no driver {driver!r} in {self.label}; drivers: {', '.join(sorted(d.abbreviation))}")
+            raise InvalidChoice(f"no driver {driver!r} in {self.label}; drivers: "
+                                f"{', '.join(sorted(a for a in d.abbreviation if isinstance(a, str)))}")
         return int(match.driver_number.iloc[0])
 
     def _frame(self, name: str, order: tuple[str, ...] = (), **where: Any) -> pd.DataFrame:
@@ -169,12 +172,29 @@ class Session:
         return None if driver is None else self.driver_number(driver)
 
     def _lap_filter(self, driver, lap) -> int | None:
-        if lap == "fastest":
+        """A lap number from `lap`: None (every lap), a number, or 'fastest' (needs a driver).
+        A lap the driver did not drive is an error that names the laps they did."""
+        if lap is None:
+            return None
+        if isinstance(lap, str) and not lap.strip().isdigit():
+            if lap.strip().lower() != "fastest":
+                raise InvalidChoice(f"lap={lap!r}: pass a lap number, 'fastest', or None for every lap")
             if driver is None:
-                raise F1nbError("lap='fastest' needs a driver")
+                raise InvalidChoice("lap='fastest' needs a driver, e.g. get_car_telemetry('VER', lap='fastest')")
             fastest = self._frame("gold.fastest_laps", driver_number=self.driver_number(driver))
-            return None if fastest.empty else int(fastest.lap_number.iloc[0])
-        return None if lap is None else int(lap)
+            if fastest.empty:
+                raise F1nbError(f"{driver} has no timed lap in {self.label}, so no fastest lap")
+            return int(fastest.lap_number.iloc[0])
+        try:
+            number = int(lap)
+        except (TypeError, ValueError):
+            raise InvalidChoice(f"lap={lap!r}: pass a lap number, 'fastest', or None for every lap") from None
+        laps = self._frame("laps", driver_number=self._driver_filter(driver)).lap_number
+        if number not in set(laps):
+            who = f"{driver} has" if driver is not None else "no driver has"
+            span = f"laps {int(laps.min())}–{int(laps.max())}" if len(laps) else "no laps"
+            raise InvalidChoice(f"{who} no lap {number} in {self.label} ({span})")
+        return number
 
     def get_drivers(self) -> pd.DataFrame:
         return self._frame("drivers", order=("driver_number",))

@@ -176,9 +176,22 @@ def find_meeting(refs: Sequence[SessionRef], meeting: str | int) -> list[Session
 _PRACTICE = re.compile(r"^(?:fp|p|practice|free practice)\s*([1-3])$")
 _DAY = re.compile(r"^(?:day|t|test|testing day|test day)\s*([1-9])$")
 _RACE = {"r", "race", "grand prix", "main race", "feature race"}
-_QUALI = {"q", "quali", "qualifying", "qualification"}
+_QUALI = {"q", "quali", "qualy", "qually", "qualis", "quals", "qual", "qualifying", "qualification"}
 _SPRINT = {"s", "sprint", "sprint race", "spr"}
 _SHOOTOUT = {"sq", "ss", "sprint shootout", "shootout", "sprint quali", "sprint qualifying"}
+
+
+# Long enough that a close spelling is a typo of it, not another word ("Rcae", "Qaulifying").
+_TYPO_TARGETS = sorted(a for a in _RACE | _QUALI | _SPRINT | _SHOOTOUT | {"practice"} if len(a) >= 4)
+
+
+def _alias_of_typo(q: str) -> str:
+    """The alias a misspelt session word stands for, so that typos resolve the same way
+    for every session kind (difflib over the session names alone caught "Rcae" but not "Qualy")."""
+    if len(q) < 4 or q in _TYPO_TARGETS or _PRACTICE.match(q) or _DAY.match(q):
+        return q
+    close = difflib.get_close_matches(q, _TYPO_TARGETS, n=1, cutoff=0.75)
+    return close[0] if close else q
 
 
 def _is_sprint_race(r: SessionRef) -> bool:
@@ -220,6 +233,7 @@ def find_session(refs: Sequence[SessionRef], meeting: str | int, session: str | 
 
     found: list[SessionRef] = []
     why = ""
+    q = _alias_of_typo(q)
     if q in _RACE:
         found = [r for r in sessions if normalize(r.session_name) == "race"] or [
             r for r in sessions if normalize(r.session_type) == "race" and "sprint" not in normalize(r.session_name)

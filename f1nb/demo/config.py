@@ -108,6 +108,19 @@ def session_path(year: int, round_: int, session: str) -> str:
     return f"{meeting_folder(year, round_)}{start.date().isoformat()}_{session.replace(' ', '_')}/"
 
 
+def demo_session_refs(config: DemoConfig, round: int = 1) -> list:  # noqa: A002
+    """The `SessionRef`s of one demo round, as the season index describes them (for name lookup)."""
+    from ..archive.index import SessionRef
+
+    name, location, country, _, circuit, gmt = place(round)
+    return [SessionRef(year=config.year, round=round, meeting_key=meeting_key(round), meeting_name=name,
+                       meeting_official_name=None, location=location, country=country, circuit=circuit,
+                       session_key=session_key(round, s), session_name=s, session_type=SESSION_TYPES.get(s, s),
+                       session_number=None, start_date=None, end_date=None, gmt_offset=None,
+                       path=session_path(config.year, round, s))
+            for s in config.sessions]
+
+
 def demo_session_path(config: DemoConfig = DemoConfig(), round: int = 1, session: str = "Race") -> str:  # noqa: A002
     """Archive path (relative to the tree root, with trailing '/') of one demo session."""
     if session not in config.sessions:

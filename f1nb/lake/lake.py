@@ -23,7 +23,7 @@ import pyarrow as pa
 from .. import config
 from ..bronze.schema import TABLE_TOPIC
 from ..bronze.schema import TABLES as BRONZE_TABLES
-from ..errors import LakeError
+from ..errors import InvalidChoice, LakeError
 from .backends import open_duckdb, parse_target
 
 LAYERS = ("bronze", "silver", "gold")
@@ -261,13 +261,19 @@ class Lake:
         """Where `name` comes from: tables, inputs and raw feeds (see `lake.lineage`)."""
         from .lineage import lineage
 
-        return lineage(self, name)
+        try:
+            return lineage(self, name)
+        except KeyError as exc:  # an unknown table: the message lists the known ones
+            raise InvalidChoice(str(exc.args[0]) if exc.args else f"no model {name!r}") from None
 
     def sql_of(self, name: str, dialect: str | None = None) -> str:
         """The SQL that builds a Silver or Gold table, for this lake's backend."""
         from .lineage import sql_of
 
-        return sql_of(self, name, dialect)
+        try:
+            return sql_of(self, name, dialect)
+        except KeyError as exc:
+            raise InvalidChoice(str(exc.args[0]) if exc.args else f"no model {name!r}") from None
 
     def build(self, session_keys: list[int] | None = None, layers=("silver", "gold")):
         from .build import build_layers
