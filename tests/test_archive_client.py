@@ -298,7 +298,7 @@ def test_transient_faults_are_retried(archive_tree, tmp_path, kinds):
 
 def test_timeout_is_retried(archive_tree, tmp_path):
     server, c, ref, files = fetch_with_faults(archive_tree, tmp_path, {"TrackStatus.jsonStream": ["timeout"]},
-                                              timeout=0.3, delay=1.0)
+                                              timeout=1.0, delay=4.0)
     assert files.files["TrackStatus"] == (archive_tree / SYN_PATH / "TrackStatus.jsonStream").read_bytes()
     assert server.requests.count(f"/{SYN_PATH}TrackStatus.jsonStream") == 2
 

@@ -224,6 +224,7 @@ def test_quali_traps(tree):
     assert lap_time in bests and bests[-1] != lap_time  # shown, then re-sent without it
 
 
+@pytest.mark.slow
 def test_race_size_demo_has_a_lapped_car(tmp_path):
     """(How long generating it takes is measured in benchmarks/, not asserted here.)"""
     cfg = DemoConfig(sessions=("Race",))

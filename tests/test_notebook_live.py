@@ -23,7 +23,7 @@ def test_live_magic_replays_into_the_lake(shell, tmp_path, capsys):
     recording = REAL_LIVE / "fastf1_with_errors.txt"  # small: 19 good messages, 32 bad lines
     shell.run_line_magic("f1", f"live --replay {recording} --speed 0 --as lv")
     live = shell.user_ns["lv"]
-    assert live.wait(60)
+    assert live.wait(600)
     summary = shell.run_line_magic("f1", "live stop --as lv")
     assert summary["messages"] >= 19 and not summary["build_errors"]
     out = capsys.readouterr()

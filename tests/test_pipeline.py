@@ -50,13 +50,13 @@ def test_demo_tree_round_trips_through_http_loader(demo_tree, tmp_path):
 def test_failed_download_leaves_lake_unchanged(demo_tree, tmp_path):
     with ArchiveServer(demo_tree) as server, Lake(tmp_path / "lake.duckdb") as lake:
         client = ArchiveClient(base_url=server.url, cache_dir=tmp_path / "cache", progress=False,
-                               retries=1, backoff=0.01, timeout=2.0)
+                               retries=1, backoff=0.01, timeout=30.0)
         race = [r for r in client.season(SMALL.year) if r.session_name == "Race"][0]
         load_archive_session(lake, client, race)
         before = lake.sql("SELECT topic, count(*) AS n FROM bronze.messages GROUP BY topic ORDER BY topic")
         # reload with a fresh cache while one feed fails every time
         client2 = ArchiveClient(base_url=server.url, cache_dir=tmp_path / "cache2", progress=False,
-                                retries=1, backoff=0.01, timeout=2.0)
+                                retries=1, backoff=0.01, timeout=30.0)
         server.add_faults("TimingData.jsonStream", ["500"] * 10)
         with pytest.raises(DownloadError, match="TimingData"):
             load_archive_session(lake, client2, race)

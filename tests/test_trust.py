@@ -259,3 +259,27 @@ def test_user_sql_cannot_drop_a_table_by_accident(demo_tree, tmp_path):
     assert done.returncode == 0, done.stderr
     with Lake(lake_path) as lake:
         assert lake.columns("gold", "scratch") == []
+
+
+# ------------------------------------------------------------------ the documented seq join
+
+
+def test_the_readme_join_from_a_sample_to_its_message(demo_tree, tmp_path):
+    """`seq` counts per topic: the README's join (with the topic) finds each sample's one message."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    sql = re.search(r"```sql\n(SELECT c\.\*, m\.payload FROM bronze\.car_samples c.*?)\n```", readme, re.S).group(1)
+    with Lake(tmp_path / "lake.duckdb") as lake:
+        race = _race(lake, demo_tree)
+        race.load_data()
+        (samples,) = lake.raw.execute("SELECT count(*) FROM bronze.car_samples").fetchone()
+        joined = lake.raw.execute(f"SELECT count(*), count(DISTINCT (seq, driver_number, utc)), "
+                                  f"bool_and(payload LIKE '%' || strftime(utc, '%H:%M:%S.%g') || '%') FROM ({sql})"
+                                  ).fetchone()
+        assert samples > 1000 and joined == (samples, samples, True)  # one message each, and it holds the sample
+        (without_topic,) = lake.raw.execute(
+            "SELECT count(*) FROM bronze.car_samples c JOIN bronze.messages m "
+            "ON m.session_key = c.session_key AND m.seq = c.seq").fetchone()
+        assert without_topic > samples  # the trap the topic avoids: other topics reuse the same seq
