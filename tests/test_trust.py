@@ -283,3 +283,26 @@ def test_the_readme_join_from_a_sample_to_its_message(demo_tree, tmp_path):
             "SELECT count(*) FROM bronze.car_samples c JOIN bronze.messages m "
             "ON m.session_key = c.session_key AND m.seq = c.seq").fetchone()
         assert without_topic > samples  # the trap the topic avoids: other topics reuse the same seq
+
+
+def test_the_real_live_recording_does_not_replace_the_archive_copy(tmp_path):
+    """The case reported: Silverstone FP1 from the archive (459 laps), then `%f1 live --replay` of the
+    live recording of the same session (which starts late) replaced it, leaving 342 laps."""
+    from f1nb.errors import LakeError
+    from f1nb.live import LiveSession
+
+    from .conftest import REAL_LIVE, REALDATA, need_realdata
+
+    need_realdata()
+    archive = REALDATA / "archive"
+    client = ArchiveClient(base_url=archive.resolve().as_uri() + "/", cache_dir=tmp_path / "cache", progress=False)
+    with Lake(tmp_path / "lake.duckdb") as lake:
+        session = Session(client.session_from_path("2024/2024-07-07_British_Grand_Prix/2024-07-05_Practice_1/"),
+                          lake, client)
+        laps = len(session.get_laps())
+        assert laps >= 459
+        before = _snapshot(lake)
+        live = LiveSession(lake, source=REAL_LIVE / "2024_Silverstone_Practice_1", speed=0)
+        with pytest.raises(LakeError, match="already in the lake"):
+            live.start()
+        assert _snapshot(lake) == before and len(session.get_laps()) == laps
