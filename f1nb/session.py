@@ -21,6 +21,7 @@ from .archive.lookup import find_session
 from .errors import F1nbError, InvalidChoice, LakeError
 from .lake.lake import Lake
 from .layers import LayerAccess, find_by_key, session_args
+from .notebook.tables import tag
 
 
 def _ref_from_row(row: dict) -> SessionRef:
@@ -134,7 +135,7 @@ class Session(LayerAccess):
         Read-only unless `write=True` (a statement that would change the lake is refused)."""
         from .lake.user_sql import fill_placeholders
 
-        return self.lake.sql(fill_placeholders(query, self.session_key), write=write).to_pandas()
+        return tag(self.lake.sql(fill_placeholders(query, self.session_key), write=write).to_pandas(), "sql")
 
     def driver_number(self, driver: int | str) -> int:
         """A racing number from a number, '44' or an abbreviation ('HAM')."""
@@ -143,9 +144,10 @@ class Session(LayerAccess):
             match = d[d.driver_number == int(driver)]
         else:
             match = d[d.abbreviation.str.upper() == str(driver).strip().upper()]
-        if match.empty:
-            raise InvalidChoice(f"no driver {driver!r} in {self.label}; drivers: "
-                                f"{', '.join(sorted(a for a in d.abbreviation if isinstance(a, str)))}")
+        if match.empty:  # name the drivers who drove (not a reserve listed in DriverList only)
+            drove = d[d.in_timing.fillna(False).astype(bool)] if "in_timing" in d.columns else d
+            names = sorted(a for a in (drove if len(drove) else d).abbreviation if isinstance(a, str))
+            raise InvalidChoice(f"no driver {driver!r} in {self.label}; drivers: {', '.join(names)}")
         return int(match.driver_number.iloc[0])
 
     def _frame(self, name: str, order: tuple[str, ...] = (), **where: Any) -> pd.DataFrame:
@@ -168,7 +170,7 @@ class Session(LayerAccess):
             sql = f"SELECT * FROM {layer}.{table}"
             sql += f" WHERE {' AND '.join(conds)}" if conds else ""
             sql += f" ORDER BY {', '.join(chr(34) + c + chr(34) for c in order)}" if order else ""
-            self._frames[key] = self.lake.raw.execute(sql, params).df()
+            self._frames[key] = tag(self.lake.raw.execute(sql, params).df(), f"{layer}.{table}")
         return self._frames[key]
 
     def _driver_filter(self, driver) -> int | None:
