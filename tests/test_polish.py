@@ -203,3 +203,26 @@ def test_reserve_is_out_of_the_choices_and_the_errors(grid20):
     listed = str(err.value).split("drivers: ")[1].split(", ")
     assert len(listed) == 20 and "RES" not in listed
     assert len(LapExplorer(race).drivers.options) == 20
+
+
+# -- 9: lineage --------------------------------------------------------------------------------
+
+
+def test_lineage_tree_connectors_and_folded_sql(grid20):
+    race, _ = grid20
+    text = race.lake.lineage("gold.results").to_text()
+    lines = text.splitlines()
+    assert lines[0] == "gold.results"
+    assert any(ln.startswith("├─ ") for ln in lines) and any(ln.startswith("└─ ") for ln in lines)
+    assert any(ln.startswith("│  ├─ ") or ln.startswith("│  └─ ") for ln in lines)  # a nested branch
+    # the last top-level child is the only top-level └─, and every earlier one is ├─
+    top = [ln for ln in lines[1:] if not ln.startswith(("│", " "))]
+    assert all(ln.startswith("├─ ") for ln in top[:-1]) and top[-1].startswith("└─ ")
+    from f1nb.notebook.sql_view import ModelSql
+
+    view = ModelSql(race.lake, "gold.results")
+    html = view._repr_html_()
+    assert html.count("<details") == len(view.sql) > 5 and "<details open" not in html
+    assert "<code>gold.results</code> (this table)" in html and "<code>silver.laps</code>" in html
+    assert repr(view) == race.lake.sql_of("gold.results")
+    assert len(html.split("<summary>")[0].splitlines()) < 5  # nothing long outside the folds

@@ -225,8 +225,9 @@ def _lineage(m: F1Magics, args, cell):
     lake = m.get_lake()
     try:
         if args.sql:
-            print(lake.sql_of(args.table))
-            return None
+            from .sql_view import ModelSql
+
+            return ModelSql(lake, args.table)
         return lake.lineage(args.table)
     except KeyError as exc:
         raise F1nbError(str(exc.args[0]) if exc.args else str(exc)) from None
