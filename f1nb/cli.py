@@ -15,6 +15,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--archive-url", help="archive base URL (default: $F1NB_ARCHIVE_URL or F1's); file:// works")
     p.add_argument("--cache", help="raw download cache folder (default: $F1NB_CACHE or the data directory)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    from . import __version__
+
+    p.add_argument("--version", action="version", version=f"f1nb {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     s = sub.add_parser("sessions", help="list a season's sessions from the archive index")
@@ -67,6 +70,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--no-build", action="store_true", help="Bronze only; skip refreshing Silver and Gold")
     s.add_argument("--replace", action="store_true",
                    help="replace a copy of the session already in the lake (default: refuse, keeping it)")
+
+    s = sub.add_parser("reset", help="delete the lake and the demo tree (--cache: the download cache too)")
+    s.add_argument("--yes", action="store_true", help="do it (without: list what would be deleted)")
+    s.add_argument("--cache", dest="with_cache", action="store_true", help="also delete the raw download cache")
 
     s = sub.add_parser("serve-archive", help="serve an archive tree over HTTP in F1's URL layout")
     s.add_argument("dir")
@@ -215,7 +222,19 @@ def cmd_serve_archive(args) -> int:
     return 0
 
 
+def cmd_reset(args) -> int:
+    from .reset import reset
+
+    deleted = reset(args.lake, args.cache, args.with_cache, args.yes)
+    for path in deleted:
+        print(f"deleted {path}")
+    if not deleted:
+        print("nothing to reset: no lake or demo tree here")
+    return 0
+
+
 COMMANDS = {
+    "reset": cmd_reset,
     "sessions": cmd_sessions,
     "load": cmd_load,
     "demo": cmd_demo,

@@ -46,7 +46,9 @@ class Season:
             raise F1nbError(f"no sessions of {self.year} in the lake (it holds {', '.join(map(str, years)) or 'none'}); "
                             f"load them first: get_season({self.year}).load() or `f1nb load {self.year} MEETING SESSION`")
         t = self.lake.table(name)
-        return t.filter(t.year == self.year).to_pandas()
+        from .notebook.tables import tag
+
+        return tag(t.filter(t.year == self.year).to_pandas(), name)
 
     def driver_standings(self) -> pd.DataFrame:
         return self._gold("gold.driver_season").sort_values("points", ascending=False, ignore_index=True)

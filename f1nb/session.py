@@ -20,6 +20,8 @@ from .archive.index import SessionRef
 from .archive.lookup import find_session
 from .errors import F1nbError, InvalidChoice, LakeError
 from .lake.lake import Lake
+from .layers import LayerAccess, find_by_key, session_args
+from .notebook.tables import tag
 
 
 def _ref_from_row(row: dict) -> SessionRef:
@@ -27,8 +29,9 @@ def _ref_from_row(row: dict) -> SessionRef:
     return SessionRef(**{k: row.get(k) for k in fields})
 
 
-class Session:
-    """One session of one meeting, backed by a lake."""
+class Session(LayerAccess):
+    """One session of one meeting, backed by a lake. `session.bronze/.silver/.gold`
+    are the layers (see f1nb.layers)."""
 
     def __init__(self, ref: SessionRef, lake: Lake | None = None, client=None):
         self.ref = ref
@@ -87,13 +90,14 @@ class Session:
             self._client = ArchiveClient()
         return self._client
 
-    def load_data(self, topics: list[str] | None = None, force: bool = False):
+    def load_data(self, topics: list[str] | None = None, force: bool = False, *, dataNames=None):  # noqa: N803
         """Fill Bronze for this session (downloads, or reads the raw cache). Returns a LoadReport,
         or None when it was already loaded and `force` is false.
 
         With `topics`, only those feeds are (re)loaded: their rows are replaced and the
         session's other feeds stay. Layers that were built are rebuilt from the new Bronze,
-        so Silver and Gold never lag behind it."""
+        so Silver and Gold never lag behind it. `dataNames` is livef1's name for `topics`."""
+        topics = topics if topics is not None else dataNames
         if self.is_loaded and not force:
             return None
         from .bronze.load import load_archive_session
@@ -131,7 +135,7 @@ class Session:
         Read-only unless `write=True` (a statement that would change the lake is refused)."""
         from .lake.user_sql import fill_placeholders
 
-        return self.lake.sql(fill_placeholders(query, self.session_key), write=write).to_pandas()
+        return tag(self.lake.sql(fill_placeholders(query, self.session_key), write=write).to_pandas(), "sql")
 
     def driver_number(self, driver: int | str) -> int:
         """A racing number from a number, '44' or an abbreviation ('HAM')."""
@@ -140,9 +144,10 @@ class Session:
             match = d[d.driver_number == int(driver)]
         else:
             match = d[d.abbreviation.str.upper() == str(driver).strip().upper()]
-        if match.empty:
-            raise InvalidChoice(f"no driver {driver!r} in {self.label}; drivers: "
-                                f"{', '.join(sorted(a for a in d.abbreviation if isinstance(a, str)))}")
+        if match.empty:  # name the drivers who drove (not a reserve listed in DriverList only)
+            drove = d[d.in_timing.fillna(False).astype(bool)] if "in_timing" in d.columns else d
+            names = sorted(a for a in (drove if len(drove) else d).abbreviation if isinstance(a, str))
+            raise InvalidChoice(f"no driver {driver!r} in {self.label}; drivers: {', '.join(names)}")
         return int(match.driver_number.iloc[0])
 
     def _frame(self, name: str, order: tuple[str, ...] = (), **where: Any) -> pd.DataFrame:
@@ -165,7 +170,7 @@ class Session:
             sql = f"SELECT * FROM {layer}.{table}"
             sql += f" WHERE {' AND '.join(conds)}" if conds else ""
             sql += f" ORDER BY {', '.join(chr(34) + c + chr(34) for c in order)}" if order else ""
-            self._frames[key] = self.lake.raw.execute(sql, params).df()
+            self._frames[key] = tag(self.lake.raw.execute(sql, params).df(), f"{layer}.{table}")
         return self._frames[key]
 
     def _driver_filter(self, driver) -> int | None:
@@ -257,11 +262,19 @@ def _sessions_in_lake(lake: Lake, year: int | None = None) -> list[SessionRef]:
             and r.get("session_type")]
 
 
-def get_session(season: int, meeting: str | int, session: str | int, lake: Lake | str | None = None,
-                archive_url: str | None = None) -> Session:
+def get_session(season: int, meeting: str | int | None = None, session: str | int | None = None,
+                lake: Lake | str | None = None, archive_url: str | None = None, *,
+                meeting_identifier=None, session_identifier=None, session_key: int | None = None) -> Session:
     """Find a session by season, meeting (name, place, country or round) and session
-    (name or R, Q, S, SQ, FP1…). Sessions already in the lake are found offline."""
+    (name or R, Q, S, SQ, FP1…). Sessions already in the lake are found offline.
+    livef1's keywords work too: meeting_identifier, session_identifier, session_key."""
     lake = lake if isinstance(lake, Lake) else Lake(lake)
+    if session_key is not None:
+        return find_by_key(season, session_key, lake, archive_url)
+    meeting, session = session_args(meeting, session, meeting_identifier, session_identifier)
+    if meeting is None or session is None:
+        raise F1nbError("get_session needs a meeting and a session, e.g. get_session(2024, 'Monaco', 'R'), "
+                        "or session_key=")
     loaded = _sessions_in_lake(lake, season)
     if loaded and archive_url is None:
         try:

@@ -16,10 +16,15 @@ def _cell(value) -> str:
     return str(value)
 
 
+def _cut(text: str, width: int) -> str:
+    """`text`, shortened to `width` characters with '…' where it was cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def format_table(table: pa.Table, max_rows: int = 200, max_width: int = 60) -> str:
     """Aligned columns with a header rule; long cells are cut; row count when truncated."""
     names = table.column_names
-    rows = [[_cell(v)[:max_width] for v in row.values()] for row in table.slice(0, max_rows).to_pylist()]
+    rows = [[_cut(_cell(v), max_width) for v in row.values()] for row in table.slice(0, max_rows).to_pylist()]
     widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
     numeric = [pa.types.is_integer(t) or pa.types.is_floating(t) for t in table.schema.types]
 

@@ -38,7 +38,7 @@ def test_lap_times(demo):
     assert len(ax.collections) >= 3  # compound-coloured markers (+ pit markers)
     colours = {line.get_color().upper() for line in ax.get_lines()}
     assert colours & set(s.get_drivers().team_colour.str.upper())
-    assert ax.get_ylabel() == "Lap time (s)"
+    assert ax.get_ylabel() == "Lap time"  # ticks read m:ss.mmm
     png(fig)
 
 

@@ -116,3 +116,27 @@ def test_qualifying_parts(laps_and_refs):
 def test_laps_checks_pass(real_lake):
     results = [r for r in run_checks(real_lake, ["silver.laps"])]
     assert results and all(r["violations"] == 0 for r in results), results
+
+
+def test_driver_and_team_columns_equal_fastf1(laps_and_refs, real_lake):
+    """Issue 14 point 12: silver.laps names the driver and team (FastF1's Driver/Team),
+    so `SELECT abbreviation ... FROM silver.laps` works without a join."""
+    ours, refs = laps_and_refs
+    assert ours.abbreviation.notna().all() and ours.team_name.notna().all()
+    for key, ref in refs.items():
+        m = ref.merge(ours[ours.session_key == key], on=["driver_number", "lap_number"])
+        assert len(m) > 100
+        assert (m.Driver == m.abbreviation).all(), REFERENCE[key]
+        assert (m.Team == m.team_name).all(), REFERENCE[key]
+    got = real_lake.raw.execute("SELECT abbreviation, count(*) FROM silver.laps WHERE session_key = 5090 "
+                                "GROUP BY ALL ORDER BY 2 DESC, 1 LIMIT 1").fetchone()
+    assert got[0].isalpha() and len(got[0]) == 3
+
+
+def test_lap_number_is_one_name_in_silver(real_lake):
+    """Issue 14 point 12: no Silver table calls a lap number `lap`."""
+    cols = real_lake.raw.execute("SELECT table_name, column_name FROM information_schema.columns "
+                                 "WHERE table_schema = 'silver'").fetchall()
+    assert not [(t, c) for t, c in cols if c == "lap"]
+    for table in ("pit_stops", "race_control_messages", "laps"):
+        assert (table, "lap_number") in cols

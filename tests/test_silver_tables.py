@@ -119,7 +119,7 @@ def test_stationary_time_from_pit_stop_series():
         f("PitStopSeries", 340, f"PitTimes.4.0.PitStop.{leaf}", v)
     a, b = on_both("silver.pit_stops", {"bronze.fields": pa.Table.from_pylist(rows, schema=FIELDS)})
     assert_same(a, b)
-    assert a.to_dict("records") == [dict(session_key=1, driver_number=4, stop_number=1, lap=4, pit_in_session_s=310.0,
+    assert a.to_dict("records") == [dict(session_key=1, driver_number=4, stop_number=1, lap_number=4, pit_in_session_s=310.0,
                                          pit_out_session_s=330.0, pit_lane_time_s=20.0, stationary_time_s=2.4)]
 
 

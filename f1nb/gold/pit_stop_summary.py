@@ -30,7 +30,7 @@ def pit_stop_summary(pit_stops, drivers):
     """One row per driver."""
     p = pit_stops
     # an ordered group_concat is not portable (SQLite): pivot the first MAX_LISTED stops, then join them
-    listed = {f"_l{k}": ibis.ifelse(p.stop_number == k, p.lap, None).max() for k in range(1, MAX_LISTED + 1)}
+    listed = {f"_l{k}": ibis.ifelse(p.stop_number == k, p.lap_number, None).max() for k in range(1, MAX_LISTED + 1)}
     g = p.group_by(DRIVER).aggregate(
         stops=p.count(), **listed,
         total_pit_lane_s=p.pit_lane_time_s.sum(), shortest_pit_lane_s=p.pit_lane_time_s.min(),

@@ -68,14 +68,15 @@ class Lineage:
     def to_text(self) -> str:
         lines = []
 
-        def walk(name: str, depth: int) -> None:
+        def walk(name: str, prefix: str, last: bool, depth: int) -> None:
             extra = f"  [feeds: {', '.join(self.feeds[name])}]" if self.feeds.get(name) else ""
-            lines.append("  " * depth + ("└─ " if depth else "") + name + extra)
-            for src, dst in self.edges:
-                if src == name:
-                    walk(dst, depth + 1)
+            lines.append(prefix + (("└─ " if last else "├─ ") if depth else "") + name + extra)
+            children = [dst for src, dst in self.edges if src == name]
+            inner = prefix + (("   " if last else "│  ") if depth else "")
+            for i, child in enumerate(children):
+                walk(child, inner, i == len(children) - 1, depth + 1)
 
-        walk(self.table, 0)
+        walk(self.table, "", True, 0)
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -26,6 +26,9 @@ _CSS = """<style>
 .f1nb-table td{padding:2px 8px;border-bottom:1px solid rgba(127,127,127,0.2)}
 .f1nb-table td.num{text-align:right;font-variant-numeric:tabular-nums}
 .f1nb-drv{font-weight:600;border-left:4px solid transparent;padding-left:6px}
+.f1nb-scroll{max-height:420px;overflow:auto;display:inline-block;max-width:100%}
+.f1nb-scroll thead th{position:sticky;top:0;background:var(--jp-layout-color0,#fff)}
+.f1nb-note{color:#888;font-size:11px;margin-top:3px}
 </style>"""
 
 _LAYER_ORDER = ("bronze", "silver", "gold")
@@ -267,56 +270,50 @@ def _driver_lookup(drivers: pd.DataFrame | None) -> dict:
     return out
 
 
-def _cell(v) -> tuple[str, bool]:
-    if _is_na(v):
-        return "", False
-    if isinstance(v, bool):
-        return ("✓" if v else ""), False
-    if isinstance(v, float):
-        return f"{v:,.3f}".rstrip("0").rstrip("."), True
-    if isinstance(v, int):
-        return str(v), True
-    if isinstance(v, pd.Timestamp):
-        return v.isoformat(sep=" ", timespec="milliseconds"), False
-    return str(v), False
-
-
 def styled_table(df: pd.DataFrame, drivers: pd.DataFrame | None = None, max_rows: int = 60,
                  columns: list[str] | None = None) -> str:
     """`df` as an HTML table where driver cells (abbreviation, driver_number, …) carry their team colour.
     `drivers` is silver.drivers (Session.get_drivers()); the team colour is also read from `df` itself
-    when it has `team_colour`."""
+    when it has `team_colour`. Values are formatted per column (tables.format_column); a table
+    taller than tables.SCROLL_ROWS scrolls in a box."""
+    from ..plots.common import compound_colour
+    from .tables import SCROLL_ROWS, format_column
+
     lookup = _driver_lookup(drivers)
     if "team_colour" in df.columns and ("abbreviation" in df.columns or "driver_number" in df.columns):
         lookup.update({k: v for k, v in _driver_lookup(df).items() if k not in lookup})
     view = df[columns] if columns else df
     shown = view.head(max_rows)
     heads = "".join(f"<th>{_esc(c)}</th>" for c in shown.columns)
+    texts = {i: format_column(c, shown.iloc[:, i]) for i, c in enumerate(shown.columns)}
+    abbrevs = [str(a).upper() for a in df.loc[shown.index, "abbreviation"]] if "abbreviation" in df.columns \
+        and df.index.is_unique else [None] * len(shown)
     body = []
-    for _, row in shown.iterrows():
+    for r in range(len(shown)):
         cells = []
-        for col in shown.columns:
-            text, numeric = _cell(row[col])
+        for i, col in enumerate(shown.columns):
+            strings, numeric = texts[i]
+            text = strings[r]
             if col in _DRIVER_COLUMNS and text:
                 colour, team = lookup.get(text.upper(), (None, None))
-                if colour is None and "abbreviation" in df.columns:
-                    colour, team = lookup.get(str(df.loc[_, "abbreviation"]).upper(), (None, None)) \
-                        if _ in df.index else (None, None)
+                if colour is None and abbrevs[r]:
+                    colour, team = lookup.get(abbrevs[r], (None, None))
                 style = f" style='border-left-color:{colour}'" if colour else ""
                 title = f" title='{_esc(team)}'" if team else ""
                 cells.append(f"<td class='f1nb-drv'{style}{title}>{_esc(text)}</td>")
             elif col == "team_colour" and text.startswith("#"):
                 cells.append(f"<td><span style='color:{_esc(text)}'>■</span> {_esc(text)}</td>")
             elif col == "compound" and text:
-                from ..plots.common import COMPOUND_COLOURS
-
-                c = COMPOUND_COLOURS.get(text.upper(), "#8C8C8C")
+                c = compound_colour(text)
                 cells.append(f"<td><span style='color:{c}'>●</span> {_esc(text)}</td>")
             else:
                 cells.append(f"<td class='num'>{_esc(text)}</td>" if numeric else f"<td>{_esc(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = f"<div class='sub'>… {len(view) - max_rows} more rows ({len(view)} in all)</div>" if len(view) > max_rows else ""
-    return f"{_CSS}<table class='f1nb-table'><tr>{heads}</tr>{''.join(body)}</table>{more}"
+    table = f"<table class='f1nb-table'><thead><tr>{heads}</tr></thead>{''.join(body)}</table>"
+    if len(shown) > SCROLL_ROWS:
+        table = f"<div class='f1nb-scroll'>{table}</div>"
+    return f"{_CSS}{table}{more}"
 
 
 class DriverTable:

@@ -7,6 +7,7 @@ import re
 import sys
 
 from ..errors import F1nbError
+from .tables import tag
 from .magics import F1Magics, MagicUsageError, SUBCOMMANDS, _first_line, _session_arg, _style_arg, subcommand, usage_text
 
 TELEMETRY_TOPICS = ("CarData.z", "Position.z")
@@ -131,7 +132,7 @@ def _laps(m: F1Magics, args, cell):
     laps = with_abbreviations(pd.concat(frames, ignore_index=True), s.get_drivers())
     if not args.all_columns:
         laps = laps[[c for c in LAP_COLUMNS if c in laps.columns]]
-    return laps
+    return tag(laps, "silver.laps")
 
 
 @subcommand("results", "results: the classification (gold.results)", _session_arg)
@@ -224,8 +225,9 @@ def _lineage(m: F1Magics, args, cell):
     lake = m.get_lake()
     try:
         if args.sql:
-            print(lake.sql_of(args.table))
-            return None
+            from .sql_view import ModelSql
+
+            return ModelSql(lake, args.table)
         return lake.lineage(args.table)
     except KeyError as exc:
         raise F1nbError(str(exc.args[0]) if exc.args else str(exc)) from None
@@ -293,8 +295,8 @@ def _sql(m: F1Magics, rest: str, cell):
         raise MagicUsageError("usage: %%f1 sql [--write] [NAME <<]   (query in the cell) | %f1 sql [NAME <<] QUERY\n",
                               "no query given")
     key = m.session().session_key if "{session_key}" in query else None
-    df = m.get_lake().sql(fill_placeholders(query, key), write=write,
-                          write_hint="use %%f1 sql --write").to_pandas()
+    df = tag(m.get_lake().sql(fill_placeholders(query, key), write=write,
+                          write_hint="use %%f1 sql --write").to_pandas(), "sql")
     if name:
         m.shell.user_ns[name] = df
         print(f"{len(df)} rows → `{name}`")

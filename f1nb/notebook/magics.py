@@ -275,8 +275,11 @@ def _network_message(exc: Exception, magics: F1Magics) -> str:
 
 
 def load_ipython_extension(ipython) -> None:
-    """`%load_ext f1nb`: register the magics (once)."""
+    """`%load_ext f1nb`: register the magics (once) and the display of f1nb's tables."""
+    from .tables import install_formatter
+
     ipython.register_magics(F1Magics)
+    install_formatter(ipython)
 
 
 from . import magic_commands  # noqa: E402,F401  (registers the subcommands)

@@ -36,10 +36,25 @@ _COMMON_RC = {
     "axes.spines.top": False, "axes.spines.right": False, "font.size": 9,
 }
 
+# Every compound name F1 has sent (2018-): the current names, 2018's seven dry
+# compounds and testing's TEST_UNKNOWN; 2018 coloured its SOFT/MEDIUM/HARD
+# differently (COMPOUND_COLOURS_2018), as FastF1 does.
 COMPOUND_COLOURS = {
     "SOFT": "#DA291C", "MEDIUM": "#FFD12E", "HARD": "#F0F0EC", "INTERMEDIATE": "#43B02A",
-    "WET": "#0067AD", "UNKNOWN": "#8C8C8C", "TEST_UNKNOWN": "#8C8C8C",
+    "WET": "#0067AD", "HYPERSOFT": "#FEB1C1", "ULTRASOFT": "#B24BA7", "SUPERSOFT": "#FC2B2A",
+    "SUPERHARD": "#FD7D3C", "TEST_UNKNOWN": "#434649", "UNKNOWN": "#8C8C8C",
 }
+COMPOUND_COLOURS_2018 = {"SOFT": "#FFD318", "MEDIUM": "#F0F0F0", "HARD": "#00A2F5"}
+
+
+def compound_colour(name, year: int | None = None) -> str:
+    """The colour of a compound name (any case); grey for an empty or unknown one."""
+    key = str(name).strip().upper() if name is not None and not pd.isna(name) else "UNKNOWN"
+    if year == 2018 and key in COMPOUND_COLOURS_2018:
+        return COMPOUND_COLOURS_2018[key]
+    return COMPOUND_COLOURS.get(key, COMPOUND_COLOURS["UNKNOWN"])
+
+
 TRACK_STATUS_COLOURS = {"yellow": "#FFD12E", "safety_car": "#FF8C00", "vsc": "#FFB84D",
                         "vsc_ending": "#FFE0A3", "red": "#E10600"}
 FALLBACK_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",

@@ -6,11 +6,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 from ..errors import F1nbError
 from .common import (
     styled_plot,
     COMPOUND_COLOURS,
+    compound_colour,
     TRACK_STATUS_COLOURS,
     abbreviation,
     colour_for,
@@ -25,10 +27,17 @@ from .common import (
 )
 
 
-def _shade_track_status(ax, session, laps: pd.DataFrame) -> None:
-    """Shade laps run under yellow / SC / VSC / red (from laps.track_status, e.g. '124')."""
+QUICK_FACTOR = 1.07  # FastF1's pick_quicklaps: laps within 107 % of the fastest
+TOP_N = 6  # drivers drawn when none are named
+_BAND_LABELS = {"red": "Red flag", "safety_car": "Safety car", "vsc": "VSC", "vsc_ending": "VSC ending",
+                "yellow": "Yellow flag"}
+
+
+def _shade_track_status(ax, session, laps: pd.DataFrame) -> list[str]:
+    """Shade laps run under yellow / SC / VSC / red (from laps.track_status, e.g. '124');
+    returns the kinds shaded, for the legend."""
     if "track_status" not in laps.columns or laps.empty:
-        return
+        return []
     worst = {}
     for lap, codes in laps.groupby("lap_number").track_status:
         text = "".join(str(c) for c in codes.dropna())
@@ -38,15 +47,33 @@ def _shade_track_status(ax, session, laps: pd.DataFrame) -> None:
                 break
     for lap, label in worst.items():
         ax.axvspan(lap - 0.5, lap + 0.5, color=TRACK_STATUS_COLOURS[label], alpha=0.18, lw=0, zorder=0)
+    return [k for k in _BAND_LABELS if k in set(worst.values())]
+
+
+def band_handles(kinds: list[str]) -> list:
+    """Legend entries for the shaded track-status bands."""
+    return [Patch(facecolor=TRACK_STATUS_COLOURS[k], alpha=0.35, lw=0, label=_BAND_LABELS[k]) for k in kinds]
+
+
+def _default_drivers(session, d: pd.DataFrame, drivers, top: int) -> pd.DataFrame:
+    """All named drivers; with none named, the first `top` of the classification."""
+    if drivers is not None and (isinstance(drivers, (str, int)) or len(drivers)) or len(d) <= top:
+        return d
+    keep = _finishing_order(session, d)[:top]
+    return d.set_index("driver_number").loc[keep].reset_index()
 
 
 @styled_plot
-def lap_times(session, drivers=None, style: str = "light", accurate_only: bool = False, ax=None):
+def lap_times(session, drivers=None, style: str = "light", accurate_only: bool = False, ax=None,
+              quick_only: bool = True, top: int = TOP_N):
     """Lap time per lap for each driver: team-coloured lines, markers coloured by tyre compound,
-    pit-in laps marked with a triangle, laps under yellow/SC/VSC shaded."""
-    d = select_drivers(session, drivers_frame(session), drivers)
-    laps = session.get_laps()
-    laps = laps[laps.driver_number.isin(d.driver_number)]
+    pit-in laps marked with a triangle, laps under yellow/SC/VSC shaded (with a legend entry).
+    By default only quick laps are drawn (within 107 % of the session's fastest, FastF1's
+    `pick_quicklaps` rule, named in the title) and, with no drivers named, the top `top`
+    finishers; `quick_only=False` draws every timed lap."""
+    d = _default_drivers(session, select_drivers(session, drivers_frame(session), drivers), drivers, top)
+    everyone = session.get_laps()
+    laps = everyone[everyone.driver_number.isin(d.driver_number)]
     if laps.lap_time_s.notna().sum() == 0:
         raise F1nbError(f"{session.label}: no timed laps to plot")
     if ax is None:
@@ -55,21 +82,32 @@ def lap_times(session, drivers=None, style: str = "light", accurate_only: bool =
     else:
         fig = ax.figure
     edge = edge_colour(style)
-    _shade_track_status(ax, session, laps)
+    bands = _shade_track_status(ax, session, laps)
+    counted = everyone[everyone.lap_time_s.notna() & ~everyone.deleted.fillna(False).astype(bool)] \
+        if "deleted" in everyone else everyone[everyone.lap_time_s.notna()]
+    limit = counted.lap_time_s.min() * QUICK_FACTOR if quick_only and not counted.empty else None
     timed_all = laps[laps.lap_time_s.notna()]
+    if limit is not None:
+        timed_all = timed_all[timed_all.lap_time_s <= limit]
+    hidden = int(laps.lap_time_s.notna().sum() - len(timed_all))
     for _, drv in d.iterrows():
         dl = laps[laps.driver_number == drv.driver_number].sort_values("lap_number")
         if accurate_only and "is_accurate" in dl.columns:
             dl = dl[dl.is_accurate.fillna(False).astype(bool)]
         timed = dl[dl.lap_time_s.notna()]
+        if limit is not None:
+            timed = timed[timed.lap_time_s <= limit]
         if timed.empty:
             continue
         colour, ls = colour_for(d, drv.driver_number)
-        ax.plot(timed.lap_number, timed.lap_time_s, ls, color=colour, lw=1.4, alpha=0.9,
+        # a dropped lap breaks the line instead of bridging it
+        line = timed.set_index("lap_number").lap_time_s.reindex(range(int(dl.lap_number.min()),
+                                                                      int(dl.lap_number.max()) + 1))
+        ax.plot(line.index, line.to_numpy(), ls, color=colour, lw=1.4, alpha=0.9,
                 label=abbreviation(d, drv.driver_number), zorder=2)
-        compounds = timed.compound.fillna("UNKNOWN").str.upper() if "compound" in timed else pd.Series("UNKNOWN", index=timed.index)
+        compounds = timed.compound if "compound" in timed else pd.Series(None, index=timed.index)
         ax.scatter(timed.lap_number, timed.lap_time_s, s=26, zorder=3, edgecolors=edge, linewidths=0.5,
-                   c=[COMPOUND_COLOURS.get(c, COMPOUND_COLOURS["UNKNOWN"]) for c in compounds])
+                   c=[compound_colour(c, session.ref.year) for c in compounds])
         pit = timed[timed.pit_in_session_s.notna()] if "pit_in_session_s" in timed else timed.iloc[:0]
         if not pit.empty:
             ax.scatter(pit.lap_number, pit.lap_time_s, marker="v", s=70, facecolors="none",
@@ -77,27 +115,41 @@ def lap_times(session, drivers=None, style: str = "light", accurate_only: bool =
         deleted = timed[timed.deleted.fillna(False).astype(bool)] if "deleted" in timed else timed.iloc[:0]
         if not deleted.empty:
             ax.scatter(deleted.lap_number, deleted.lap_time_s, marker="x", s=50, color=edge, zorder=5)
+    if limit is None:
+        _squash_slow_laps(ax, timed_all)
+    elif hidden:
+        ax.text(0.99, 0.98, f"{hidden} slower laps not drawn (pit, SC, VSC, traffic)", transform=ax.transAxes,
+                ha="right", va="top", fontsize=7, alpha=0.8)
+    ax.set_xlabel("Lap")
+    ax.set_ylabel("Lap time")
+    ax.yaxis.set_major_formatter(lambda v, _pos: fmt_laptime(v))
+    what = "Lap times" + (" within 107 % of the fastest lap" if limit is not None else "")
+    if drivers is None and len(d) < len(drivers_frame(session)):
+        what += f", top {len(d)}"
+    ax.set_title(title_of(session, what))
+    names = set(timed_all.compound.fillna("UNKNOWN").str.upper()) if "compound" in timed_all else set()
+    present = [c for c in COMPOUND_COLOURS if c in names]
+    handles = [Line2D([], [], color=colour_for(d, n)[0], ls=colour_for(d, n)[1], label=abbreviation(d, n))
+               for n in d.driver_number if (laps.driver_number == n).any()]
+    handles += [Line2D([], [], ls="", marker="o", markerfacecolor=compound_colour(c, session.ref.year),
+                       markeredgecolor=edge, label=c.title()) for c in present]
+    handles.append(Line2D([], [], ls="", marker="v", markerfacecolor="none", markeredgecolor=edge, label="pit in"))
+    handles += band_handles(bands)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return fig
+
+
+def _squash_slow_laps(ax, timed_all: pd.DataFrame) -> None:
+    """All laps drawn: keep pit and SC laps from squashing the racing laps (they go above the chart)."""
     low = timed_all.lap_time_s.min()
-    racing = timed_all.lap_time_s[timed_all.lap_time_s <= low * 1.07]
+    racing = timed_all.lap_time_s[timed_all.lap_time_s <= low * QUICK_FACTOR]
     slow = int((timed_all.lap_time_s > low * 1.15).sum())
-    if slow and len(racing) >= 2:  # pit and SC laps would squash the racing laps: keep them off the chart
+    if slow and len(racing) >= 2:
         spread = max(racing.max() - low, 0.5)
         ax.set_ylim(low - spread * 0.1, racing.max() + spread * 0.6)
         ax.text(0.99, 0.98, f"{slow} slow laps (pit / SC / VSC) above the chart", transform=ax.transAxes,
                 ha="right", va="top", fontsize=7, alpha=0.8)
-    ax.set_xlabel("Lap")
-    ax.set_ylabel("Lap time (s)")
-    ax.yaxis.set_major_formatter(lambda v, _pos: fmt_laptime(v))
-    ax.set_title(title_of(session, "Lap times"))
-    present = [c for c in COMPOUND_COLOURS if c in set(timed_all.compound.fillna("UNKNOWN").str.upper())]
-    handles = [Line2D([], [], color=colour_for(d, n)[0], ls=colour_for(d, n)[1], label=abbreviation(d, n))
-               for n in d.driver_number if (laps.driver_number == n).any()]
-    handles += [Line2D([], [], ls="", marker="o", markerfacecolor=COMPOUND_COLOURS[c], markeredgecolor=edge,
-                       label=c.title()) for c in present]
-    handles.append(Line2D([], [], ls="", marker="v", markerfacecolor="none", markeredgecolor=edge, label="pit in"))
-    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
-    ax.xaxis.set_major_locator(__import__("matplotlib.ticker", fromlist=["MaxNLocator"]).MaxNLocator(integer=True))
-    return fig
 
 
 @styled_plot
@@ -131,6 +183,9 @@ def position_changes(session, drivers=None, style: str = "light"):
                     textcoords="offset points", va="center", fontsize=8, color=colour)
     ax.set_ylim(n + 0.5, 0.5)
     ax.set_yticks(range(1, n + 1))
+    # the grid-end labels sit left of x=0: push the position numbers out past them
+    longest = max((len(abbreviation(d, x)) for x in d.driver_number), default=3)
+    ax.tick_params(axis="y", pad=10 + 6.0 * longest)
     ax.set_xlim(-0.8 if grid else 0.2, last_lap + 1.2)
     ax.set_xlabel("Lap" + (" (0 = grid)" if grid else ""))
     ax.set_ylabel("Position")
@@ -203,7 +258,7 @@ def tyre_strategy(session, drivers=None, style: str = "light"):
         for s in stints[stints.driver_number == number].itertuples():
             start = (s.start_lap or 1) - 1
             length = max((s.end_lap or start + 1) - start, 0.3)
-            colour = COMPOUND_COLOURS.get(str(s.compound).upper(), COMPOUND_COLOURS["UNKNOWN"])
+            colour = compound_colour(s.compound, session.ref.year)
             used = s.fresh_tyre is False or (pd.notna(s.fresh_tyre) and not bool(s.fresh_tyre))
             ax.barh(y, length, left=start, color=colour, edgecolor=edge, linewidth=0.8, height=0.7,
                     hatch="//" if used else None)
@@ -220,7 +275,8 @@ def tyre_strategy(session, drivers=None, style: str = "light"):
     ax.set_axisbelow(True)
     ax.set_title(title_of(session, "Tyre strategy"))
     present = [c for c in COMPOUND_COLOURS if c in set(stints.compound.fillna("UNKNOWN").str.upper())]
-    handles = [Patch(facecolor=COMPOUND_COLOURS[c], edgecolor=edge, label=c.title()) for c in present]
+    handles = [Patch(facecolor=compound_colour(c, session.ref.year), edgecolor=edge, label=c.title())
+               for c in present]
     handles.append(Patch(facecolor="none", edgecolor=edge, hatch="//", label="used set"))
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return fig
@@ -264,9 +320,10 @@ def quali_gaps(session, style: str = "light"):
         for y in np.nonzero(np.diff(parts))[0]:
             ax.axhline(y + 0.5, color=edge_colour(style), lw=0.8, ls=":")
     ax.set_xlim(0, max(t.gap_s.max() * 1.15, 0.1))
-    ax.set_xlabel("Gap to pole (s)")
+    quali = session_kind(session) == "qualifying"
+    ax.set_xlabel("Gap to pole (s)" if quali else "Gap to the fastest lap (s)")
     ax.grid(axis="y", visible=False)
     ax.set_axisbelow(True)
-    kind = "Qualifying gaps to pole" if session_kind(session) == "qualifying" else "Best-lap gaps to fastest"
+    kind = "Qualifying gaps to pole" if quali else "Best-lap gaps to the fastest lap"
     ax.set_title(title_of(session, kind))
     return fig

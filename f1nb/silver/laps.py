@@ -1,5 +1,7 @@
 """`silver.laps`: one row per completed lap per driver, FastF1's 31 lap
 columns under snake_case names, built from the feed's own lap counter.
+`abbreviation` and `team_name` (FastF1's `Driver` and `Team`) come from
+`silver.drivers`, so a lap query needs no join to name the driver.
 
 See `lap_events` for how laps are cut and values attributed, and
 `lap_deletions` for deleted laps. Race lap 1 starts at the start signal and
@@ -32,7 +34,8 @@ from .track_status import TRACK_STATUS_LABELS
 GARAGE_STAY_S = 60.0
 
 SCHEMA = {
-    "session_key": "int64", "driver_number": "int32", "lap_number": "int32",
+    "session_key": "int64", "driver_number": "int32", "abbreviation": "string", "team_name": "string",
+    "lap_number": "int32",
     "lap_time_s": "float64", "sector_1_s": "float64", "sector_2_s": "float64", "sector_3_s": "float64",
     "sector_1_session_s": "float64", "sector_2_session_s": "float64", "sector_3_session_s": "float64",
     "lap_start_session_s": "float64", "lap_end_session_s": "float64", "lap_start_utc": "timestamp('UTC', 6)",
@@ -95,7 +98,7 @@ def _left(t, other, keys=("session_key", "driver_number", "lap_number")):
 @model(
     "silver.laps",
     inputs=["bronze.fields", "silver.lap_boundaries", "bronze.sessions", "silver.track_status",
-            "silver.race_control_messages", "silver.stints"],
+            "silver.race_control_messages", "silver.stints", "silver.drivers"],
     schema=SCHEMA,
     checks=[
         checks.unique("session_key", "driver_number", "lap_number"),
@@ -110,7 +113,7 @@ def _left(t, other, keys=("session_key", "driver_number", "lap_number")):
         checks.expression("lap ends after it starts", lambda t: t.lap_end_session_s <= t.lap_start_session_s),
     ],
 )
-def laps(fields, lap_boundaries, sessions, track_status, race_control_messages, stints):
+def laps(fields, lap_boundaries, sessions, track_status, race_control_messages, stints, drivers):
     """One row per lap a driver completed (the feed's NumberOfLaps went up)."""
     # Every part below is keyed on the materialised lap_boundaries, so no part
     # recomputes another: the engine joins small per-lap tables at the end.
@@ -136,7 +139,8 @@ def laps(fields, lap_boundaries, sessions, track_status, race_control_messages, 
     t = left_all(ends, [
         (values.drop(*carried), lap), (pits, lap), (state, lap), (track, lap),
         (_qualifying_part(ends, session_parts(fields)), lap), (_stint_of_lap(ends, stints), lap),
-        (deletions_by_lap(values, race_control_messages), lap), (race, ["session_key"])])
+        (deletions_by_lap(values, race_control_messages), lap), (race, ["session_key"]),
+        (drivers.select(*DRIVER, "abbreviation", "team_name"), DRIVER)])
     t = lap_start(t)
     is_race_lap_1 = (t.session_type == "Race") & (t.lap_number == 1)
     # after a stay in the garage, F1's "last lap time" spans the time in the garage

@@ -7,7 +7,7 @@ start practice in the garage), so a garage exit with no entry is not a stop;
 an entry with no exit (the session ended with the car in the pits) is kept
 with a null exit.
 
-`lap` is the lap on which the car entered the pits: the lap being driven at
+`lap_number` is the lap on which the car entered the pits: the lap being driven at
 the entry (`stints.driving_lap_at`, silver.laps' numbering). In races the lap
 counter counts completed laps, so that is `NumberOfLaps` carried forward + 1;
 where the counter started at a pit exit (practice, qualifying) it already
@@ -61,13 +61,13 @@ def stationary_times(fields):
 @model(
     "silver.pit_stops",
     inputs=["bronze.fields"],
-    schema={"session_key": "int64", "driver_number": "int32", "stop_number": "int32", "lap": "int32",
+    schema={"session_key": "int64", "driver_number": "int32", "stop_number": "int32", "lap_number": "int32",
             "pit_in_session_s": "float64", "pit_out_session_s": "float64", "pit_lane_time_s": "float64",
             "stationary_time_s": "float64"},
     checks=[checks.unique("session_key", "driver_number", "stop_number"),
-            checks.not_null("session_key", "driver_number", "stop_number", "lap", "pit_in_session_s"),
+            checks.not_null("session_key", "driver_number", "stop_number", "lap_number", "pit_in_session_s"),
             checks.in_range("pit_lane_time_s", 0.001, None), checks.in_range("stationary_time_s", 0.0, 3600.0),
-            checks.in_range("lap", 1, 500)],
+            checks.in_range("lap_number", 1, 500)],
 )
 def pit_stops(fields):
     """Pit stops from InPit transitions; see the module doc for the lap rule and sources."""
@@ -81,9 +81,9 @@ def pit_stops(fields):
     stops = stops.select(*KEY, "seq", "stop_number", pit_in_session_s=stops.event_s,
                          pit_out_session_s=ibis.ifelse(stops._next_kind == "out", stops._next_s, None))
     stops = driving_lap_at(stops, lap_counter(fields), "pit_in_session_s", entry=True)
-    stops = stops.mutate(lap=stops.driving_lap)
+    stops = stops.mutate(lap_number=stops.driving_lap)
     st = stationary_times(fields)
     j = stops.left_join(st, [stops.session_key == st.session_key, stops.driver_number == st.driver_number,
-                             stops.lap == st.f1_lap])
+                             stops.lap_number == st.f1_lap])
     j = j.select(*[stops[c] for c in stops.columns], stationary_time_s=st.stationary_s)
     return j.mutate(pit_lane_time_s=j.pit_out_session_s - j.pit_in_session_s)

@@ -11,7 +11,7 @@ from .common import session_time_s, topic_rows
     "silver.race_control_messages",
     inputs=["bronze.fields"],
     schema={"session_key": "int64", "message_index": "int32", "seq": "int64", "session_time_s": "float64",
-            "utc": "timestamp('UTC', 6)", "lap": "int32", "category": "string", "flag": "string",
+            "utc": "timestamp('UTC', 6)", "lap_number": "int32", "category": "string", "flag": "string",
             "scope": "string", "sector": "int32", "driver_number": "int32", "status": "string",
             "mode": "string", "message": "string"},
     checks=[checks.unique("session_key", "message_index"), checks.not_null("message", "category")],
@@ -22,12 +22,12 @@ def race_control_messages(fields):
     t = topic_rows(fields, "RaceControlMessages",
                    text={"utc_text": "Utc", "category": "Category", "flag": "Flag", "scope": "Scope",
                          "status": "Status", "mode": "Mode", "message": "Message", "racing_number": "RacingNumber"},
-                   num={"lap": "Lap", "sector": "Sector", "racing_number_num": "RacingNumber"})
+                   num={"lap_number": "Lap", "sector": "Sector", "racing_number_num": "RacingNumber"})
     t = t.filter(t.item.notnull())
     t = t.group_by(["session_key", "item"]).aggregate(
         seq=t.seq.min(), offset_ms=t.offset_ms.min(), utc_text=t.utc_text.max(), category=t.category.max(),
         flag=t.flag.max(), scope=t.scope.max(), status=t.status.max(), mode=t.mode.max(),
-        message=t.message.max(), lap=t.lap.max(), sector=t.sector.max(), driver_number=t.racing_number_num.max())
+        message=t.message.max(), lap_number=t.lap_number.max(), sector=t.sector.max(), driver_number=t.racing_number_num.max())
     return t.mutate(message_index=t.item, session_time_s=session_time_s(t),
                     utc=_utc(t.utc_text))
 

@@ -1,0 +1,48 @@
+"""Issue 14 point 13: `f1nb --version`, long cells cut with '…', `f1nb reset`."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from f1nb import __version__
+from f1nb.cli import main
+from f1nb.textfmt import format_table
+
+
+def test_version(capsys):
+    try:
+        main(["--version"])
+    except SystemExit as exc:
+        assert exc.code == 0
+    assert capsys.readouterr().out.strip() == f"f1nb {__version__}"
+
+
+def test_long_source_is_cut_with_an_ellipsis():
+    source = "http://127.0.0.1:8000/2099/2099-03-01_f1nb_Demo_Grand_Prix/2099-03-01_Race/"  # 74 characters
+    text = format_table(pa.table({"session_key": [1], "source": [source]}))
+    row = text.splitlines()[2]
+    assert row.endswith("…") and len(row.split("  ")[-1]) == 60 and source[:59] in row
+    assert format_table(pa.table({"source": ["short"]})).splitlines()[2] == "short"
+
+
+def test_reset_lists_then_deletes_lake_and_demo_tree(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("F1NB_HOME", str(tmp_path))
+    lake = tmp_path / "lake.duckdb"
+    import duckdb
+
+    duckdb.connect(str(lake)).close()
+    tree = tmp_path / "demo-archive" / "abc" / "2099"
+    tree.mkdir(parents=True)
+    (tree / "Index.json").write_text("{}")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "x").write_text("kept")
+    assert main(["reset"]) == 1  # without --yes: says what it would delete, deletes nothing
+    err = capsys.readouterr().err
+    assert "lake.duckdb" in err and "demo-archive" in err and "--yes" in err and lake.exists()
+    assert main(["reset", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert not lake.exists() and not (tmp_path / "demo-archive").exists() and (cache / "x").exists()
+    assert "deleted" in out
+    assert main(["reset", "--yes", "--cache"]) == 0 and not cache.exists()
+    assert main(["reset"]) == 0 and "nothing to reset" in capsys.readouterr().out
