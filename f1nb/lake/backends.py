@@ -40,4 +40,6 @@ def open_duckdb(location: str):
         ) from None
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET python_enable_replacements = false")
+    # DuckDB's own bar prints unlabelled bars into notebook cells; f1nb reports its own progress
+    con.execute("SET enable_progress_bar = false")
     return con
