@@ -39,6 +39,7 @@ def scratch(**tables: pa.Table) -> Iterator[duckdb.DuckDBPyConnection]:
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")  # zone-less F1 timestamps are UTC
+        con.execute("SET enable_progress_bar = false")  # never DuckDB's own bar in a notebook
         # car and position samples decode side by side (bronze.build) next to Python's
         # own work: half the cores each; more only fight over them (measured on 2 cores)
         (cores,) = con.execute("SELECT current_setting('threads')").fetchone()  # DuckDB's own count

@@ -27,6 +27,16 @@ def utc7(t0: datetime, seconds: float) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond:06d}{ticks % 10}Z"
 
 
+def utc7_many(t0: datetime, seconds) -> list[str]:
+    """`utc7` of every element of a numpy array of seconds, vectorised (same strings)."""
+    import numpy as np
+
+    ticks = np.round(np.asarray(seconds, dtype=np.float64) * 1e7).astype(np.int64)
+    stamps = np.datetime64(t0, "us") + (ticks // 10).astype("timedelta64[us]")
+    text = np.datetime_as_string(stamps, unit="us")
+    return [f"{s}{d}Z" for s, d in zip(text.tolist(), (ticks % 10).tolist())]
+
+
 def utc0(t0: datetime, seconds: float) -> str:
     """Race-control style Utc without fractions: 2099-05-04T13:03:12."""
     return (t0 + timedelta(seconds=int(seconds))).strftime("%Y-%m-%dT%H:%M:%S")

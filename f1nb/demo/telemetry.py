@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import numpy as np
+import orjson
 
-from .fmt import utc7
+from .fmt import utc7_many
 from .simulate import Sim
 from .track import GEAR_UP, V_TOP
 
@@ -58,39 +59,46 @@ def car_state(sim: Sim, car: int, ts: np.ndarray) -> dict[str, np.ndarray]:
             "off": status}
 
 
+def _line_template(rns: list[str], entry: str) -> str:
+    """A %-format for one sample of every car: `entry` per car, keyed by racing number."""
+    return ",".join(f'"{rn}":{entry}' for rn in rns)
+
+
+_CHANNELS = '{"Channels":{"0":%d,"2":%d,"3":%d,"4":%d,"5":%d,"45":%d}}'
+_POSITION = '{"Status":"%s","X":%d,"Y":%d,"Z":%d}'
+
+
 def telemetry_records(sim: Sim, t0: datetime, t_begin: float, t_end: float, hz: float, rng
                       ) -> tuple[list, list]:
-    """(CarData.z records, Position.z records): (offset ms, inflated JSON value)."""
+    """(CarData.z records, Position.z records): (offset ms, inflated JSON as an orjson.Fragment).
+
+    The JSON text is formatted here, one %-format per sample of all cars, rather than built
+    as dicts and serialised: the bytes are the same as orjson.dumps of those dicts (compact,
+    keys in the same order), in a fraction of the time."""
     ts_car = sample_times(t_begin, t_end, hz)
     ts_pos = ts_car + 0.5 / hz
     rns = [d.rn for d in sim.drivers]
-    car_cols, pos_cols = [], []
+    car_cols, pos_cols = [], []  # one list per %-placeholder, in the template's order
     for c in range(len(sim.drivers)):
         a = car_state(sim, c, ts_car)
-        car_cols.append(list(zip(a["rpm"].tolist(), a["speed"].tolist(), a["gear"].tolist(),
-                                 a["throttle"].tolist(), a["brake"].tolist(), a["drs"].tolist())))
+        car_cols += [a[k].tolist() for k in ("rpm", "speed", "gear", "throttle", "brake", "drs")]
         b = car_state(sim, c, ts_pos)
-        pos_cols.append(list(zip(np.where(b["off"], "OffTrack", "OnTrack").tolist(), b["x"].tolist(),
-                                 b["y"].tolist(), b["z"].tolist())))
+        pos_cols += [np.where(b["off"], "OffTrack", "OnTrack").tolist()] + [b[k].tolist() for k in ("x", "y", "z")]
+    car_rows = list(zip(*car_cols)) if car_cols else [()] * len(ts_car)
+    pos_rows = list(zip(*pos_cols)) if pos_cols else [()] * len(ts_pos)
+    car_fmt = _line_template(rns, _CHANNELS)
+    pos_fmt = _line_template(rns, _POSITION)
     jitter = rng.uniform(0.0, 0.0009, len(ts_car))
+    car_utc = utc7_many(t0, ts_car + jitter)
+    pos_utc = utc7_many(t0, ts_pos + jitter)
+    car_text = [f'{{"Utc":"{utc}","Cars":{{{car_fmt % row}}}}}' for utc, row in zip(car_utc, car_rows)]
+    pos_text = [f'{{"Timestamp":"{utc}","Entries":{{{pos_fmt % row}}}}}' for utc, row in zip(pos_utc, pos_rows)]
     per = max(1, int(round(hz)))  # about one second of samples per line, like F1
     cars_out, pos_out = [], []
     for k0 in range(0, len(ts_car), per):
-        ks = range(k0, min(k0 + per, len(ts_car)))
-        entries = []
-        for k in ks:
-            cars = {}
-            for c, rn in enumerate(rns):
-                r, sp, g, th, br, dr = car_cols[c][k]
-                cars[rn] = {"Channels": {"0": r, "2": sp, "3": g, "4": th, "5": br, "45": dr}}
-            entries.append({"Utc": utc7(t0, float(ts_car[k] + jitter[k])), "Cars": cars})
-        cars_out.append((round((ts_car[ks[-1]] + 0.21) * 1000), {"Entries": entries}))
-        plist = []
-        for k in ks:
-            ent = {}
-            for c, rn in enumerate(rns):
-                st, x, y, z = pos_cols[c][k]
-                ent[rn] = {"Status": st, "X": x, "Y": y, "Z": z}
-            plist.append({"Timestamp": utc7(t0, float(ts_pos[k] + jitter[k])), "Entries": ent})
-        pos_out.append((round((ts_pos[ks[-1]] + 0.23) * 1000), {"Position": plist}))
+        k1 = min(k0 + per, len(ts_car))
+        cars_out.append((round((ts_car[k1 - 1] + 0.21) * 1000),
+                         orjson.Fragment('{"Entries":[' + ",".join(car_text[k0:k1]) + "]}")))
+        pos_out.append((round((ts_pos[k1 - 1] + 0.23) * 1000),
+                        orjson.Fragment('{"Position":[' + ",".join(pos_text[k0:k1]) + "]}")))
     return cars_out, pos_out

@@ -107,16 +107,11 @@ def build_layers(lake, session_keys: list[int] | None = None, layers=("silver", 
 
 
 def run_checks(lake, names: list[str] | None = None) -> list[dict]:
-    """Run every declared check on the lake's tables; one row per check with its violation count."""
-    from .models import build_order, registry
-
-    results = []
-    for m in build_order(registry()):
-        if names and m.name not in names and m.table_name not in names:
-            continue
-        if not lake.columns(m.layer, m.table_name):
-            continue
-        table = lake.table(m.name)
-        for check in m.checks:
-            results.append({"table": m.name, "check": check.name, "violations": check.run(table)})
-    return results
+    """Run every declared check on the lake's built tables; one row per check with its
+    violation count. The checks' SQL comes from the compiled plan: no Ibis at run time.
+    (One UNION ALL of them all measured slower than separate statements.)"""
+    return [{"table": step.name, "check": check, "violations": int(lake.raw.execute(sql).fetchone()[0] or 0)}
+            for step in plan()
+            if not names or step.name in names or step.table_name in names
+            if lake.columns(step.layer, step.table_name)
+            for check, sql in step.checks]

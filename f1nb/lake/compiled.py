@@ -37,7 +37,7 @@ _ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = Path(__file__).with_name("compiled_models.json")
 REGENERATE = "python -m f1nb.lake.compiled"
 # Everything a model's SQL depends on, besides the versions of ibis and sqlglot.
-_SOURCES = ("silver", "gold", "bronze/schema.py", "lake/models.py", "lake/compiled.py")
+_SOURCES = ("silver", "gold", "bronze/schema.py", "lake/models.py", "lake/checks.py", "lake/compiled.py")
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class Step(LayerName):
     per_session: bool
     columns: tuple[tuple[str, str], ...]  # (name, DuckDB type), in the table's order
     sql: str  # reads its inputs through `input_view(...)`
+    checks: tuple[tuple[str, str], ...] = ()  # (check name, scalar SQL counting violations in layer.table)
 
 
 def input_view(full: str) -> str:
@@ -94,6 +95,14 @@ def _declared_schema(full: str, models):
     return ibis.Schema.from_pyarrow(TABLES[full.split(".")[1]])
 
 
+def _compile_checks(m) -> dict[str, str]:
+    """Each declared check of `m` as DuckDB SQL over the built table `layer.table`."""
+    import ibis
+
+    table = ibis.table(m.schema, name=m.table_name, database=m.layer)
+    return {check.name: str(ibis.to_sql(check.violations(table), dialect="duckdb")) for check in m.checks}
+
+
 def compile_plan() -> dict:
     """Compile every model with Ibis (seconds): the document `plan()` reads."""
     import ibis
@@ -111,6 +120,7 @@ def compile_plan() -> dict:
             "per_session": m.per_session,
             "columns": {c: DuckDBType.to_string(t) for c, t in m.schema.items()},
             "sql": str(ibis.to_sql(m.build(inputs), dialect="duckdb")),
+            "checks": _compile_checks(m),
         })
     return {"fingerprint": fingerprint(), "models": steps}
 
@@ -128,7 +138,8 @@ def plan() -> tuple[Step, ...]:
                 atomic_write(local, orjson.dumps(doc))
             except OSError:
                 pass  # a read-only data directory only costs the compile time next process
-    return tuple(Step(s["name"], tuple(s["inputs"]), s["per_session"], tuple(s["columns"].items()), s["sql"])
+    return tuple(Step(s["name"], tuple(s["inputs"]), s["per_session"], tuple(s["columns"].items()), s["sql"],
+                      tuple(s.get("checks", {}).items()))
                  for s in doc["models"])
 
 

@@ -7,24 +7,26 @@ import html
 import re
 from dataclasses import dataclass
 
-import ibis
-
 from ..archive.topics import KNOWN_TOPICS
-from .models import REGISTRY, registry
+from .compiled import plan
 
 _TOPIC_LITERAL = re.compile(r"'([A-Za-z][A-Za-z0-9]*(?:\.z)?)'")
 
 
-def topics_read(model, lake) -> list[str]:
-    """The feeds a model reads from bronze.fields, found in its compiled SQL."""
-    if not any(name in ("bronze.fields", "bronze.messages") for name in model.inputs):
+def topics_read(step) -> list[str]:
+    """The feeds a model reads from bronze.fields or bronze.messages, found in its
+    SQL in the compiled plan (no Ibis compile at call time)."""
+    if not any(name in ("bronze.fields", "bronze.messages") for name in step.inputs):
         return []
-    sql = sql_of(lake, model.name)
-    return sorted({t for t in _TOPIC_LITERAL.findall(sql) if t in KNOWN_TOPICS})
+    return sorted({t for t in _TOPIC_LITERAL.findall(step.sql) if t in KNOWN_TOPICS})
 
 
 def sql_of(lake, name: str, dialect: str | None = None) -> str:
     """The SQL of a Silver or Gold table, for the lake's backend (or `dialect`)."""
+    import ibis
+
+    from .models import registry
+
     models = registry()
     full = name if "." in name else next((n for n in models if n.split(".")[1] == name), name)
     if full not in models:
@@ -37,6 +39,8 @@ def sql_of(lake, name: str, dialect: str | None = None) -> str:
 def _input_table(lake, full: str, models):
     """The lake's table, or (not built yet) an unbound table with the declared schema,
     so the SQL of any model can be shown before anything is built."""
+    import ibis
+
     from ..bronze.schema import TABLES as BRONZE
     from ..errors import LakeError
 
@@ -87,21 +91,23 @@ class Lineage:
 
 
 def lineage(lake, name: str) -> Lineage:
-    models = registry()
-    full = name if "." in name else next((n for n in models if n.split(".")[1] == name), name)
-    if full not in models:
-        raise KeyError(f"no model {name!r}; known: {', '.join(sorted(models))}")
+    """Read from the shipped build plan: the model graph and each model's SQL, no Ibis.
+    (`lake` is kept for the API; lineage does not depend on what is built.)"""
+    steps = {step.name: step for step in plan()}
+    full = name if "." in name else next((n for n in steps if n.split(".")[1] == name), name)
+    if full not in steps:
+        raise KeyError(f"no model {name!r}; known: {', '.join(sorted(steps))}")
     edges: list[tuple[str, str]] = []
     feeds: dict[str, list[str]] = {}
     seen: set[str] = set()
 
     def visit(n: str) -> None:
-        if n in seen or n not in REGISTRY:
+        if n in seen or n not in steps:
             return
         seen.add(n)
-        m = REGISTRY[n]
-        feeds[n] = topics_read(m, lake)
-        for dep in m.inputs:
+        step = steps[n]
+        feeds[n] = topics_read(step)
+        for dep in step.inputs:
             edges.append((n, dep))
             visit(dep)
 
