@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 import orjson
 
 from ..errors import DecodeError
+from .limits import check_depth
 from .messages import Message, Reject
 from .zpayload import deflate, inflate
 
@@ -64,18 +65,19 @@ def decode_payload(topic: str, json_text: str) -> str:
         value = orjson.loads(json_text)
     except orjson.JSONDecodeError as exc:
         raise DecodeError(f"invalid JSON: {exc}") from None
-    if is_compressed_topic(topic):
-        if not isinstance(value, str):
-            raise DecodeError(".z record is not a JSON string")
-        inner = inflate(value)
-        if topic in VALIDATED_BY_DECODER:
-            return inner
-        try:
-            orjson.loads(inner)
-        except orjson.JSONDecodeError as exc:
-            raise DecodeError(f".z payload inflates to invalid JSON: {exc}") from None
+    if not is_compressed_topic(topic):
+        check_depth(value, json_text)
+        return json_text
+    if not isinstance(value, str):
+        raise DecodeError(".z record is not a JSON string")
+    inner = inflate(value)
+    if topic in VALIDATED_BY_DECODER:
         return inner
-    return json_text
+    try:
+        check_depth(orjson.loads(inner), inner)
+    except orjson.JSONDecodeError as exc:
+        raise DecodeError(f".z payload inflates to invalid JSON: {exc}") from None
+    return inner
 
 
 def parse_jsonstream(topic: str, body: bytes | str) -> tuple[list[Message], list[Reject]]:
