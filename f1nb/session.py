@@ -86,16 +86,17 @@ class Session:
             self._client = ArchiveClient()
         return self._client
 
-    def load_data(self, topics: list[str] | None = None, force: bool = False):
+    def load_data(self, topics: list[str] | None = None, force: bool = False, refresh: bool = False):
         """Fill Bronze for this session (downloads, or reads the raw cache). Returns a LoadReport,
-        or None when it was already loaded and `force` is false."""
-        if self.is_loaded and not force:
+        or None when it was already loaded and `force` is false. `refresh` downloads every file
+        again (and implies `force`)."""
+        if self.is_loaded and not (force or refresh):
             return None
         from .bronze.load import load_archive_session
 
         self._frames.clear()
         self._ready = False
-        return load_archive_session(self.lake, self._archive_client(), self.ref, topics=topics)
+        return load_archive_session(self.lake, self._archive_client(), self.ref, topics=topics, refresh=refresh)
 
     def generate(self, silver: bool = True, gold: bool = True):
         """Build this session's Silver and Gold tables (one transaction)."""

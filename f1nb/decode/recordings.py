@@ -28,7 +28,7 @@ from .jsonstream import BOM, is_compressed_topic, split_lines
 from .limits import MAX_DEPTH, check_depth, depth_exceeds
 from .messages import Message, Reject
 from .timeparse import parse_utc
-from .zpayload import inflate
+from .zpayload import InflateBudget, inflate
 
 RECORDING_TOPIC = "(recording)"  # topic recorded for lines whose topic is unknown
 
@@ -38,10 +38,11 @@ class DecodedRecording:
     messages: list[Message] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     _seq: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    budget: InflateBudget | None = None  # bounds all .z payloads of the recording together
 
     def add(self, topic: str, payload: object, utc: datetime | None) -> None:
         if isinstance(payload, str) and is_compressed_topic(topic):
-            text = inflate(payload)
+            text = inflate(payload, budget=self.budget)
             try:  # a .z payload must inflate to JSON
                 check_depth(orjson.loads(text), text)
             except orjson.JSONDecodeError as exc:
@@ -157,9 +158,9 @@ def _decode_document(out: DecodedRecording, value: dict, text: str) -> None:
             out.rejects.append(Reject(topic, 1, text[:10_000], _reason(exc)))
 
 
-def decode_recording_text(text: str) -> DecodedRecording:
+def decode_recording_text(text: str, budget: InflateBudget | None = None) -> DecodedRecording:
     """Decode one recording's text. Bad lines go to rejects; nothing raises."""
-    out = DecodedRecording()
+    out = DecodedRecording(budget=budget)
     body = text[1:] if text.startswith(BOM) else text
     stripped = body.lstrip()
     if stripped.startswith("{") and "\n" in stripped.rstrip():
@@ -205,8 +206,9 @@ def recording_files(path: Path) -> list[Path]:
 def decode_recording(path: str | Path) -> DecodedRecording:
     """Decode a recording file (or folder) into one ordered message list."""
     merged = DecodedRecording()
+    budget = InflateBudget()
     for file in recording_files(Path(path)):
-        part = decode_recording_text(file.read_bytes().decode("utf-8", errors="replace"))
+        part = decode_recording_text(file.read_bytes().decode("utf-8", errors="replace"), budget)
         for msg in part.messages:
             seq = merged._seq[msg.topic]
             merged._seq[msg.topic] = seq + 1
