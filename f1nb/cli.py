@@ -31,6 +31,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--recording", help="load a live recording file (or folder) instead")
     s.add_argument("--topics", nargs="+", help="only these topics (default: all the session has)")
     s.add_argument("--no-build", action="store_true", help="load Bronze only; skip building Silver and Gold")
+    s.add_argument("--refresh", action="store_true", help="download every file again instead of using the cache")
 
     s = sub.add_parser("demo", help="generate the offline demo season and load it (no network needed)")
     s.add_argument("--seed", type=int, default=2024)
@@ -123,13 +124,13 @@ def cmd_load(args) -> int:
         return 0
     client = _client(args)
     if args.path:
-        ref = client.session_from_path(args.path)
+        ref = client.session_from_path(args.path, refresh=args.refresh)
     elif args.year and args.event and args.session:
-        ref = client.find(args.year, args.event, args.session)
+        ref = client.find(args.year, args.event, args.session, refresh=args.refresh)
     else:
         raise F1nbError("say which session: f1nb load YEAR EVENT SESSION (e.g. 2024 Monaco R), --path or --recording")
     with _lake(args, create=True) as lake:
-        report = load_archive_session(lake, client, ref, topics=args.topics)
+        report = load_archive_session(lake, client, ref, topics=args.topics, refresh=args.refresh)
         print(report)
         _build_after_load(args, lake, report.session_key)
     return 0

@@ -90,22 +90,24 @@ class Session(LayerAccess):
             self._client = ArchiveClient()
         return self._client
 
-    def load_data(self, topics: list[str] | None = None, force: bool = False, *, dataNames=None):  # noqa: N803
+    def load_data(self, topics: list[str] | None = None, force: bool = False, refresh: bool = False, *,
+                  dataNames=None):  # noqa: N803
         """Fill Bronze for this session (downloads, or reads the raw cache). Returns a LoadReport,
-        or None when it was already loaded and `force` is false.
+        or None when it was already loaded and `force` is false. `refresh` downloads every file
+        again (and implies `force`).
 
         With `topics`, only those feeds are (re)loaded: their rows are replaced and the
         session's other feeds stay. Layers that were built are rebuilt from the new Bronze,
         so Silver and Gold never lag behind it. `dataNames` is livef1's name for `topics`."""
         topics = topics if topics is not None else dataNames
-        if self.is_loaded and not force:
+        if self.is_loaded and not (force or refresh):
             return None
         from .bronze.load import load_archive_session
 
         was_built = self.is_built
         self._frames.clear()
         self._ready = False
-        report = load_archive_session(self.lake, self._archive_client(), self.ref, topics=topics)
+        report = load_archive_session(self.lake, self._archive_client(), self.ref, topics=topics, refresh=refresh)
         if was_built:
             self.generate()
         return report

@@ -36,12 +36,12 @@ from ..errors import ArchiveError, DownloadError, SessionNotFound
 
 if TYPE_CHECKING:  # httpx is imported on the first download: file:// trees never need it
     import httpx
+from .download import Retryable, body_problem, get_once
 from .cache import RawCache
 from .index import SessionRef, parse_season_index, quote_path, sanitize_path, session_ref_from_info
 from .lookup import find_session
 from .topics import KNOWN_TOPICS, stream_file
 
-_ABSENT_STATUS = (404, 410)
 # The season index changes during a season (sessions get paths as they run):
 # a cached copy of a current season is re-fetched after this many seconds.
 INDEX_MAX_AGE = 3600.0
@@ -61,10 +61,6 @@ class SessionFiles:
         return f"SessionFiles({self.ref.label!r}, files={sizes}, absent={self.absent}, feeds_source={self.feeds_source!r})"
 
 
-class _Retryable(Exception):
-    """One failed attempt that is worth retrying."""
-
-
 class ArchiveClient:
     def __init__(
         self,
@@ -77,9 +73,16 @@ class ArchiveClient:
         concurrency: int = 8,
         progress: bool = True,
         transport: httpx.BaseTransport | None = None,
+        max_file_bytes: int | None = None,
+        file_deadline: float | None = None,
     ) -> None:
         self.base_url = config.archive_url(base_url)
-        parts = urlsplit(self.base_url)
+        try:
+            parts = urlsplit(self.base_url)
+            parts.port  # noqa: B018 - validates the port ('http://[::1' or ':99999' raise here)
+        except ValueError as exc:
+            raise ArchiveError(f"archive URL {self.base_url!r} is malformed ({exc}); pass a URL like "
+                               "https://livetiming.formula1.com/static/") from None
         if parts.scheme not in ("http", "https", "file"):
             raise ArchiveError(
                 f"archive URL {self.base_url!r} is not http(s):// or file://; pass --archive-url "
@@ -93,6 +96,8 @@ class ArchiveClient:
         self.backoff = float(backoff)
         self.concurrency = max(1, int(concurrency))
         self.progress = progress
+        self.max_file_bytes = int(max_file_bytes or config.max_file_bytes())
+        self.file_deadline = float(file_deadline or config.file_deadline_s())
         self._transport = transport
         self._http: httpx.Client | None = None
         self._lock = threading.Lock()
@@ -136,7 +141,8 @@ class ArchiveClient:
         return self.base_url + quote_path(relpath)
 
     def _headers_for(self, url: str) -> dict[str, str]:
-        if self._token and urlsplit(url).hostname == config.F1_HOST:
+        parts = urlsplit(url)  # never over plain http://, where anyone on the path could read it
+        if self._token and parts.scheme == "https" and parts.hostname == config.F1_HOST:
             return {"Authorization": f"Bearer {self._token}"}
         return {}
 
@@ -150,48 +156,30 @@ class ArchiveClient:
         except ValueError as exc:
             raise ArchiveError(f"refusing archive path: {exc}") from None
 
-    def _get_once(self, url: str) -> bytes | None:
-        import httpx
-
+    def _get_once(self, url: str, deadline: float) -> bytes | None:
         with self._lock:
             self.request_count += 1
-        try:
-            with self._client().stream("GET", url, headers=self._headers_for(url)) as resp:
-                if resp.status_code in _ABSENT_STATUS:
-                    resp.close()
-                    return None
-                if resp.status_code >= 500 or resp.status_code == 429:
-                    raise _Retryable(f"HTTP {resp.status_code}")
-                if resp.status_code >= 400:
-                    hint = " (an F1TV token may be needed: set F1NB_F1TV_TOKEN)" if resp.status_code in (401, 403) else ""
-                    raise DownloadError(f"{url}: HTTP {resp.status_code}{hint}")
-                body = resp.read()
-                expected = resp.headers.get("content-length")
-                encoding = resp.headers.get("content-encoding", "identity").strip().lower()
-                # Content-Length counts the bytes on the wire (compressed, if encoded)
-                received = len(body) if encoding in ("", "identity") else resp.num_bytes_downloaded
-                if expected is not None and expected.strip().isdigit() and received != int(expected):
-                    raise _Retryable(f"truncated body: {received} of {expected.strip()} bytes")
-                return body
-        except httpx.TimeoutException as exc:
-            raise _Retryable(f"timed out after {self.timeout:g} s ({type(exc).__name__})") from None
-        except httpx.TransportError as exc:  # connection refused/reset, incomplete body, protocol errors
-            raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+        return get_once(self._client(), url, self._headers_for(url), self.max_file_bytes, deadline,
+                        self.file_deadline, self.timeout)
 
     def _download(self, relpath: str) -> bytes | None:
         """GET with retries. None for 404. Raises DownloadError after the last attempt."""
         url = self.url_for(relpath)
         last = ""
+        deadline = time.monotonic() + self.file_deadline
         for attempt in range(self.retries + 1):
             try:
-                return self._get_once(url)
-            except _Retryable as exc:
+                return self._get_once(url, deadline)
+            except Retryable as exc:
                 last = str(exc)
+            if time.monotonic() > deadline:
+                last += f"; the {self.file_deadline:g} s deadline for one file has passed"
+                break
             if attempt < self.retries:
                 delay = self.backoff * (2**attempt)
                 time.sleep(delay * (0.75 + 0.5 * random.random()))
         raise DownloadError(
-            f"could not download {url} after {self.retries + 1} attempts (last failure: {last}). "
+            f"could not download {url} after {attempt + 1} attempts (last failure: {last}). "
             "Check the network connection and the archive URL (--archive-url / $F1NB_ARCHIVE_URL); "
             "a re-run resumes where this one stopped"
         )
@@ -209,9 +197,18 @@ class ArchiveClient:
             return self._read_local(relpath), False
         cached = self._cache_path(relpath)
         if use_cache and cached is not None and cached.is_file():
-            return cached.read_bytes(), False
+            body = cached.read_bytes()
+            if body_problem(relpath, body) is None:
+                return body, False
+            # a bad body cached by an older f1nb: fetched again below (and replaced if good)
         body = self._download(relpath)
         if body is not None:
+            problem = body_problem(relpath, body)
+            if problem:
+                raise DownloadError(
+                    f"{self.url_for(relpath)} {problem}; nothing was cached. A captive portal or proxy may have "
+                    "answered instead of the archive: check the network and retry (f1nb load --refresh "
+                    "fetches every file of the session again)")
             self._cache.write(relpath, body)
         return body, True
 
@@ -241,10 +238,10 @@ class ArchiveClient:
     def find(self, year: int, meeting: str | int, session: str | int, refresh: bool = False) -> SessionRef:
         return find_session(self.season(year, refresh=refresh), meeting, session)
 
-    def session_from_path(self, path: str) -> SessionRef:
+    def session_from_path(self, path: str, refresh: bool = False) -> SessionRef:
         """A session known only by its archive path: read its SessionInfo (and the round from the season index, if any)."""
         path = self._check_relpath(path if path.endswith("/") else path + "/")
-        body, _ = self._fetch(path + "SessionInfo.jsonStream")
+        body, _ = self._fetch(path + "SessionInfo.jsonStream", use_cache=not refresh)
         if body is None:
             raise SessionNotFound(
                 f"no session at {self.url_for(path)} (its SessionInfo.jsonStream is absent); "
@@ -283,19 +280,18 @@ class ArchiveClient:
     def _read_manifest_at(self, path: str) -> dict | None:
         return None if self._cache is None else self._cache.read_manifest(path)
 
-    def _feeds(self, ref: SessionRef) -> tuple[dict[str, str], str, bool]:
-        manifest = self._read_manifest(ref)
+    def _feeds(self, ref: SessionRef, refresh: bool = False) -> tuple[dict[str, str], str, bool]:
+        manifest = None if refresh else self._read_manifest(ref)
         if manifest is not None:
             return dict(manifest["feeds"]), manifest.get("feeds_source", "index"), False
-        body, requested = self._fetch(ref.path + "Index.json")
+        body, requested = self._fetch(ref.path + "Index.json", use_cache=not refresh)
         if body is None:
             return {t: stream_file(t) for t in KNOWN_TOPICS}, "fallback", requested
         try:
             data = orjson.loads(body[3:] if body.startswith(b"\xef\xbb\xbf") else body)
         except orjson.JSONDecodeError:
             raise ArchiveError(
-                f"{self.url_for(ref.path + 'Index.json')} is not valid JSON; delete it from the cache "
-                f"({self.cache_dir}) and retry"
+                f"{self.url_for(ref.path + 'Index.json')} is not valid JSON; retry with f1nb load --refresh"
             ) from None
         feeds: dict[str, str] = {}
         raw = data.get("Feeds") if isinstance(data, dict) else None
@@ -314,13 +310,14 @@ class ArchiveClient:
         feeds, source, _ = self._feeds(ref)
         return feeds, source
 
-    def fetch_session(self, ref: SessionRef, topics: Iterable[str] | None = None) -> SessionFiles:
-        """Download (or read from the cache) a session's feeds. Absent feeds are recorded, not errors."""
+    def fetch_session(self, ref: SessionRef, topics: Iterable[str] | None = None, refresh: bool = False) -> SessionFiles:
+        """Download (or read from the cache) a session's feeds. Absent feeds are recorded, not errors.
+        `refresh`: ignore the cache and the manifest, and fetch every file again."""
         with self._lock:
             before = self.request_count
-        feeds, source, _ = self._feeds(ref)
+        feeds, source, _ = self._feeds(ref, refresh)
         wanted = list(dict.fromkeys(topics)) if topics is not None else list(feeds)
-        manifest = self._read_manifest(ref) or {}
+        manifest = {} if refresh else self._read_manifest(ref) or {}
         known_absent = set(manifest.get("absent", []))
         out = SessionFiles(ref=ref, feeds_source=source)
         todo: list[tuple[str, str]] = []
@@ -336,8 +333,9 @@ class ArchiveClient:
         pending: list[tuple[str, str]] = []
         for topic, name in todo:
             cached = self._cache_path(ref.path + name)
-            if cached is not None and cached.is_file():
-                results[topic] = cached.read_bytes()
+            body = cached.read_bytes() if not refresh and cached is not None and cached.is_file() else None
+            if body is not None and body_problem(name, body) is None:
+                results[topic] = body
             elif topic in known_absent:
                 results[topic] = None
             else:
@@ -353,7 +351,7 @@ class ArchiveClient:
             errors: list[BaseException] = []
             try:
                 with ThreadPoolExecutor(max_workers=min(self.concurrency, len(pending))) as pool:
-                    futures = {pool.submit(self._fetch, ref.path + name): topic for topic, name in pending}
+                    futures = {pool.submit(self._fetch, ref.path + name, False): topic for topic, name in pending}
                     for fut in as_completed(futures):
                         topic = futures[fut]
                         try:

@@ -29,6 +29,8 @@ import orjson
 import pyarrow as pa
 
 from ..decode.jsonstream import is_compressed_topic
+from ..decode.limits import check_depth, number_key
+from ..errors import DecodeError
 from ..decode.messages import Message, Reject
 from .messages import message_utc
 from .schema import FIELDS
@@ -96,13 +98,14 @@ def _split(topic: str, path: tuple[str, ...]) -> tuple[int | None, int | None, s
     """(driver_number, item, field) for one leaf path."""
     driver = None
     rest = path
-    if len(rest) >= 2 and rest[0] == "Lines" and rest[1].isdigit():
-        driver, rest = int(rest[1]), rest[2:]
-    elif topic in DRIVER_KEYED_TOPICS and rest and rest[0].isdigit():
-        driver, rest = int(rest[0]), rest[1:]
+    # a key that is not a plain number fitting int32 ('²', '3000000000') stays in the field path
+    if len(rest) >= 2 and rest[0] == "Lines" and number_key(rest[1]) is not None:
+        driver, rest = number_key(rest[1]), rest[2:]
+    elif topic in DRIVER_KEYED_TOPICS and rest and number_key(rest[0]) is not None:
+        driver, rest = number_key(rest[0]), rest[1:]
     item = None
-    if len(rest) >= 2 and rest[0] in ITEM_LISTS and rest[1].isdigit():
-        item, rest = int(rest[1]), rest[2:]
+    if len(rest) >= 2 and rest[0] in ITEM_LISTS and number_key(rest[1]) is not None:
+        item, rest = number_key(rest[1]), rest[2:]
     return driver, item, ".".join(rest)
 
 
@@ -118,6 +121,11 @@ def fields_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Tabl
             body = orjson.loads(msg.payload)
         except orjson.JSONDecodeError as exc:  # decoders validate JSON; this is a safety net
             rejects.append(Reject(msg.topic, msg.seq, msg.payload[:10_000], f"invalid JSON: {exc}"))
+            continue
+        try:  # the decoders reject these already; messages made by other code must not crash the walk
+            check_depth(body, msg.payload)
+        except DecodeError as exc:
+            rejects.append(Reject(msg.topic, msg.seq, msg.payload[:10_000], str(exc)))
             continue
         leaves: list = []
         _walk(body, (), leaves)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ..decode.jsonstream import parse_jsonstream
 from ..decode.messages import Message, Reject
+from ..decode.zpayload import InflateBudget
 from ..decode.recordings import decode_recording
 from ..errors import DecodeError, SessionNotAvailable
 from .build import FeedInfo, SessionSource, build_bronze, session_info, synthetic_session_key
@@ -67,8 +68,9 @@ def source_from_files(files, source: str) -> SessionSource:
     messages: list[Message] = []
     rejects: list[Reject] = []
     feeds: list[FeedInfo] = []
+    budget = InflateBudget()  # one bound on all of the session's .z payloads together
     for topic, body in files.files.items():
-        msgs, bad = parse_jsonstream(topic, body)
+        msgs, bad = parse_jsonstream(topic, body, budget)
         messages.extend(msgs)
         rejects.extend(bad)
         feeds.append(FeedInfo(topic, "present", len(body), files.sha256.get(topic)))
@@ -122,10 +124,10 @@ def write_source(lake, src: SessionSource, topics: set[str] | None = None) -> Lo
     )
 
 
-def load_archive_session(lake, client, ref, topics=None) -> LoadReport:
-    """Download (or read from cache) one archive session and write it to Bronze."""
+def load_archive_session(lake, client, ref, topics=None, refresh: bool = False) -> LoadReport:
+    """Download (or read from cache; `refresh`: download again) one archive session and write it to Bronze."""
     started = time.perf_counter()
-    files = client.fetch_session(ref, topics=topics)
+    files = client.fetch_session(ref, topics=topics, refresh=refresh)
     if not files.files:
         asked = f"the {len(files.absent)} requested feeds" if topics is not None else f"all {len(files.absent)} feeds"
         raise SessionNotAvailable(

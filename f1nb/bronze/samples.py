@@ -115,7 +115,7 @@ def _decode(
             rejects.append(_reject(msg, exc))
     try:
         return cols.table(session_key, schema), rejects
-    except (ValueError, pa.ArrowException) as exc:  # a value no column type takes: find its message
+    except (ValueError, TypeError, OverflowError, pa.ArrowException) as exc:  # a value no column type takes: find its message
         if len(messages) == 1:
             return schema.empty_table(), rejects + [_reject(messages[0], exc)]
         parts = [_decode(session_key, [msg], schema, rows, source) for msg in messages]

@@ -16,6 +16,8 @@ from contextlib import contextmanager
 import duckdb
 import pyarrow as pa
 
+from ..decode.timeparse import MAX_YEAR, MIN_YEAR
+
 # F1 timestamps as `decode.timeparse.parse_utc` accepts them; DuckDB's cast is
 # laxer (dates alone, spaces), so the text must match this first.
 UTC_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?"
@@ -23,7 +25,8 @@ UTC_PATTERN = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{
 
 def utc_sql(expr: str) -> str:
     """SQL turning F1 timestamp text into a TIMESTAMPTZ, NULL where parse_utc would refuse it."""
-    return f"CASE WHEN regexp_full_match({expr}, '{UTC_PATTERN}') THEN TRY_CAST({expr} AS TIMESTAMPTZ) END"
+    return (f"CASE WHEN regexp_full_match({expr}, '{UTC_PATTERN}') AND left({expr}, 4) BETWEEN '{MIN_YEAR}' "
+            f"AND '{MAX_YEAR - 1}' THEN TRY_CAST({expr} AS TIMESTAMPTZ) END")
 
 
 def render(sql: str, **values) -> str:

@@ -13,8 +13,9 @@ from collections.abc import Iterable, Iterator
 import orjson
 
 from ..errors import DecodeError
+from .limits import check_depth
 from .messages import Message, Reject
-from .zpayload import deflate, inflate
+from .zpayload import InflateBudget, deflate, inflate
 
 BOM = "\ufeff"
 _OFFSET = re.compile(r"(\d{2}):([0-5]\d):([0-5]\d)\.(\d{3})")
@@ -47,49 +48,77 @@ def format_offset(ms: int) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
+_CHUNK = 1 << 20  # characters split at a time
+# Bad lines kept one by one per file (and the characters kept of each): a file of millions
+# of bad lines is not a feed, and keeping them all would take more memory than the file.
+MAX_REJECTS_KEPT = 10_000
+MAX_REJECT_CHARS = 100_000
+
+
 def split_lines(body: bytes | str) -> Iterator[tuple[int, str]]:
-    """(1-based line number, text) for each non-empty line; BOM, CRLF and LF handled."""
+    """(1-based line number, text) for each non-empty line; BOM, CRLF and LF handled.
+    Splits about a megabyte at a time: a body of a billion newlines never becomes a
+    billion-item list."""
     text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
-    if text.startswith(BOM):
-        text = text[1:]
-    for number, line in enumerate(text.split("\n"), start=1):
-        line = line.rstrip("\r")
-        if line.strip():
-            yield number, line
+    pos, size, number = (1 if text.startswith(BOM) else 0), len(text), 0
+    while pos < size:
+        end = text.find("\n", min(pos + _CHUNK, size))
+        end = size if end < 0 else end
+        chunk = text[pos:end]
+        if not chunk.strip():  # blank: counted in C, not line by line
+            number += chunk.count("\n") + 1
+            pos = end + 1
+            continue
+        for line in chunk.split("\n"):
+            number += 1
+            line = line.rstrip("\r")
+            if line.strip():
+                yield number, line
+        pos = end + 1
 
 
-def decode_payload(topic: str, json_text: str) -> str:
+def decode_payload(topic: str, json_text: str, budget: InflateBudget | None = None) -> str:
     """Validate one record's JSON; for `.z` topics inflate it. Returns JSON text."""
     try:
         value = orjson.loads(json_text)
     except orjson.JSONDecodeError as exc:
         raise DecodeError(f"invalid JSON: {exc}") from None
-    if is_compressed_topic(topic):
-        if not isinstance(value, str):
-            raise DecodeError(".z record is not a JSON string")
-        inner = inflate(value)
-        if topic in VALIDATED_BY_DECODER:
-            return inner
-        try:
-            orjson.loads(inner)
-        except orjson.JSONDecodeError as exc:
-            raise DecodeError(f".z payload inflates to invalid JSON: {exc}") from None
+    if not is_compressed_topic(topic):
+        check_depth(value, json_text)
+        return json_text
+    if not isinstance(value, str):
+        raise DecodeError(".z record is not a JSON string")
+    inner = inflate(value, budget=budget)
+    if topic in VALIDATED_BY_DECODER:
         return inner
-    return json_text
+    try:
+        check_depth(orjson.loads(inner), inner)
+    except orjson.JSONDecodeError as exc:
+        raise DecodeError(f".z payload inflates to invalid JSON: {exc}") from None
+    return inner
 
 
-def parse_jsonstream(topic: str, body: bytes | str) -> tuple[list[Message], list[Reject]]:
-    """Decode one `.jsonStream` file. Bad lines become rejects; nothing raises."""
+def parse_jsonstream(topic: str, body: bytes | str, budget: InflateBudget | None = None,
+                     ) -> tuple[list[Message], list[Reject]]:
+    """Decode one `.jsonStream` file. Bad lines become rejects; nothing raises. `budget`
+    bounds the inflated size of `.z` payloads over all files sharing it (a session)."""
     messages: list[Message] = []
     rejects: list[Reject] = []
+    more, first_more = 0, 0
     for number, line in split_lines(body):
         try:
             offset_ms = parse_offset_ms(line[:12])
-            payload = decode_payload(topic, line[12:])
+            payload = decode_payload(topic, line[12:], budget)
         except DecodeError as exc:
-            rejects.append(Reject(topic, number, line, str(exc)))
+            if len(rejects) < MAX_REJECTS_KEPT:
+                rejects.append(Reject(topic, number, line[:MAX_REJECT_CHARS], str(exc)))
+            else:
+                more, first_more = more + 1, first_more or number
             continue
         messages.append(Message(topic, len(messages), offset_ms, None, payload))
+    if more:
+        rejects.append(Reject(topic, first_more, "", f"{more} more bad lines from this line on, not kept one by one "
+                                                     f"(a file with more than {MAX_REJECTS_KEPT} bad lines is not a feed)"))
     return messages, rejects
 
 

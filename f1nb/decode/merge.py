@@ -1,7 +1,9 @@
 """Deep-merging live-timing patches into a topic's state, the way F1's clients do.
 
 - a dict patch merges key by key into a dict;
-- a dict patch keyed "0", "1", … onto a list patches those list items (index = len appends);
+- a dict patch keyed "0", "1", … onto a list patches those list items (index = len appends;
+  an index up to `MAX_LIST_GAP` past the end pads with None; one further away turns the
+  list into the index-keyed dict it means, so no patch can allocate an unbounded list);
 - ``"_deleted": [keys]`` removes those keys (or list indexes) at that level;
 - anything else (scalars, lists, a dict onto a scalar) replaces the old value;
 - ``"_kf": true`` (keyframe marker) is kept as an ordinary key.
@@ -15,6 +17,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from .limits import number_key
+
+# F1 appends at index == len(list); a gap this wide is no list F1 sends.
+MAX_LIST_GAP = 1024
+
 
 def _copy(value: Any) -> Any:
     return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
@@ -27,19 +34,26 @@ def _delete(state: dict | list, keys: Any) -> None:
         for k in keys:
             state.pop(str(k), None)
         return
-    idx = sorted({int(k) for k in keys if str(k).lstrip("-").isdigit()}, reverse=True)
+    idx = sorted({i for k in keys if (i := number_key(str(k), digits=18)) is not None}, reverse=True)
     for i in idx:
-        if 0 <= i < len(state):
+        if i < len(state):
             del state[i]
 
 
-def _merge_list(state: list, patch: dict) -> list:
+def _as_dict(state: list) -> dict:
+    return {str(i): v for i, v in enumerate(state)}
+
+
+def _merge_list(state: list, patch: dict) -> list | dict:
+    indexes = [number_key(str(k), digits=18) for k in patch if k != "_deleted"]
+    if any(i is not None and i > len(state) + MAX_LIST_GAP for i in indexes):
+        return merge_value(_as_dict(state), patch)
     for k, v in patch.items():
         if k == "_deleted":
             continue
-        if not str(k).isdigit():
+        i = number_key(str(k), digits=18)
+        if i is None:
             continue
-        i = int(k)
         if i < len(state):
             state[i] = merge_value(state[i], v)
         else:

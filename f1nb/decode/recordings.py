@@ -25,9 +25,10 @@ import orjson
 
 from ..errors import DecodeError
 from .jsonstream import BOM, is_compressed_topic, split_lines
+from .limits import MAX_DEPTH, check_depth, depth_exceeds
 from .messages import Message, Reject
 from .timeparse import parse_utc
-from .zpayload import inflate
+from .zpayload import InflateBudget, inflate
 
 RECORDING_TOPIC = "(recording)"  # topic recorded for lines whose topic is unknown
 
@@ -37,13 +38,22 @@ class DecodedRecording:
     messages: list[Message] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     _seq: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    budget: InflateBudget | None = None  # bounds all .z payloads of the recording together
 
     def add(self, topic: str, payload: object, utc: datetime | None) -> None:
         if isinstance(payload, str) and is_compressed_topic(topic):
-            text = inflate(payload)
-            orjson.loads(text)  # a .z payload must inflate to JSON
+            text = inflate(payload, budget=self.budget)
+            try:  # a .z payload must inflate to JSON
+                check_depth(orjson.loads(text), text)
+            except orjson.JSONDecodeError as exc:
+                raise DecodeError(f".z payload inflates to invalid JSON: {exc}") from None
         else:
-            text = orjson.dumps(payload).decode("utf-8")
+            if depth_exceeds(payload):  # before dumps: orjson stops at 255 levels, Python's repr at ~1000
+                raise DecodeError(f"payload nested deeper than {MAX_DEPTH} levels")
+            try:  # Python literals (FastF1) may hold what JSON cannot: sets, bytes, int keys, huge ints
+                text = orjson.dumps(payload).decode("utf-8")
+            except orjson.JSONEncodeError as exc:
+                raise DecodeError(f"payload is not JSON-representable: {exc}") from None
         seq = self._seq[topic]
         self._seq[topic] = seq + 1
         self.messages.append(Message(topic, seq, None, utc, text))
@@ -126,9 +136,31 @@ def _decode_line(out: DecodedRecording, line: str) -> None:
     _decode_json_line(out, value)
 
 
-def decode_recording_text(text: str) -> DecodedRecording:
+# What a hostile line can still raise past the checks above; it becomes a reject with its reason.
+_UNEXPECTED = (ValueError, TypeError, OverflowError, RecursionError, MemoryError)
+
+
+def _reason(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, DecodeError) else f"unexpected {type(exc).__name__}: {str(exc)[:200]}"
+
+
+def _decode_document(out: DecodedRecording, value: dict, text: str) -> None:
+    """A whole-document state: one bad topic is rejected, the others load."""
+    utc = None
+    try:
+        utc = _state_utc(value)
+    except (DecodeError, *_UNEXPECTED):
+        pass  # a bad Heartbeat only costs the state its time; the Heartbeat itself is judged below
+    for topic, state in value.items():
+        try:
+            out.add(topic, state, utc)
+        except (DecodeError, *_UNEXPECTED) as exc:
+            out.rejects.append(Reject(topic, 1, text[:10_000], _reason(exc)))
+
+
+def decode_recording_text(text: str, budget: InflateBudget | None = None) -> DecodedRecording:
     """Decode one recording's text. Bad lines go to rejects; nothing raises."""
-    out = DecodedRecording()
+    out = DecodedRecording(budget=budget)
     body = text[1:] if text.startswith(BOM) else text
     stripped = body.lstrip()
     if stripped.startswith("{") and "\n" in stripped.rstrip():
@@ -137,14 +169,25 @@ def decode_recording_text(text: str) -> DecodedRecording:
         except orjson.JSONDecodeError:
             value = None
         if isinstance(value, dict):
-            _decode_json_line(out, value)
+            if "Type" in value or "M" in value or "R" in value or not all(k[:1].isupper() for k in value):
+                _line_into(out, 1, stripped)
+            else:
+                _decode_document(out, value, stripped)
             return out
     for number, line in split_lines(body):
-        try:
-            _decode_line(out, line)
-        except DecodeError as exc:
-            out.rejects.append(Reject(_guess_topic(line), number, line, str(exc)))
+        _line_into(out, number, line)
     return out
+
+
+def _line_into(out: DecodedRecording, number: int, line: str) -> None:
+    before = len(out.messages)
+    try:
+        _decode_line(out, line)
+    except (DecodeError, *_UNEXPECTED) as exc:
+        for msg in out.messages[before:]:  # a hub message is kept whole or not at all
+            out._seq[msg.topic] -= 1
+        del out.messages[before:]
+        out.rejects.append(Reject(_guess_topic(line), number, line, _reason(exc)))
 
 
 def recording_files(path: Path) -> list[Path]:
@@ -163,8 +206,9 @@ def recording_files(path: Path) -> list[Path]:
 def decode_recording(path: str | Path) -> DecodedRecording:
     """Decode a recording file (or folder) into one ordered message list."""
     merged = DecodedRecording()
+    budget = InflateBudget()
     for file in recording_files(Path(path)):
-        part = decode_recording_text(file.read_bytes().decode("utf-8", errors="replace"))
+        part = decode_recording_text(file.read_bytes().decode("utf-8", errors="replace"), budget)
         for msg in part.messages:
             seq = merged._seq[msg.topic]
             merged._seq[msg.topic] = seq + 1

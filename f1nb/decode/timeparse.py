@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from ..errors import DecodeError
 
+# Live timing began in the 2010s; these bounds only keep nonsense out of datetime arithmetic.
+MIN_YEAR, MAX_YEAR = 1900, 2200
 _UTC = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z|[+-]\d{2}:?\d{2})?"
 )
@@ -23,6 +25,8 @@ def parse_utc(text: str) -> datetime:
         raise DecodeError(f"bad UTC timestamp {text!r}")
     y, mo, d, h, mi, s = (int(g) for g in m.groups()[:6])
     frac = (m.group(7) or "").ljust(6, "0")[:6]
+    if not MIN_YEAR <= y < MAX_YEAR:  # also keeps the zone shift and `utc - offset` in datetime's range
+        raise DecodeError(f"bad UTC timestamp {text!r}: year outside {MIN_YEAR}-{MAX_YEAR - 1}")
     try:
         value = datetime(y, mo, d, h, mi, s, int(frac), tzinfo=timezone.utc)
     except ValueError as exc:
@@ -31,7 +35,5 @@ def parse_utc(text: str) -> datetime:
     if zone and zone != "Z":
         sign = 1 if zone[0] == "+" else -1
         hh, mm = int(zone[1:3]), int(zone[-2:])
-        from datetime import timedelta
-
         value -= sign * timedelta(hours=hh, minutes=mm)
     return value

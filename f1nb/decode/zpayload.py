@@ -13,8 +13,29 @@ from ..errors import DecodeError
 MAX_INFLATED_BYTES = 64 * 1024 * 1024
 
 
-def inflate(b64: str | bytes, limit: int = MAX_INFLATED_BYTES) -> str:
-    """Decode one `.z` payload (without its JSON quotes) to the JSON text it carries."""
+class InflateBudget:
+    """What all `.z` payloads of one session may inflate to together: the per-message
+    limit alone let twenty 60 MiB payloads in a 1.6 MB file take 8 GB."""
+
+    def __init__(self, total: int | None = None):
+        from ..config import max_inflated_bytes
+
+        self.total = int(total) if total is not None else max_inflated_bytes()
+        self.left = self.total
+
+    def exhausted_error(self) -> DecodeError:
+        return DecodeError(f"the session's .z payloads inflate past {self.total // (1024 * 1024)} MiB in total; "
+                           "if the session is genuine, raise $F1NB_MAX_INFLATED_MB")
+
+
+def inflate(b64: str | bytes, limit: int = MAX_INFLATED_BYTES, budget: InflateBudget | None = None) -> str:
+    """Decode one `.z` payload (without its JSON quotes) to the JSON text it carries.
+    With a `budget`, the inflated size is also taken from (and bounded by) what is left of it."""
+    if budget is not None and budget.left <= 0:
+        raise budget.exhausted_error()
+    capped = budget is not None and budget.left < limit
+    if capped:
+        limit = budget.left
     try:
         raw = base64.b64decode(b64, validate=True)
     except (binascii.Error, ValueError) as exc:
@@ -25,7 +46,12 @@ def inflate(b64: str | bytes, limit: int = MAX_INFLATED_BYTES) -> str:
     except zlib.error as exc:
         raise DecodeError(f"invalid raw DEFLATE in .z payload: {exc}") from None
     if inflater.unconsumed_tail:
+        if capped:
+            budget.left = 0
+            raise budget.exhausted_error()
         raise DecodeError(f".z payload inflates past the {limit}-byte limit")
+    if budget is not None:
+        budget.left -= len(out)
     if not inflater.eof:
         raise DecodeError(".z payload is truncated (DEFLATE stream did not end)")
     try:

@@ -111,7 +111,8 @@ class LiveClient:
             self.on_status(line)
 
     def _sends_token(self, url: str) -> bool:
-        return bool(self._token) and urlsplit(url).hostname == config.F1_HOST
+        parts = urlsplit(url)  # never over plain http:// or ws://, where anyone on the path could read it
+        return bool(self._token) and parts.scheme in ("https", "wss") and parts.hostname == config.F1_HOST
 
     def _headers(self, url: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._token}"} if self._sends_token(url) else {}
