@@ -9,6 +9,7 @@ import numpy as np
 
 from .fmt import Events, utc0, utc7
 from .grid import Driver
+from .penalty import penalty_messages
 from .simulate import Sim
 
 
@@ -170,6 +171,7 @@ def race_control(sim: Sim, t0: datetime, local_offset_h: int) -> Events:
             items.append((clr + 0.1, {"Lap": last + 1, "Category": "Flag", "Flag": "CLEAR", "Scope": "Track",
                                       "Message": "TRACK CLEAR"}))
             items.append((clr + 2 * 80.0, {"Lap": last + 3, "Category": "Drs", "Status": "ENABLED", "Message": "DRS ENABLED"}))
+        items.extend(penalty_messages(sim))
         items.append((sim.flag + 0.1, {"Lap": max(len(ls) for ls in sim.laps), **flag}))
     else:
         for i, (a, b) in enumerate(sim.parts):

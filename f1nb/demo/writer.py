@@ -17,6 +17,7 @@ from .feeds_session import (driver_list, extrapolated_clock, heartbeat, lap_coun
                             status_feeds, track_status, weather)
 from .feeds_timing import build_race_timing
 from .grid import make_grid, support_driver
+from .penalty import apply_penalty_to_timing
 from .simulate import simulate_quali, simulate_race
 from .telemetry import telemetry_records
 from .track import build_track
@@ -76,6 +77,7 @@ def _session_topics(cfg, meeting, session, sim, support, t0, rng, race_laps):
         first = list(range(len(sim.drivers)))
     else:
         td, app, stats, hist = build_race_timing(sim, rng)
+        apply_penalty_to_timing(sim, td, hist)
         first = sim.grid
     stream_end = sim.end + 420.0
     ss, arch = status_feeds(sim, stream_end)

@@ -5,6 +5,7 @@ from . import (  # noqa: F401  (importing registers the models)
     fastest_laps,
     gaps,
     lap_chart,
+    penalties,
     pit_stop_summary,
     quali_head_to_head,
     race_pace,

@@ -55,3 +55,16 @@ def all_timed_drivers_present() -> Check:
         return drivers.anti_join(t, ["session_key", "driver_number"]).count()
 
     return Check("all in_timing drivers in results", count)
+
+
+def position_matches_feed() -> Check:
+    """Races and sprints: a finisher's computed `position` equals the feed's final
+    `Position` (which reflects the penalties applied before the classification).
+    A difference means a penalty or decision the text did not give us, or a
+    feed that was not updated: the computed order must not override the feed
+    silently."""
+    def count(t):
+        r = t.filter(t.session_kind.isin(["race", "sprint"]) & t.status.isin(["finished", "lapped"]))
+        return r.filter(r.feed_position.notnull() & (r.position != r.feed_position)).count()
+
+    return Check("position_matches_feed(race and sprint finishers)", count)

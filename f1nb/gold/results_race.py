@@ -10,16 +10,24 @@ Per driver of `silver.drivers` with `in_timing`:
   laps_completed + 1 (the lap they did not complete).
 - `dsq`: a race-control message with "DISQUALIFIED" naming the car
   (RacingNumber or "CAR n").
-- Order: laps_completed desc, last_line_s asc, then the feed's last `Position`
-  (breaks ties between cars with no lap), then car number; DSQ last.
+- Penalties: `penalty_s` = the seconds of the driver's time penalties in
+  `gold.penalties` that were not served in the pit lane (`served` =
+  'after_flag'); they are added after the flag.
+- Order: laps_completed desc, last_line_s + penalty_s asc, then the feed's last
+  `Position` (breaks ties between cars with no lap), then car number; DSQ last.
+  The feed's own final `Position` usually already reflects the penalties; where
+  it and `position` still differ, the check `position_matches_feed` says so.
 - `classified`: not DSQ and laps_completed ≥ 90 % of the winner's laps (rounded down).
-- `total_time_s` = last_line_s − the start (lap 1's `lap_start_session_s`),
-  finishers only: the archive's clock is message arrival, so it is within
+- `total_time_s` = last_line_s − the start (lap 1's `lap_start_session_s`)
+  + penalty_s, finishers only: the archive's clock is message arrival, so it is within
   about a second of the official time (2018 Baku: 1:43:44.755 vs 1:43:44.291).
 - `gap_s` (same-lap finishers): the feed's last `GapToLeader` in seconds
   (`silver.intervals`), which is the official gap (Baku: RAI +2.460);
   `line_gap_s` is the difference of the line-crossing times, the fallback
-  when the feed sent no gap.
+  when the feed sent no gap. With penalties, `gap_s` is that gap + penalty_s,
+  less the same for the classified winner (the line gaps stay as crossed).
+- `best_lap_s`: the driver's fastest timed lap (common.timed_laps);
+  `gap_to_fastest_s` = best_lap_s − the session's fastest.
 - points: `points.points_expr` by classified position; + the fastest-lap point
   (season rule) for the driver with the fastest non-deleted lap if classified top 10.
 """
@@ -59,11 +67,19 @@ def final_gaps(intervals):
     return g.select(*DRIVER, feed_gap_s=g.gap_to_leader_s)
 
 
-def race_results(kinds, laps, drivers, timing_final, rcm, intervals):
+def unserved_penalties(penalties):
+    """(session_key, driver_number, penalty_s): time penalties added after the flag."""
+    p = penalties.filter((penalties.kind == "time") & (penalties.served == "after_flag"))
+    return p.group_by(DRIVER).aggregate(penalty_s=p.seconds.sum())
+
+
+def race_results(kinds, laps, drivers, timing_final, rcm, intervals, penalties):
     races = kinds.filter(kinds.session_kind.isin(["race", "sprint"]))
     d = driver_names(drivers).join(races, "session_key")
     per = laps.group_by(DRIVER).aggregate(laps_completed=laps.lap_number.count().cast("int32"),
                                           last_line_s=laps.lap_end_session_s.max())
+    timed = timed_laps(laps)
+    best = timed.group_by(DRIVER).aggregate(best_lap_s=timed.lap_time_s.min())
     # the chequered flag: the winner (most laps) crossed the line for the last time
     lead = per.mutate(winner_laps=per.laps_completed.max().over(ibis.window(group_by="session_key")))
     lead = lead.filter(lead.laps_completed == lead.winner_laps)
@@ -72,15 +88,18 @@ def race_results(kinds, laps, drivers, timing_final, rcm, intervals):
     t = left_all(d, [(per, DRIVER),
                      (timing_final.select(*DRIVER, "grid_position", feed_position="final_position"), DRIVER),
                      (disqualified(rcm), DRIVER), (fastest_lap_holder(laps), DRIVER), (start, ["session_key"]),
-                     (lead, ["session_key"]), (final_gaps(intervals), DRIVER)])
+                     (lead, ["session_key"]), (final_gaps(intervals), DRIVER),
+                     (best, DRIVER), (unserved_penalties(penalties), DRIVER)])
     # one SELECT level for all of it: SQLite's parser limits nesting depth
     laps_done = t.laps_completed.fill_null(0)
     dsq = t.dsq.fill_null(False)
     took_flag = (t.last_line_s >= t.flag_s - EPS_S).fill_null(False)
-    order = [dsq, ibis.desc(laps_done), t.last_line_s.isnull(), t.last_line_s,
+    penalty = t.penalty_s.fill_null(0.0)
+    order = [dsq, ibis.desc(laps_done), t.last_line_s.isnull(), t.last_line_s + penalty,
              t.feed_position.isnull(), t.feed_position, t.driver_number]
     t = t.mutate(
-        laps_completed=laps_done, dsq=dsq, fastest_lap=t.fastest_lap.fill_null(False),
+        laps_completed=laps_done, dsq=dsq, fastest_lap=t.fastest_lap.fill_null(False), penalty_s=penalty,
+        gap_to_fastest_s=t.best_lap_s - t.best_lap_s.min().over(ibis.window(group_by="session_key")),
         laps_behind=(t.winner_laps - laps_done).cast("int32"),
         status=ibis.cases((dsq, "dsq"), (took_flag & (laps_done == t.winner_laps), "finished"),
                           (took_flag, "lapped"), else_="dnf"),
@@ -91,9 +110,11 @@ def race_results(kinds, laps, drivers, timing_final, rcm, intervals):
     pts = ibis.ifelse(t.classified, points_expr(t.year, t.session_kind, t.position), 0.0)
     bonus = (fastest_lap_point_expr(t.year, t.session_kind) & t.fastest_lap & t.classified
              & (t.position <= FASTEST_LAP_MAX_POSITION))
+    # the gap as the feed gave it (or as crossed), plus the penalty, less the winner's
+    behind = ibis.ifelse(t.status == "finished", t.feed_gap_s.fill_null(t.last_line_s - t.flag_s) + t.penalty_s, None)
     return t.mutate(
-        total_time_s=ibis.ifelse(finished, t.last_line_s - t.start_s, None),
-        gap_s=ibis.ifelse(t.status == "finished", t.feed_gap_s.fill_null(t.last_line_s - t.flag_s), None),
+        total_time_s=ibis.ifelse(finished, t.last_line_s - t.start_s + t.penalty_s, None),
+        gap_s=behind - behind.min().over(ibis.window(group_by="session_key")),
         line_gap_s=ibis.ifelse(t.status == "finished", t.last_line_s - t.flag_s, None),
         dnf_lap=ibis.ifelse(t.status == "dnf", t.laps_completed + 1, None).cast("int32"),
         points=pts + ibis.ifelse(bonus, 1.0, 0.0),
