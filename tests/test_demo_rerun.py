@@ -9,6 +9,12 @@ from f1nb.lake.lake import Lake
 ARGS = ["demo", "--drivers", "4", "--laps", "4", "--no-telemetry"]
 
 
+def _built_all(text: str) -> bool:
+    from f1nb.lake.compiled import plan
+
+    return f"built {len(plan())} tables" in text
+
+
 def _loaded_at(lake_file) -> dict:
     with Lake(lake_file) as lake:
         return dict(lake.raw.execute("SELECT session_key, loaded_at FROM bronze.sessions").fetchall())
@@ -18,7 +24,7 @@ def test_second_demo_run_skips_what_is_done_and_reloads_a_changed_file(tmp_path,
     lake_file, out = tmp_path / "lake.duckdb", tmp_path / "tree"
     assert main(["--lake", str(lake_file), *ARGS, "--out", str(out)]) == 0
     first = capsys.readouterr().out
-    assert first.count("loaded in") == 2 and "built 29 tables" in first
+    assert first.count("loaded in") == 2 and _built_all(first)
     stamps = _loaded_at(lake_file)
 
     assert main(["--lake", str(lake_file), *ARGS, "--out", str(out)]) == 0
@@ -30,7 +36,7 @@ def test_second_demo_run_skips_what_is_done_and_reloads_a_changed_file(tmp_path,
     race.write_bytes(race.read_bytes() + race.read_bytes().splitlines(keepends=True)[-1])
     assert main(["--lake", str(lake_file), *ARGS, "--out", str(out)]) == 0
     third = capsys.readouterr().out
-    assert third.count("loaded in") == 1 and "Race" in third and "built 29 tables" in third
+    assert third.count("loaded in") == 1 and "Race" in third and _built_all(third)
     after = _loaded_at(lake_file)
     changed = [k for k in stamps if after[k] != stamps[k]]
     assert len(changed) == 1
@@ -44,6 +50,6 @@ def test_an_unbuilt_lake_is_built_even_when_loaded(tmp_path, capsys):
     capsys.readouterr()
     assert main(["--lake", str(lake_file), *ARGS, "--out", str(out)]) == 0
     second = capsys.readouterr().out
-    assert "loaded in" not in second and "built 29 tables" in second
+    assert "loaded in" not in second and _built_all(second)
     with Lake(lake_file) as lake:
         assert lake.raw.execute("SELECT count(DISTINCT session_key) FROM gold.results").fetchone()[0] == 2
