@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from .errors import F1nbError
+from .options import add_live_options
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,14 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--write", action="store_true", help="allow statements that change the lake (default: read-only)")
 
     s = sub.add_parser("live", help="follow a live session into the lake (or --replay a recording through a local server)")
-    s.add_argument("--replay", metavar="SOURCE", help="replay a recording file/folder, an archive session folder or 'demo'")
-    s.add_argument("--speed", type=float, default=0.0, help="replay speed factor (default 0: as fast as possible)")
-    s.add_argument("--record", metavar="DIR", help="also write the session in the archive layout under DIR")
-    s.add_argument("--core", action="store_true", help="use SignalR Core (/signalrcore) instead of classic /signalr")
+    add_live_options(s)
     s.add_argument("--url", help="live endpoint base URL (default: F1's)")
     s.add_argument("--no-build", action="store_true", help="Bronze only; skip refreshing Silver and Gold")
-    s.add_argument("--replace", action="store_true",
-                   help="replace a copy of the session already in the lake (default: refuse, keeping it)")
 
     s = sub.add_parser("reset", help="delete the lake and the demo tree (--cache: the download cache too)")
     s.add_argument("--yes", action="store_true", help="do it (without: list what would be deleted)")

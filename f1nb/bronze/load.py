@@ -86,18 +86,26 @@ def source_from_files(files, source: str) -> SessionSource:
     return SessionSource(key, meta, messages, rejects, feeds, source)
 
 
-def source_from_recording(path: str | Path) -> SessionSource:
-    """A live recording (any supported format) -> decoded `SessionSource`."""
+def identify_session(messages: list[Message], fallback_name: str | None = None) -> dict | None:
+    """Which session a stream of messages is (recordings, live feeds): the session metadata
+    from its SessionInfo when that carries a Key and a Path; else, given `fallback_name`, a
+    stable synthetic key made from that name; else None (not known yet: wait for more)."""
     from ..archive.index import session_ref_from_info
 
+    info = session_info(messages)
+    if info.get("Key") and info.get("Path"):
+        return _meta_of_ref(session_ref_from_info(info))
+    if fallback_name is None:
+        return None
+    return {"session_key": synthetic_session_key(fallback_name), "session_name": fallback_name}
+
+
+def source_from_recording(path: str | Path) -> SessionSource:
+    """A live recording (any supported format) -> decoded `SessionSource`."""
     path = Path(path)
     decoded = decode_recording(path)
-    info = session_info(decoded.messages)
-    if info.get("Key") and info.get("Path"):
-        meta = _meta_of_ref(session_ref_from_info(info))
-    else:  # a recording without SessionInfo still loads, under a stable synthetic key
-        name = path.resolve().name
-        meta = {"session_key": synthetic_session_key(name), "session_name": f"recording {name}"}
+    # a recording without SessionInfo still loads, under a stable synthetic key
+    meta = identify_session(decoded.messages, f"recording {path.resolve().name}")
     return SessionSource(meta["session_key"], meta, decoded.messages, decoded.rejects, [], str(path))
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from ..silver.common import left_all  # noqa: F401  (one definition; Gold models import it from here)
+
 DRIVER = ["session_key", "driver_number"]
 LAP = ["session_key", "driver_number", "lap_number"]
 RACE_KINDS = ("race", "sprint")
@@ -59,23 +61,6 @@ def first_per(t: ir.Table, by: list[str], order) -> ir.Table:
 def left(t: ir.Table, other: ir.Table, keys: list[str]) -> ir.Table:
     """Left join on same-named keys, keeping one copy of the keys."""
     return left_all(t, [(other, keys)])
-
-
-def left_all(t: ir.Table, others: list[tuple[ir.Table, list[str]]]) -> ir.Table:
-    """Several left joins on same-named keys as ONE join (one SELECT level: SQLite's
-    parser overflows on the deep nesting that a chain of join-then-drop makes)."""
-    t = _finished(t)
-    j = t
-    for i, (other, keys) in enumerate(others):
-        j = j.left_join(_finished(other), keys, rname=f"{{name}}__r{i}")
-    j = j.select(*j.columns)
-    return j.drop(*(c for c in j.columns if "__r" in c))
-
-
-def _finished(t: ir.Table) -> ir.Table:
-    from ibis.expr.types.joins import Join
-
-    return t.select(*t.columns) if isinstance(t, Join) else t
 
 
 def median_by(t: ir.Table, by: list[str], col: str, name: str) -> ir.Table:

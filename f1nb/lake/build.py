@@ -88,21 +88,15 @@ def build_layers(lake, session_keys: list[int] | None = None, layers=("silver", 
     steps = [s for s in plan() if s.layer in layers and s.name not in exclude]
     report = BuildReport()
     pointed: dict[str, str] = {}
-    with lake.catalog_snapshot() as catalog:
-        lake.raw.execute("BEGIN TRANSACTION")
-        try:
-            for step in steps:
-                started = time.perf_counter()
-                try:
-                    materialise(lake, step, keys, catalog, pointed)
-                except Exception as exc:
-                    raise LakeError(f"building {step.name} failed: {str(exc).splitlines()[0]}") from exc
-                report.seconds[step.name] = time.perf_counter() - started
-            report.rows = _table_rows(lake, steps)
-            lake.raw.execute("COMMIT")
-        except BaseException:
-            lake.raw.execute("ROLLBACK")
-            raise
+    with lake.catalog_snapshot() as catalog, lake.transaction():
+        for step in steps:
+            started = time.perf_counter()
+            try:
+                materialise(lake, step, keys, catalog, pointed)
+            except Exception as exc:
+                raise LakeError(f"building {step.name} failed: {str(exc).splitlines()[0]}") from exc
+            report.seconds[step.name] = time.perf_counter() - started
+        report.rows = _table_rows(lake, steps)
     return report
 
 

@@ -94,20 +94,12 @@ class Lake:
             "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall())
         if {(layer, None) for layer in LAYERS} | {("bronze", name) for name in BRONZE_TABLES} <= have:
             return
-        self.raw.execute("BEGIN TRANSACTION")  # one commit (one WAL sync) for all of it
-        try:
+        with self.transaction():  # one commit (one WAL sync) for all of it
             for layer in LAYERS:
                 self.raw.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
             for name, schema in BRONZE_TABLES.items():
-                self.raw.register("_f1nb_empty", schema.empty_table())
-                try:
-                    self.raw.execute(f"CREATE TABLE IF NOT EXISTS bronze.{name} AS SELECT * FROM _f1nb_empty")
-                finally:
-                    self.raw.unregister("_f1nb_empty")
-            self.raw.execute("COMMIT")
-        except BaseException:
-            self.raw.execute("ROLLBACK")
-            raise
+                with self.registered(schema.empty_table()) as view:
+                    self.raw.execute(f"CREATE TABLE IF NOT EXISTS bronze.{name} AS SELECT * FROM {view}")
 
     def _read_catalog(self) -> dict[tuple[str, str], list[str]]:
         catalog: dict[tuple[str, str], list[str]] = {}
@@ -133,39 +125,65 @@ class Lake:
             self._catalog = None
 
     # -- writes --------------------------------------------------------------------
-    def replace_session(self, session_key: int, tables: dict[str, pa.Table], layer: str = "bronze",
-                        topics: set[str] | None = None) -> None:
-        """Atomically replace one session's rows in `layer` with `tables`. With `topics`
-        (a Bronze reload of some feeds), only those topics' rows are replaced; the rest of
-        the session stays, and its `bronze.sessions` row is merged (see `_merge_session_row`)."""
-        raw = self.raw
-        catalog = self._current_catalog()
-        raw.execute("BEGIN TRANSACTION")
+    @contextmanager
+    def transaction(self):
+        """Everything inside commits together or not at all (the one BEGIN/ROLLBACK of f1nb)."""
+        self.raw.execute("BEGIN TRANSACTION")
         try:
+            yield self
+            # COMMIT syncs the WAL, so the write survives a crash from here on (DuckDB replays
+            # it on open); the WAL is merged into the file at close, or by DuckDB past its
+            # checkpoint_threshold — a CHECKPOINT here would only add ~50 ms to every load.
+            self.raw.execute("COMMIT")
+        except BaseException:
+            self.raw.execute("ROLLBACK")
+            raise
+
+    @contextmanager
+    def registered(self, table: pa.Table):
+        """`table` visible to SQL under a view name for the duration of the block."""
+        name = "_f1nb_batch"
+        self.raw.register(name, table)
+        try:
+            yield name
+        finally:
+            self.raw.unregister(name)
+
+    def insert(self, layer: str, name: str, table: pa.Table) -> None:
+        with self.registered(table) as view:
+            self.raw.execute(f"INSERT INTO {layer}.{name} BY NAME SELECT * FROM {view}")
+
+    def write_session(self, session_key: int, tables: dict[str, pa.Table], layer: str = "bronze",
+                      replace: str | tuple[str, ...] = "all", topics: set[str] | None = None) -> None:
+        """Write one session's rows in one transaction: the single write path of loads and live appends.
+
+        replace="all": the session's rows in every table of `layer` are replaced by `tables`
+        (a load). A tuple of table names: only those tables' rows of the session are replaced,
+        and the other `tables` are appended (a live batch replaces `sessions` and `feeds`).
+        `topics` (with "all"): only those topics' rows are replaced, the session's other
+        feeds stay, and its `bronze.sessions` row is merged (see `_merge_session_row`)."""
+        catalog = self._current_catalog()
+        with self.transaction():
             if topics is not None:
-                old_t0 = raw.execute("SELECT t0_utc FROM bronze.sessions WHERE session_key = ?", [session_key]).fetchone()
+                old_t0 = self.raw.execute("SELECT t0_utc FROM bronze.sessions WHERE session_key = ?",
+                                          [session_key]).fetchone()
             for (schema, name), columns in catalog.items():
-                if schema == layer and "session_key" in columns:
+                if schema == layer and "session_key" in columns and (replace == "all" or name in replace):
                     self._delete_rows(layer, name, columns, session_key, topics)
             for name, table in tables.items():
-                raw.register("_f1nb_batch", table)
-                try:
-                    raw.execute(f"INSERT INTO {layer}.{name} BY NAME SELECT * FROM _f1nb_batch")
-                finally:
-                    raw.unregister("_f1nb_batch")
+                if table.num_rows:
+                    self.insert(layer, name, table)
             if topics is not None:
                 self._merge_session_row(session_key, old_t0[0] if old_t0 else None)
             pause = float(os.environ.get(_PAUSE_ENV) or 0)
             if pause:
                 print("f1nb: test pause before commit", file=sys.stderr, flush=True)
                 time.sleep(pause)
-            # COMMIT syncs the WAL, so the write survives a crash from here on (DuckDB replays
-            # it on open); the WAL is merged into the file at close, or by DuckDB past its
-            # checkpoint_threshold — a CHECKPOINT here would only add ~50 ms to every load.
-            raw.execute("COMMIT")
-        except BaseException:
-            raw.execute("ROLLBACK")
-            raise
+
+    def replace_session(self, session_key: int, tables: dict[str, pa.Table], layer: str = "bronze",
+                        topics: set[str] | None = None) -> None:
+        """Atomically replace one session's rows in `layer` with `tables` (only `topics`' rows, if given)."""
+        self.write_session(session_key, tables, layer, replace="all", topics=topics)
 
     def _delete_rows(self, layer: str, name: str, columns: list[str], session_key: int,
                      topics: set[str] | None) -> None:
@@ -194,15 +212,10 @@ class Lake:
     def delete_session(self, session_key: int) -> None:
         """Remove a session from every layer."""
         catalog = self._current_catalog()
-        self.raw.execute("BEGIN TRANSACTION")
-        try:
+        with self.transaction():
             for (layer, name), columns in catalog.items():
                 if layer in LAYERS and "session_key" in columns:
                     self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = ?", [session_key])
-            self.raw.execute("COMMIT")
-        except BaseException:
-            self.raw.execute("ROLLBACK")
-            raise
 
     # -- reads ---------------------------------------------------------------------
     def table_names(self, layer: str) -> list[str]:

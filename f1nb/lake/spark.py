@@ -43,7 +43,7 @@ LAYERS = ("bronze", "silver", "gold")
 
 # Settings the models need (UTC, Arrow) and settings that make small data fast on one machine.
 SPARK_CONF = {
-    # without Arrow, integer columns with nulls come back all null through toPandas (DESIGN.md)
+    # without Arrow, integer columns with nulls come back all null through toPandas (measured on pyspark 4.0.5)
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.sql.session.timeZone": "UTC",
     "spark.sql.shuffle.partitions": "4",

@@ -38,7 +38,7 @@ from datetime import datetime, timezone
 
 import pyarrow as pa
 
-from ..bronze.build import SessionSource, _sessions_table, build_bronze, session_info, synthetic_session_key
+from ..bronze.build import SessionSource, _sessions_table, build_bronze
 from ..bronze.schema import FEEDS
 from ..decode.messages import Message, Reject
 from ..errors import LakeError
@@ -195,22 +195,20 @@ class LakeSink:
     def _identify(self, final: bool) -> bool:
         if self.session_key is not None:
             return True
-        msgs = [m for _, m in self._pending if isinstance(m, Message)]
-        info = session_info(msgs)
-        if info.get("Key") and info.get("Path"):
-            from ..archive.index import session_ref_from_info
-            from ..bronze.load import _meta_of_ref
+        from ..bronze.load import identify_session
 
-            self.meta = _meta_of_ref(session_ref_from_info(info))
-            self.session_key = self.meta["session_key"]
-            if not self.replace:
-                refuse_existing_copy(self._writer.raw, self.session_key, self.source)
-        elif final or (self._first_arrival and time.perf_counter() - self._first_arrival > self.wait_for_info):
+        msgs = [m for _, m in self._pending if isinstance(m, Message)]
+        fallback = None
+        if final or (self._first_arrival and time.perf_counter() - self._first_arrival > self.wait_for_info):
             first = next((m.utc for m in msgs if m.utc), None) or datetime.now(timezone.utc)
-            name = f"live {first:%Y-%m-%d %H:%M:%S}"
-            self.meta = {"session_key": synthetic_session_key(name), "session_name": name}
-            self.session_key = self.meta["session_key"]
-        return self.session_key is not None
+            fallback = f"live {first:%Y-%m-%d %H:%M:%S}"
+        meta = identify_session(msgs, fallback)
+        if meta is None:
+            return False
+        self.meta, self.session_key = meta, meta["session_key"]
+        if not self.replace:
+            refuse_existing_copy(self._writer.raw, self.session_key, self.source)
+        return True
 
     def _with_offset(self, msg: Message) -> Message:
         utc = msg.utc or datetime.now(timezone.utc)
@@ -261,24 +259,9 @@ class LakeSink:
             "rejects": pa.array([self._bad.get(t, 0) for t in topics], pa.int64()),
         }, schema=FEEDS)
         sessions = _sessions_table(src, feeds, self.t0)
-        raw = self._writer.raw
-        first = not self.batches
-        raw.execute("BEGIN TRANSACTION")
-        try:
-            for name in self._writer.table_names("bronze"):
-                if first or name in ("sessions", "feeds"):  # a new live run replaces the session
-                    raw.execute(f"DELETE FROM bronze.{name} WHERE session_key = ?", [key])
-            for name, table in [*((n, tables[n]) for n in APPEND_TABLES), ("sessions", sessions), ("feeds", feeds)]:
-                if table.num_rows:
-                    raw.register("_f1nb_live", table)
-                    try:
-                        raw.execute(f"INSERT INTO bronze.{name} BY NAME SELECT * FROM _f1nb_live")
-                    finally:
-                        raw.unregister("_f1nb_live")
-            raw.execute("COMMIT")
-        except BaseException:
-            raw.execute("ROLLBACK")
-            raise
+        # the first batch of a run replaces the session; later ones append, and refresh its catalogue rows
+        self._writer.write_session(key, {**{n: tables[n] for n in APPEND_TABLES}, "sessions": sessions, "feeds": feeds},
+                                   replace="all" if not self.batches else ("sessions", "feeds"))
 
     # -- Silver / Gold -----------------------------------------------------------------
     def build_now(self, lake=None, full: bool = False) -> None:

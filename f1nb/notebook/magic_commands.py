@@ -321,14 +321,11 @@ def _help(m: F1Magics, args, cell):
 
 
 def _live_args(p):
+    from ..options import add_live_options
+
     p.add_argument("action", nargs="?", choices=["start", "stop", "status"], default="start")
-    p.add_argument("--replay", metavar="SOURCE", help="replay a recording, an archive session folder or 'demo'")
-    p.add_argument("--speed", type=float, default=1.0, help="replay speed (e.g. 20)")
-    p.add_argument("--core", action="store_true", help="use SignalR Core (/signalrcore) instead of classic")
-    p.add_argument("--record", metavar="DIR", help="also write the archive layout to DIR")
+    add_live_options(p)
     p.add_argument("--as", dest="name", default="live", help="variable to bind the LiveSession to")
-    p.add_argument("--replace", action="store_true",
-                   help="replace a copy of the session already in the lake (default: refuse, keeping it)")
 
 
 @subcommand("live", "live [start|stop|status] [--replay SOURCE] [--speed N] [--record DIR]: "
