@@ -92,6 +92,10 @@ def source_from_recording(path: str | Path) -> SessionSource:
 
     path = Path(path)
     decoded = decode_recording(path)
+    if not decoded.messages:  # a load that stores nothing is not a success (e.g. --recording /etc/passwd)
+        first = f"; the first: line {decoded.rejects[0].line_number}, {decoded.rejects[0].reason}" if decoded.rejects else ""
+        raise DecodeError(f"{path} holds no live-timing message ({len(decoded.rejects)} lines rejected{first}); "
+                          "pass a recording made by f1nb live --record, FastF1 or undercut-f1")
     info = session_info(decoded.messages)
     if info.get("Key") and info.get("Path"):
         meta = _meta_of_ref(session_ref_from_info(info))
