@@ -11,6 +11,7 @@ import pytest
 
 from f1nb.archive.serve import ArchiveServer
 from f1nb.cli import main
+from f1nb.lake.lake import Lake
 
 
 def _one_line(capsys, rc_expected=1) -> str:
@@ -23,7 +24,7 @@ def _one_line(capsys, rc_expected=1) -> str:
 
 
 @pytest.mark.parametrize("argv, rc, says", [
-    (["--lake", "/proc/nope/x.duckdb", "tables"], 1, "No such file or directory: '/proc/nope'"),
+    (["--lake", "/proc/nope/x.duckdb", "tables"], 1, "no lake at /proc/nope/x.duckdb"),
     (["export-parquet", "/proc/nope"], 1, "No such file or directory: '/proc/nope'"),
     (["demo", "--laps", "-1"], 2, "--laps: -1 is outside 1..200"),
     (["demo", "--rounds", "0"], 2, "--rounds: 0 is outside 1..24"),
@@ -34,6 +35,7 @@ def _one_line(capsys, rc_expected=1) -> str:
 def test_bad_cli_input_is_one_line(tmp_path, capsys, monkeypatch, argv, rc, says):
     monkeypatch.chdir(tmp_path)
     if argv[0] != "--lake":
+        Lake(tmp_path / "l.duckdb").close()  # an empty lake: read-only commands refuse a missing one
         argv = ["--lake", str(tmp_path / "l.duckdb"), *argv]
     with pytest.raises(SystemExit) if rc == 2 else contextlib.nullcontext() as exit_info:  # 2: argparse usage
         got = main(argv)
@@ -43,8 +45,6 @@ def test_bad_cli_input_is_one_line(tmp_path, capsys, monkeypatch, argv, rc, says
 
 
 def test_a_failed_recording_load_leaves_the_lake_as_it_was(tmp_path, capsys):
-    from f1nb.lake.lake import Lake
-
     assert main(["--lake", str(tmp_path / "l.duckdb"), "load", "--recording", "/etc/passwd"]) == 1
     with Lake(tmp_path / "l.duckdb") as lake:
         assert lake.raw.execute("SELECT count(*) FROM bronze.sessions").fetchone() == (0,)
@@ -61,6 +61,7 @@ def test_serve_archive_on_a_port_in_use_is_one_line(tmp_path, capsys):
 
 
 def test_check_of_an_unknown_table_is_an_error_not_a_success(tmp_path, capsys):
+    Lake(tmp_path / "l.duckdb").close()
     assert main(["--lake", str(tmp_path / "l.duckdb"), "check", "no.such"]) == 1
     assert "no table named 'no.such' has checks" in _one_line(capsys)
 
@@ -97,31 +98,35 @@ def test_serve_archive_closes_idle_connections(tmp_path):
         assert threading.active_count() <= before
 
 
-def test_magic_as_never_overwrites_a_user_variable(capsys):
+def _shell():
     from IPython.core.interactiveshell import InteractiveShell
 
     ip = InteractiveShell.instance()
     if "f1" not in ip.magics_manager.magics["line"]:
         ip.run_line_magic("load_ext", "f1nb")
+    return ip
+
+
+def _failed_cell(ip, line: str) -> str:
+    """The text a failed `%f1` cell shows (F1CellError fails the cell without a traceback)."""
+    from f1nb.notebook.magics import F1CellError
+
+    with pytest.raises(F1CellError) as exc:
+        ip.run_line_magic("f1", line)
+    return exc.value.text
+
+
+def test_magic_as_never_overwrites_a_user_variable(capsys):
+    ip = _shell()
     ip.user_ns["mine"] = 42
-    ip.run_line_magic("f1", "demo --as mine")
-    ip.run_line_magic("f1", "live --replay demo --as mine")
-    ip.run_line_magic("f1", "load 2019 Monaco Race --as mine")
-    out = capsys.readouterr()
+    for line in ("demo --as mine", "live --replay demo --as mine", "load 2019 Monaco Race --as mine"):
+        assert "`mine` already holds your int" in _failed_cell(ip, line)
     assert ip.user_ns["mine"] == 42
-    assert (out.out + out.err).count("`mine` already holds your int") == 3 and "Traceback" not in out.out + out.err
-    ip.run_line_magic("f1", "demo --as In")
-    assert "already holds IPython's" in "".join(capsys.readouterr())
+    assert "already holds IPython's" in _failed_cell(ip, "demo --as In")
 
 
 def test_magic_check_of_an_unknown_table_reports_an_error(tmp_path, capsys):
-    from IPython.core.interactiveshell import InteractiveShell
-
-    ip = InteractiveShell.instance()
-    if "f1" not in ip.magics_manager.magics["line"]:
-        ip.run_line_magic("load_ext", "f1nb")
+    ip = _shell()
+    Lake(tmp_path / "m.duckdb").close()
     ip.run_line_magic("f1", f"backend {tmp_path / 'm.duckdb'}")
-    capsys.readouterr()
-    ip.run_line_magic("f1", "check no.such")
-    out = capsys.readouterr()
-    assert "no table named 'no.such'" in out.out + out.err and "passing" not in out.out
+    assert "no table named 'no.such'" in _failed_cell(ip, "check no.such")
