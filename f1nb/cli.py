@@ -10,6 +10,20 @@ from .errors import F1nbError
 from .options import add_live_options
 
 
+def _bounded_int(low: int, high: int):
+    """An argparse type: an int in [low, high], else a usage error naming the range."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low}..{high}")
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="f1nb", description="Formula 1 live-timing data as a lakehouse.")
     p.add_argument("--lake", help="lake file (default: $F1NB_LAKE or the per-user data directory)")
@@ -36,9 +50,9 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("demo", help="generate the offline demo season and load it (no network needed)")
     s.add_argument("--seed", type=int, default=2024)
-    s.add_argument("--laps", type=int, default=57, help="race laps")
-    s.add_argument("--drivers", type=int, default=20)
-    s.add_argument("--rounds", type=int, default=1)
+    s.add_argument("--laps", type=_bounded_int(1, 200), default=57, help="race laps (1..200)")
+    s.add_argument("--drivers", type=_bounded_int(1, 26), default=20, help="drivers (1..26)")
+    s.add_argument("--rounds", type=_bounded_int(1, 24), default=1, help="rounds of the demo season (1..24)")
     s.add_argument("--no-telemetry", action="store_true", help="skip CarData.z / Position.z")
     s.add_argument("--out", help="where to write the demo archive tree (default: in the data directory)")
 
@@ -75,7 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve-archive", help="serve an archive tree over HTTP in F1's URL layout")
     s.add_argument("dir")
     s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--port", type=_bounded_int(0, 65535), default=8000, help="0: any free port")
     return p
 
 
@@ -255,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("f1nb: interrupted; the lake is unchanged by the unfinished step", file=sys.stderr)
         return 130
+    except OSError as exc:  # a path that cannot be created or written (--lake, export-parquet DIR, --out)
+        print(f"f1nb: error: {exc}; check the path and its permissions", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

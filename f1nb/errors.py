@@ -39,3 +39,7 @@ class SessionNotAvailable(ArchiveError):
 
 class InvalidChoice(F1nbError, ValueError):
     """A Python API argument outside its valid choices (the message lists them)."""
+
+
+class LiveError(F1nbError):
+    """A live session (or a replay) could not go on."""

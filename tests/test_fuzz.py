@@ -176,3 +176,45 @@ def test_merge(patches):
         return 0
 
     assert largest_list(state) <= len(patches) * (MAX_LIST_GAP + 5)
+
+
+INT64 = st.integers(-(2**63), 2**63 - 1)  # what orjson (and so F1's JSON) can carry
+
+
+def _classic_text(t, p, u):
+    return orjson.dumps({"C": "d-1", "M": [{"H": "Streaming", "M": "feed", "A": [t, p, u]}]})
+
+
+LIVE_TEXTS = st.one_of(
+    st.builds(_classic_text, TOPIC | INT64, JSON, UTC | INT64).map(bytes.decode),
+    st.builds(lambda p: orjson.dumps({"R": {"TimingData": p, "Heartbeat": {"Utc": "9999-12-31T23:59:59-23:59"}},
+                                      "I": "1"}).decode(), JSON),
+    st.builds(lambda t, p: orjson.dumps({"C": "d", "M": [{"M": "feed", "A": [t, p, "2024-01-01T00:00:00Z"]}]}),
+              st.sampled_from(["CarData.z", "Position.z"]), Z_PAYLOADS),
+    st.integers(1, 1200).map(lambda n: '{"M":[{"M":"feed","A":["T",' + deep(n) + ',"2024-01-01T00:00:00Z"]}]}'),
+    mutated(_classic_text("LapCount", {"CurrentLap": 1}, "2024-01-01T00:00:00Z")),
+    st.binary(max_size=20),
+    st.text(max_size=20),
+)
+
+
+@fuzz
+@given(st.lists(LIVE_TEXTS, max_size=6), st.booleans())
+def test_live_frames(texts, core):
+    from f1nb.decode.messages import Message, Reject
+    from f1nb.live import frames
+    from f1nb.live.signalr import LiveClient
+
+    got = []
+    client = LiveClient("http://127.0.0.1:1/signalr", core=core, on_message=got.append)
+    for text in texts:
+        if core:
+            text = (text.decode("utf-8", "replace") if isinstance(text, bytes) else text) + frames.RS
+        client.on_text(text)  # never raises
+    for item in got:
+        assert isinstance(item, (Message, Reject))
+        if isinstance(item, Message):
+            _assert_usable(item.payload)
+            assert item.utc is not None or item.topic in client.state
+    tables = _bronze([m for m in got if isinstance(m, Message)], [r for r in got if isinstance(r, Reject)])
+    assert tables["rejects"].num_rows >= sum(isinstance(r, Reject) for r in got)

@@ -142,3 +142,36 @@ def test_a_whole_state_document_rejects_one_topic_and_keeps_the_others():
     out = decode_recording_text(doc)
     assert [m.topic for m in out.messages] == ["Heartbeat", "LapCount"]
     assert [(r.topic, "deeper" in r.reason) for r in out.rejects] == [("TimingData", True)]
+
+
+def test_invalid_utf8_is_rejected_with_its_exact_bytes_not_replaced(tmp_path, capsys):
+    bad = b'00:00:01.000{"Lines":{"44":{"Name":"caf\xe9 \xff"}}}'
+    with _load(tmp_path, "TimingData", bad, capsys) as lake:
+        _good_lines_loaded(lake)
+        (raw, reason), = lake.raw.execute("SELECT raw, reason FROM bronze.rejects").fetchall()
+        assert reason.startswith("invalid UTF-8 (byte 0xe9")
+        assert raw.encode("ascii", "backslashreplace") == bad.decode("ascii", "backslashreplace").encode()
+        assert "\ufffd" not in "".join(v for (v,) in lake.raw.execute("SELECT value FROM bronze.fields "
+                                                                     "WHERE value IS NOT NULL").fetchall())
+
+
+def test_a_file_of_bad_lines_keeps_a_bounded_number_of_them():
+    from f1nb.decode.jsonstream import MAX_REJECTS_KEPT, parse_jsonstream
+
+    messages, rejects = parse_jsonstream("TimingData", b"x\n" * (MAX_REJECTS_KEPT + 500) + b'00:00:01.000{"A":1}\n')
+    assert len(messages) == 1 and len(rejects) == MAX_REJECTS_KEPT + 1
+    assert rejects[-1].line_number == MAX_REJECTS_KEPT + 1 and rejects[-1].reason.startswith("500 more bad lines")
+
+
+def test_blank_lines_cost_no_memory():
+    import tracemalloc
+
+    from f1nb.decode.jsonstream import parse_jsonstream
+
+    body = b"\r\n" * 20_000_000 + b'00:00:01.000{"A":1}\r\n'
+    tracemalloc.start()
+    messages, rejects = parse_jsonstream("TimingData", body)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert [(m.payload, r) for m, r in zip(messages, [rejects])] == [('{"A":1}', [])]
+    assert peak < 3 * len(body)  # the text itself and one chunk; a list of 20 M lines took 8x more

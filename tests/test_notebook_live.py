@@ -20,18 +20,20 @@ def shell(tmp_path):
 
 def test_live_magic_replays_into_the_lake(shell, tmp_path, capsys):
     need_realdata()
-    recording = REAL_LIVE / "fastf1_with_errors.txt"  # small: 19 good messages, 32 bad lines
+    # small: 19 good messages, 32 bad lines; one of the 19 (SessionData {} at 14:57:41.297) repeats the frame
+    # before it exactly (topic, payload, utc), and the live client stores a duplicated frame once (issue 17)
+    recording = REAL_LIVE / "fastf1_with_errors.txt"
     shell.run_line_magic("f1", f"live --replay {recording} --speed 0 --as lv")
     live = shell.user_ns["lv"]
     assert live.wait(600)
     summary = shell.run_line_magic("f1", "live stop --as lv")
-    assert summary["messages"] >= 19 and not summary["build_errors"]
+    assert summary["messages"] >= 18 and summary["duplicates_dropped"] == 1 and not summary["build_errors"]
     out = capsys.readouterr()
     assert "Traceback" not in out.out + out.err and "live stop" in out.out
     lake = shell.user_ns["lv"].lake  # the magics' lake: the file this test pointed them at
     assert str(tmp_path / "live.duckdb") in str(lake.location)
     (n,) = lake.raw.execute("SELECT count(*) FROM bronze.messages").fetchone()
-    assert n >= 19
+    assert n >= 18
 
 
 def test_live_magic_stop_without_session_is_one_line(shell, capsys):

@@ -49,7 +49,13 @@ def run_case(case, code: Path, timeout: float) -> dict:
     for token in text.split(","):
         if "rejected lines" in token:
             rejects = token.split()[0]
-    last = next((ln for ln in reversed(err.decode("utf-8", "replace").splitlines()) if ln.strip()), "")
+    lines = err.decode("utf-8", "replace").splitlines() + out.decode("utf-8", "replace").splitlines()
+    notes = [ln[6:] for ln in lines if ln.startswith("NOTE: ")]  # what the case's own script observed
+    last = next((ln for ln in reversed(err.decode("utf-8", "replace").splitlines())
+                 if ln.strip() and not ln.startswith("NOTE: ")), "")
+    if not last:
+        last = next((ln for ln in reversed(out.decode("utf-8", "replace").splitlines())
+                     if ln.strip() and not ln.startswith("NOTE: ")), "")
     if hung:
         outcome = "hang"
     elif "Traceback" in text:
@@ -61,7 +67,9 @@ def run_case(case, code: Path, timeout: float) -> dict:
     if case.check and outcome != "hang":
         outcome += case.check(text)
     if outside:
-        outcome += " +WROTE OUTSIDE"
+        outcome += ", WROTE OUTSIDE"
+    for note in notes:
+        outcome += ", " + note
     return {"outcome": outcome, "rc": proc.returncode, "rejects": rejects, "s": seconds, "last": last[:110],
             "rss_mb": usage.ru_maxrss / 1024}
 
@@ -78,7 +86,7 @@ def main() -> None:
     print("| item | input | outcome | rejects | peak RSS MB | s | last line |")
     print("|---|---|---|---|---|---|---|")
     for case in all_cases():
-        if args.only and args.only not in case.name and args.only != str(case.item):
+        if args.only and (str(case.item) != args.only if args.only.isdigit() else args.only not in case.name):
             continue
         r = run_case(case, code, args.timeout)
         rss = f"{r['rss_mb']:.0f}"

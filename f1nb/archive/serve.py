@@ -30,7 +30,10 @@ from urllib.parse import unquote, urlsplit
 import orjson
 
 from ..decode.jsonstream import parse_jsonstream
+from ..errors import ArchiveError
 
+# A thread serves each connection: without a bound, every idle client kept one forever.
+IDLE_TIMEOUT_S = 30.0
 FAULT_KINDS = ("500", "503", "404", "timeout", "truncate", "reset")
 
 
@@ -99,6 +102,7 @@ def generate_session_index(session_dir: Path) -> bytes | None:
 class _Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "f1nb-archive/1"
+    timeout = IDLE_TIMEOUT_S  # an idle keep-alive connection is closed, and its thread ends
     archive: ArchiveServer  # set on the subclass made per server
 
     def log_message(self, format, *args):  # quiet
@@ -177,12 +181,14 @@ class ArchiveServer:
         faults: Mapping[str, Sequence[str]] | None = None,
         generate_indexes: bool = True,
         timeout_delay: float = 2.0,
+        idle_timeout: float = IDLE_TIMEOUT_S,
     ) -> None:
         self.root = Path(root).resolve()
         self.host = host
         self.port = port
         self.generate_indexes = generate_indexes
         self.timeout_delay = timeout_delay
+        self.idle_timeout = idle_timeout
         self.requests: list[str] = []  # decoded URL paths, e.g. "/2019/Index.json", in arrival order
         self.request_headers: list[dict[str, str]] = []
         self.max_inflight = 0  # most requests answered at the same time (for concurrency tests)
@@ -246,7 +252,7 @@ class ArchiveServer:
         if target.is_file():
             return target.read_bytes(), ctype
         if self.generate_indexes and parts[-1] == "Index.json":
-            if len(parts) == 2 and parts[0].isdigit():
+            if len(parts) == 2 and parts[0].isascii() and parts[0].isdigit():  # not '²', which int() refuses
                 return generate_season_index(self.root, int(parts[0])), ctype
             if len(parts) == 4:
                 return generate_session_index(target.parent), ctype
@@ -264,8 +270,12 @@ class ArchiveServer:
     def start(self) -> ArchiveServer:
         if self._httpd is not None:
             return self
-        handler = type("Handler", (_Handler,), {"archive": self})
-        httpd = _HTTPServer((self.host, self.port), handler)
+        handler = type("Handler", (_Handler,), {"archive": self, "timeout": self.idle_timeout})
+        try:
+            httpd = _HTTPServer((self.host, self.port), handler)
+        except (OSError, OverflowError) as exc:
+            raise ArchiveError(f"cannot serve on {self.host}:{self.port}: {exc}; pick another --port "
+                               "(or 0 for any free one)") from None
         self._httpd = httpd
         self._thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name="f1nb-archive-server", daemon=True)

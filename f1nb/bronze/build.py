@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..decode.jsonstream import printable
 from ..decode.merge import merge_value
 from ..decode.messages import Message, Reject
 from .fields import fields_table
@@ -99,8 +100,8 @@ def _rejects_table(session_key: int, rejects: list[Reject], source: str) -> pa.T
             "session_key": pa.array([session_key] * len(rejects), pa.int64()),
             "topic": [r.topic for r in rejects],
             "line_number": pa.array([r.line_number for r in rejects], pa.int64()),
-            "raw": [r.raw for r in rejects],
-            "reason": [r.reason for r in rejects],
+            "raw": [printable(r.raw) for r in rejects],  # any invalid UTF-8 as \\xNN: Arrow takes only valid text
+            "reason": [printable(r.reason) for r in rejects],
             "source": [source] * len(rejects),
         },
         schema=REJECTS,

@@ -86,10 +86,12 @@ def source_from_files(files, source: str) -> SessionSource:
     return SessionSource(key, meta, messages, rejects, feeds, source)
 
 
-def identify_session(messages: list[Message], fallback_name: str | None = None) -> dict | None:
+def identify_session(messages: list[Message], fallback_name: str | None = None,
+                     label: str | None = None) -> dict | None:
     """Which session a stream of messages is (recordings, live feeds): the session metadata
     from its SessionInfo when that carries a Key and a Path; else, given `fallback_name`, a
-    stable synthetic key made from that name; else None (not known yet: wait for more)."""
+    stable synthetic key made from that name (shown as `label`, default the name); else
+    None (not known yet: wait for more)."""
     from ..archive.index import session_ref_from_info
 
     info = session_info(messages)
@@ -97,15 +99,20 @@ def identify_session(messages: list[Message], fallback_name: str | None = None) 
         return _meta_of_ref(session_ref_from_info(info))
     if fallback_name is None:
         return None
-    return {"session_key": synthetic_session_key(fallback_name), "session_name": fallback_name}
+    return {"session_key": synthetic_session_key(fallback_name), "session_name": label or fallback_name}
 
 
 def source_from_recording(path: str | Path) -> SessionSource:
     """A live recording (any supported format) -> decoded `SessionSource`."""
     path = Path(path)
     decoded = decode_recording(path)
-    # a recording without SessionInfo still loads, under a stable synthetic key
-    meta = identify_session(decoded.messages, f"recording {path.resolve().name}")
+    if not decoded.messages:  # a load that stores nothing is not a success (e.g. --recording /etc/passwd)
+        first = f"; the first: line {decoded.rejects[0].line_number}, {decoded.rejects[0].reason}" if decoded.rejects else ""
+        raise DecodeError(f"{path} holds no live-timing message ({len(decoded.rejects)} lines rejected{first}); "
+                          "pass a recording made by f1nb live --record, FastF1 or undercut-f1")
+    # a recording without SessionInfo still loads, under a stable synthetic key from its file name
+    name = path.resolve().name
+    meta = identify_session(decoded.messages, name, label=f"recording {name}")
     return SessionSource(meta["session_key"], meta, decoded.messages, decoded.rejects, [], str(path))
 
 

@@ -48,6 +48,30 @@ def format_offset(ms: int) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
 
 
+def decode_text(body: bytes) -> str:
+    """UTF-8 bytes as text; invalid bytes become lone surrogates (not U+FFFD), so the line holding
+    them is rejected with its exact bytes (`printable`) instead of loading silently altered."""
+    return body.decode("utf-8", errors="surrogateescape")
+
+
+_SURROGATE = re.compile("[\udc80-\udcff]")
+
+
+def printable(text: str) -> str:
+    """A line for `bronze.rejects`: invalid UTF-8 bytes shown as \\xNN escapes (Arrow needs valid text)."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def invalid_utf8(line: str) -> str | None:
+    """The reason a line holding invalid UTF-8 (as `decode_text` leaves it) is rejected, or None."""
+    m = _SURROGATE.search(line)
+    if m:
+        return f"invalid UTF-8 (byte 0x{ord(m.group()) - 0xDC00:02x} at character {m.start() + 1}); raw keeps the bytes as \\xNN"
+    return None
+
+
 _CHUNK = 1 << 20  # characters split at a time
 # Bad lines kept one by one per file (and the characters kept of each): a file of millions
 # of bad lines is not a feed, and keeping them all would take more memory than the file.
@@ -59,7 +83,7 @@ def split_lines(body: bytes | str) -> Iterator[tuple[int, str]]:
     """(1-based line number, text) for each non-empty line; BOM, CRLF and LF handled.
     Splits about a megabyte at a time: a body of a billion newlines never becomes a
     billion-item list."""
-    text = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
+    text = decode_text(body) if isinstance(body, bytes) else body
     pos, size, number = (1 if text.startswith(BOM) else 0), len(text), 0
     while pos < size:
         end = text.find("\n", min(pos + _CHUNK, size))
@@ -111,7 +135,7 @@ def parse_jsonstream(topic: str, body: bytes | str, budget: InflateBudget | None
             payload = decode_payload(topic, line[12:], budget)
         except DecodeError as exc:
             if len(rejects) < MAX_REJECTS_KEPT:
-                rejects.append(Reject(topic, number, line[:MAX_REJECT_CHARS], str(exc)))
+                rejects.append(Reject(topic, number, printable(line[:MAX_REJECT_CHARS]), invalid_utf8(line) or str(exc)))
             else:
                 more, first_more = more + 1, first_more or number
             continue
@@ -124,7 +148,7 @@ def parse_jsonstream(topic: str, body: bytes | str, budget: InflateBudget | None
 
 def parse_keyframe(topic: str, body: bytes | str) -> Message:
     """Decode a keyframe `Topic.json` (the topic's final state) as one message."""
-    text = body.decode("utf-8") if isinstance(body, bytes) else body
+    text = decode_text(body) if isinstance(body, bytes) else body
     return Message(topic, 0, None, None, decode_payload(topic, text.lstrip(BOM).strip()))
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import orjson
 
 from ..errors import DecodeError
-from .jsonstream import BOM, is_compressed_topic, split_lines
+from .jsonstream import BOM, decode_text, invalid_utf8, is_compressed_topic, printable, split_lines
 from .limits import MAX_DEPTH, check_depth, depth_exceeds
 from .messages import Message, Reject
 from .timeparse import parse_utc
@@ -187,7 +187,7 @@ def _line_into(out: DecodedRecording, number: int, line: str) -> None:
         for msg in out.messages[before:]:  # a hub message is kept whole or not at all
             out._seq[msg.topic] -= 1
         del out.messages[before:]
-        out.rejects.append(Reject(_guess_topic(line), number, line, _reason(exc)))
+        out.rejects.append(Reject(_guess_topic(line), number, printable(line), invalid_utf8(line) or _reason(exc)))
 
 
 def recording_files(path: Path) -> list[Path]:
@@ -208,7 +208,7 @@ def decode_recording(path: str | Path) -> DecodedRecording:
     merged = DecodedRecording()
     budget = InflateBudget()
     for file in recording_files(Path(path)):
-        part = decode_recording_text(file.read_bytes().decode("utf-8", errors="replace"), budget)
+        part = decode_recording_text(decode_text(file.read_bytes()), budget)
         for msg in part.messages:
             seq = merged._seq[msg.topic]
             merged._seq[msg.topic] = seq + 1

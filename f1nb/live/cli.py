@@ -22,6 +22,12 @@ def format_summary(s: dict) -> str:
         text += f", Silver lag p50 {slag['p50']:.2f} s (max {slag['max']:.2f} s)"
     if s.get("recorded"):
         text += f"; recorded to {s['recorded']}"
+    if s.get("frames_rejected") or s.get("duplicates_dropped"):
+        text += (f"; {s.get('frames_rejected', 0)} unusable frames kept in bronze.rejects, "
+                 f"{s.get('duplicates_dropped', 0)} duplicated frames dropped")
+    if s.get("record_skipped"):
+        text += ("\nwarning: not recorded (a topic name that is no safe file name; the messages are in the lake): "
+                 + ", ".join(repr(t) for t in s["record_skipped"]))
     for err in s.get("build_errors") or []:
         text += f"\nwarning: {err}"
     return text

@@ -24,11 +24,23 @@ HUB = "Streaming"
 
 @dataclass(frozen=True)
 class Event:
-    kind: str  # state | feed | keepalive | handshake | close | other
+    kind: str  # state | feed | bad (a feed frame that cannot be used: `error` says why) | keepalive | handshake | close | other
     topic: str | None = None
     payload: Any = None
     utc: str | None = None
     error: str | None = None
+
+
+def feed_event(args: object) -> Event:
+    """A feed invocation's arguments `[topic, payload, utc]` as an event; a "bad" one if unusable."""
+    if not isinstance(args, list) or len(args) < 3:
+        return Event("bad", error="feed arguments are not [topic, payload, utc]")
+    topic, payload, utc = args[:3]
+    if not isinstance(topic, str) or not topic:
+        return Event("bad", error=f"feed topic is not a name: {str(topic)[:40]!r}")
+    if not isinstance(utc, str):
+        return Event("bad", topic, payload, error=f"feed utc is not a string: {str(utc)[:40]!r}")
+    return Event("feed", topic, payload, utc)
 
 
 # --- classic ---------------------------------------------------------------------
@@ -59,9 +71,7 @@ def parse_classic(text: str | bytes) -> list[Event]:
     frames = value.get("M") if isinstance(value.get("M"), list) else []
     for frame in frames:
         if isinstance(frame, dict) and frame.get("M") == "feed":
-            args = frame.get("A")
-            if isinstance(args, list) and len(args) >= 3 and isinstance(args[0], str):
-                out.append(Event("feed", args[0], args[1], args[2] if isinstance(args[2], str) else None))
+            out.append(feed_event(frame.get("A")))
     if not out:
         out.append(Event("keepalive" if "C" in value or "S" in value else "other"))
     return out
@@ -114,9 +124,7 @@ def parse_core(text: str | bytes) -> list[Event]:
             else:
                 out.append(Event("other", error=value.get("error") or "empty Subscribe result"))
         elif kind == 1 and value.get("target") == "feed":
-            args = value.get("arguments")
-            if isinstance(args, list) and len(args) >= 3 and isinstance(args[0], str):
-                out.append(Event("feed", args[0], args[1], args[2] if isinstance(args[2], str) else None))
+            out.append(feed_event(value.get("arguments")))
         else:
             out.append(Event("other"))
     return out

@@ -20,6 +20,14 @@ from ..decode.jsonstream import BOM, encode_line, format_offset, is_compressed_t
 from ..decode.messages import Message
 
 
+def safe_topic(topic: str) -> bool:
+    """True where `{topic}.jsonStream` is one safe file name, by the archive's own path rules."""
+    try:
+        return "/" not in topic and sanitize_path(f"{topic}.jsonStream", directory=False) == f"{topic}.jsonStream"
+    except ValueError:
+        return False
+
+
 class ArchiveRecorder:
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -28,6 +36,7 @@ class ArchiveRecorder:
         self._lines: dict[str, list[str]] = defaultdict(list)
         self._topics: set[str] = set()
         self.messages = 0
+        self.skipped: dict[str, int] = {}  # topic -> messages not recorded: its name is no safe file name
 
     @property
     def folder(self) -> Path | None:
@@ -50,6 +59,9 @@ class ArchiveRecorder:
         self._line(msg)
 
     def _line(self, msg: Message) -> None:
+        if not safe_topic(msg.topic):  # a topic is a file name: '../x' or 'a/b' would write elsewhere
+            self.skipped[msg.topic] = self.skipped.get(msg.topic, 0) + 1
+            return
         offset = max(0, msg.offset_ms or 0)
         if is_compressed_topic(msg.topic):
             line = encode_line(offset, orjson.loads(msg.payload), compressed=True)

@@ -164,7 +164,7 @@ class ReplayServer:
             from websockets.frames import Opcode
             from websockets.server import ServerProtocol
 
-            proto = ServerProtocol(max_size=None)
+            proto = ServerProtocol(max_size=1024 * 1024)  # clients send only handshakes and Subscribe
             proto.receive_data(head)
             request = proto.events_received()[0]
             proto.send_response(proto.accept(request))
@@ -246,6 +246,15 @@ class ReplayServer:
                     conn.send(frames.core_ping() if conn.core else "{}")
 
     async def _produce(self) -> None:
+        try:
+            await self._play()
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a dead timeline must not leave clients waiting forever
+            self.error = exc
+            self.ended.set()
+
+    async def _play(self) -> None:
         items = self.source.items
         anchor_wall, anchor_t, t_max = None, 0.0, float("-inf")
         await self._subs_event.wait()  # the timeline starts with the first subscriber

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 from ..decode.messages import Message
+from ..errors import LiveError
 from .recorder import ArchiveRecorder
 from .replay import ReplayServer
 from .signalr import TOPICS, LiveClient
@@ -80,11 +81,17 @@ class LiveSession:
             if deadline is not None and time.monotonic() > deadline:
                 return False
             time.sleep(0.02)
+        self._raise_if_failed()
         return True
 
     def _raise_if_failed(self) -> None:
+        """A dead lake writer or replay timeline ends the session now (one line), not at its end."""
         if self.sink.failed.is_set():
             self.stop()  # stops the client and server, and raises the sink's error
+        if self.server is not None and self.server.error is not None:
+            err = self.server.error
+            self.stop()
+            raise LiveError(f"the replay stopped: {type(err).__name__}: {str(err)[:200]}")
 
     def stop(self) -> None:
         if self.client:
@@ -112,6 +119,10 @@ class LiveSession:
             rep.update(feeds_sent=self.server.feeds_sent, feeds_received=self.client.feeds_received)
         if self.recorder and self.recorder.folder:
             rep["recorded"] = str(self.recorder.folder)
+        if self.recorder and self.recorder.skipped:
+            rep["record_skipped"] = dict(self.recorder.skipped)
+        if self.client:
+            rep.update(frames_rejected=self.client.rejected, duplicates_dropped=self.client.duplicates_dropped)
         return rep
 
 

@@ -23,11 +23,12 @@ or stored. Without it, F1 streams no `CarData.z` / `Position.z`.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import queue
 import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable
 from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit, urlunsplit
@@ -37,6 +38,7 @@ import orjson
 
 from .. import config
 from ..decode.jsonstream import is_compressed_topic
+from ..decode.limits import MAX_DEPTH, check_depth, depth_exceeds
 from ..decode.messages import Message, Reject
 from ..decode.timeparse import parse_utc
 from ..decode.zpayload import inflate
@@ -55,6 +57,11 @@ TOPICS = (
     "SessionData", "LapCount", "TimingData", "TeamRadio", "PitLaneTimeCollection", "ChampionshipPrediction",
     "TyreStintSeries", "DriverRaceInfo", "LapSeries", "PitStopSeries", "PitStop", "CurrentTyres",
 )
+LIVE_FRAME_TOPIC = "(live frame)"  # reject rows of frames whose topic is unknown
+RECENT_FRAMES = 10_000  # feeds remembered to drop exact duplicates
+# F1's largest message, the Subscribe reply's full state, is a few MB; a bigger one is refused
+# (the connection drops and reconnects) rather than held in memory whatever its size.
+MAX_MESSAGE_BYTES = 128 * 1024 * 1024
 NO_TOKEN_WARNING = ("f1nb live: no F1TV token (set F1NB_F1TV_TOKEN): F1 streams CarData.z and Position.z "
                     "only to signed-in clients, so car telemetry and positions will be missing")
 
@@ -62,6 +69,17 @@ NO_TOKEN_WARNING = ("f1nb live: no F1TV token (set F1NB_F1TV_TOKEN): F1 streams 
 def _ws_url(http_url: str) -> str:
     parts = urlsplit(http_url)
     return urlunsplit(({"https": "wss", "http": "ws"}.get(parts.scheme, parts.scheme),) + tuple(parts[1:]))
+
+
+def _printable(value) -> str:
+    """A value as text for a reject row, whatever it holds (too deep for repr, not JSON)."""
+    try:
+        return orjson.dumps(value).decode()
+    except (TypeError, ValueError):
+        try:
+            return repr(value)[:10_000]
+        except RecursionError:
+            return f"<{type(value).__name__} nested too deep to print>"
 
 
 def _is_loopback(url: str) -> bool:
@@ -92,6 +110,9 @@ class LiveClient:
         self.resent_dropped = 0  # topics of a re-sent state equal to ours
         self.resent_emitted = 0  # topics of a re-sent state that differed
         self.emitted = 0
+        self.rejected = 0  # frames (or topics of a state) that could not be used: each a reject row
+        self.duplicates_dropped = 0
+        self._recent: OrderedDict[bytes, None] = OrderedDict()  # digests of the last RECENT_FRAMES feeds
         self.last_frame = 0.0
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -212,11 +233,10 @@ class LiveClient:
         token, headers = await self._negotiate()
         kwargs = {"proxy": None} if _is_loopback(self.url) else {}
         subscribed = False
-        async with connect(self._ws_target(token), additional_headers=headers, max_size=None,
+        async with connect(self._ws_target(token), additional_headers=headers, max_size=MAX_MESSAGE_BYTES,
                            open_timeout=self.connect_timeout, close_timeout=1, **kwargs) as ws:
             self._ws = ws
             self.connects += 1
-            parse = frames.parse_core if self.core else frames.parse_classic
             if self.core:
                 await ws.send(frames.core_handshake())
                 await ws.send(frames.core_subscribe(self.topics))
@@ -228,48 +248,90 @@ class LiveClient:
                 while not self._stopping.is_set():
                     text = await asyncio.wait_for(ws.recv(), timeout=self.heartbeat_timeout)
                     self.last_frame = time.monotonic()
-                    for event in parse(text):
-                        if event.kind == "feed":
-                            self._on_feed(event)
-                        elif event.kind == "state":
-                            self._on_state(event.payload)
-                            subscribed = True
-                        elif event.kind == "close":
-                            return subscribed
-                        elif event.error:
-                            self._status(f"f1nb live: server error: {event.error}")
+                    kinds = self.on_text(text)
+                    subscribed = subscribed or "state" in kinds
+                    if "close" in kinds:
+                        return subscribed
             except Exception as exc:
                 exc._f1nb_subscribed = subscribed
                 raise
         return subscribed
 
     # -- messages -------------------------------------------------------------------
-    def _emit(self, topic: str, value, utc: datetime | None) -> None:
+    def on_text(self, text: str | bytes) -> set[str]:
+        """One WebSocket message: its feeds and states go to `on_message` (an unusable frame as a
+        reject row with its raw text); returns the kinds of events it held. Never raises."""
+        parse = frames.parse_core if self.core else frames.parse_classic
         try:
-            if isinstance(value, str) and is_compressed_topic(topic):
-                text = inflate(value)
-                orjson.loads(text)
-            else:
-                text = orjson.dumps(value).decode("utf-8")
-        except (DecodeError, orjson.JSONDecodeError) as exc:
-            self.on_message(Reject(topic, self._seq[topic], str(value)[:10_000], str(exc)))
-            return
+            events = parse(text)
+        except (ValueError, UnicodeDecodeError) as exc:  # orjson's errors are ValueErrors
+            self._reject(LIVE_FRAME_TOPIC, text, f"unreadable frame: {type(exc).__name__}: {exc}")
+            return set()
+        for event in events:
+            if event.kind in ("feed", "bad"):
+                self._on_feed(event, text)
+            elif event.kind == "state":
+                self._on_state(event.payload)
+            elif event.error:
+                self._status(f"f1nb live: server error: {event.error}")
+        return {event.kind for event in events}
+
+    def _reject(self, topic: str, raw, reason: str) -> None:
+        """A frame (or one topic of it) that cannot be used: a reject row with its raw text."""
+        raw = raw if isinstance(raw, str) else bytes(raw).decode("utf-8", "backslashreplace")
+        self.rejected += 1
+        self.on_message(Reject(topic, self.rejected, raw[:10_000], reason))
+
+    @staticmethod
+    def _payload_text(topic: str, value) -> str:
+        """The payload as Bronze keeps it (JSON text; `.z`: inflated). DecodeError if unusable."""
+        if isinstance(value, str) and is_compressed_topic(topic):
+            text = inflate(value)
+            try:
+                check_depth(orjson.loads(text), text)
+            except orjson.JSONDecodeError as exc:
+                raise DecodeError(f".z payload inflates to invalid JSON: {exc}") from None
+            return text
+        if depth_exceeds(value):  # before the merge and dumps, which recurse (dumps stops at 255)
+            raise DecodeError(f"payload nested deeper than {MAX_DEPTH} levels")
+        return orjson.dumps(value).decode("utf-8")
+
+    def _emit(self, topic: str, text: str, utc: datetime | None) -> None:
         seq = self._seq[topic]
         self._seq[topic] = seq + 1
         self.emitted += 1
         self.on_message(Message(topic, seq, None, utc, text))
 
-    def _on_feed(self, event: frames.Event) -> None:
+    def _is_duplicate(self, topic: str, utc: str, text: str) -> bool:
+        """An exact repeat (topic, utc, payload) of a recent frame: F1 sends no such thing twice."""
+        key = hashlib.blake2b(f"{topic}\x00{utc}\x00{text}".encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        if key in self._recent:
+            self.duplicates_dropped += 1
+            return True
+        self._recent[key] = None
+        if len(self._recent) > RECENT_FRAMES:
+            self._recent.popitem(last=False)
+        return False
+
+    def _on_feed(self, event: frames.Event, raw=None) -> None:
+        """One feed frame (`raw`: the WebSocket message it came in, kept with a reject)."""
         self.feeds_received += 1
+        topic = event.topic or LIVE_FRAME_TOPIC
         try:
-            utc = parse_utc(event.utc) if event.utc else datetime.now(timezone.utc)
-        except DecodeError:
-            utc = datetime.now(timezone.utc)
+            if event.kind == "bad":
+                raise DecodeError(event.error)
+            utc = parse_utc(event.utc)  # a bad one is rejected: the wall clock would give a wrong offset
+            text = self._payload_text(event.topic, event.payload)
+        except DecodeError as exc:
+            self._reject(topic, raw if raw is not None else _printable([event.topic, event.payload, event.utc]), str(exc))
+            return
+        if self._is_duplicate(event.topic, event.utc, text):
+            return
         if is_compressed_topic(event.topic):
             self.state[event.topic] = event.payload
         else:
             merge_state(self.state, event.topic, event.payload)
-        self._emit(event.topic, event.payload, utc)
+        self._emit(event.topic, text, utc)
 
     def _on_state(self, state: dict) -> None:
         self.states_received += 1
@@ -281,13 +343,18 @@ class LiveClient:
         utc = utc or datetime.now(timezone.utc)
         first = self.states_received == 1
         for topic, value in state.items():
+            try:
+                text = self._payload_text(topic, value)
+            except DecodeError as exc:
+                self._reject(topic, _printable(value), str(exc))
+                continue
             if topic in self.state and normalise(self.state[topic]) == normalise(value):
                 self.resent_dropped += 1
                 continue
             if not first and topic in self.state:
                 self.resent_emitted += 1
             self.state[topic] = value if is_compressed_topic(topic) else merge_value(None, value)
-            self._emit(topic, value, utc)
+            self._emit(topic, text, utc)
 
 
 __all__ = ["LiveClient", "NO_TOKEN_WARNING", "TOPICS", "F1_CLASSIC_URL", "F1_CORE_URL"]

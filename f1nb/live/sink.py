@@ -41,7 +41,7 @@ import pyarrow as pa
 from ..bronze.build import SessionSource, _sessions_table, build_bronze
 from ..bronze.schema import FEEDS
 from ..decode.messages import Message, Reject
-from ..errors import LakeError
+from ..errors import F1nbError, LakeError, LiveError
 
 APPEND_TABLES = ("messages", "fields", "car_samples", "position_samples", "rejects")
 # Rebuilt on every full build only (see LakeSink.build_now).
@@ -64,6 +64,11 @@ def refuse_existing_copy(raw, session_key: int, source: str) -> None:
         f"session {session_key} ({label}) is already in the lake, {messages} messages from {held_from}; "
         f"the stream from {source} would replace it. Pass --replace (replace=True) to replace it, "
         "or use another --lake")
+
+
+def failure_line(exc: BaseException) -> str:
+    return f"the live session's lake writer failed ({type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}); " \
+           "the lake holds every batch committed before it"
 
 
 def _summary(values: list[float]) -> dict:
@@ -136,8 +141,10 @@ class LakeSink:
         self._flushed.set()
         if self._builder:
             self._builder.join(timeout)
-        if self.error:
+        if isinstance(self.error, F1nbError):  # already one line saying what to do (e.g. refuse_existing_copy)
             raise self.error
+        if self.error:
+            raise LiveError(failure_line(self.error)) from self.error
 
     def _own_lake(self):
         """Each thread writes through its own connection to the same DuckDB file (DuckDB's MVCC keeps

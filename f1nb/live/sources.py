@@ -17,7 +17,7 @@ from pathlib import Path
 import orjson
 
 from ..bronze.build import estimate_t0
-from ..decode.jsonstream import is_compressed_topic, parse_jsonstream
+from ..decode.jsonstream import decode_text, is_compressed_topic, parse_jsonstream
 from ..decode.messages import Message
 from ..decode.recordings import decode_recording, decode_recording_text, recording_files
 from ..decode.zpayload import deflate
@@ -53,7 +53,7 @@ def wire_payload(msg: Message) -> object:
 
 
 def _decode_file(file: Path) -> list[Message]:
-    return decode_recording_text(file.read_bytes().decode("utf-8", errors="replace")).messages
+    return decode_recording_text(decode_text(file.read_bytes())).messages
 
 
 def _from_recording(path: Path) -> ReplaySource:

@@ -9,6 +9,7 @@ import sys
 from ..errors import F1nbError
 from .tables import tag
 from .magics import F1Magics, MagicUsageError, SUBCOMMANDS, _first_line, _session_arg, _style_arg, subcommand, usage_text
+from .names import check_free_name
 
 TELEMETRY_TOPICS = ("CarData.z", "Position.z")
 
@@ -25,10 +26,9 @@ def _load_args(p):
 
 @subcommand("load", "load SEASON MEETING SESSION [--as NAME] [--topics ...] [--no-telemetry]", _load_args)
 def _load(m: F1Magics, args, cell):
-    from ..session import get_session
+    from ..session import Session, get_session
 
-    if not re.fullmatch(r"[A-Za-z_]\w*", args.name):
-        raise MagicUsageError(SUBCOMMANDS["load"].parser().format_usage(), f"--as {args.name!r} is not a name")
+    check_free_name(m.shell, args.name, (Session,), SUBCOMMANDS["load"].parser().format_usage())
     lake = m.get_lake()
     print(f"Finding {args.season} {args.meeting} {args.session}…", flush=True)
     session = get_session(args.season, args.meeting, args.session, lake=lake, archive_url=m._archive())
@@ -96,7 +96,9 @@ def _demo_args(p):
 def _demo(m: F1Magics, args, cell):
     from ..demo import DemoConfig
     from ..season import demo_session
+    from ..session import Session
 
+    check_free_name(m.shell, args.name, (Session,), SUBCOMMANDS["demo"].parser().format_usage())
     kw = {}
     if args.drivers:
         kw["drivers"] = args.drivers
@@ -340,6 +342,7 @@ def _live(m: F1Magics, args, cell):
         if args.action == "stop":
             current.stop()
         return current.summary()
+    check_free_name(m.shell, args.name, (LiveSession,), SUBCOMMANDS["live"].parser().format_usage())
     if isinstance(current, LiveSession) and current.client is not None:
         current.stop()  # one live session per name: a new start replaces the old one cleanly
     live = LiveSession(m.get_lake(), source=args.replay, speed=args.speed, core=args.core, record=args.record,

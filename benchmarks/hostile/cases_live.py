@@ -1,0 +1,72 @@
+"""Issue 17 items 9-11 and 13 (serve-archive threads): live recording, replay, frames."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+PATH = "2031/2031-01-02_Test/2031-01-02_Race/"
+
+
+def _frame(topic, payload, second: int) -> str:
+    return json.dumps({"H": "Streaming", "M": "feed", "A": [topic, payload, f"2031-01-02T13:00:{second:02d}.000Z"]})
+
+
+def _recording(tmp: Path, *extra: str) -> str:
+    lines = [_frame("SessionInfo", {"Key": 9100, "Name": "Race", "Path": PATH, "Meeting": {"Name": "T"}}, 0)]
+    lines += [_frame("LapCount", {"CurrentLap": i}, i) for i in range(1, 4)] + list(extra)
+    (tmp / "rec.txt").write_text("\n".join(lines) + "\n")
+    return str(tmp / "rec.txt")
+
+
+COUNT = """
+import duckdb, sys
+con = duckdb.connect(sys.argv[1], read_only=True)
+m, = con.execute("SELECT count(*) FROM bronze.messages").fetchone()
+r, = con.execute("SELECT count(*) FROM bronze.rejects").fetchone()
+print(f"NOTE: lake holds {m} messages, {r} rejects")
+"""
+
+THREADS = """
+import socket, sys, threading, time
+from f1nb.archive.serve import ArchiveServer
+with ArchiveServer(sys.argv[1]) as server:
+    port = int(server.url.rsplit(":", 1)[1].strip("/"))
+    socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(300)]
+    time.sleep(1)
+    busy = threading.active_count()
+    time.sleep(34)  # past serve-archive's 30 s idle timeout
+    print(f"NOTE: threads with 300 idle sockets: {busy} at 1 s, {threading.active_count()} at 35 s")
+"""
+
+
+def cases(Case, f1nb):
+    def record(tmp: Path):
+        rec = _recording(tmp, _frame("../../escaped/PWNED", {"A": 1}, 2), _frame("no/such/dir/TOPIC", {"A": 1}, 3))
+        (tmp / "a" / "b").mkdir(parents=True)
+        return f1nb("--lake", "l.duckdb", "live", "--no-build", "--replay", rec, "--record", "a/b/rec"), None
+
+    def escaped(tmp: Path) -> bool:
+        return any(tmp.rglob("PWNED*"))
+
+    def deep(tmp: Path):
+        line = '{"Type":"TimingData","Json":' + "[" * 300 + "]" * 300 + ',"DateTime":"2031-01-02T13:00:02Z"}'
+        return f1nb("--lake", "l.duckdb", "live", "--no-build", "--replay", _recording(tmp, line)), None
+
+    def duplicate(tmp: Path):
+        rec = _recording(tmp, _frame("LapCount", {"CurrentLap": 3}, 3))  # the frame before it, again
+        cmd = " ".join(f"'{a}'" for a in f1nb("--lake", "l.duckdb", "live", "--no-build", "--replay", rec))
+        return ["bash", "-c", f"{cmd} && {sys.executable} -c '{COUNT}' l.duckdb"], None
+
+    def threads(tmp: Path):
+        return [sys.executable, "-c", THREADS, str(tmp)], None
+
+    return [
+        Case(9, "live --record with topics '../../escaped/PWNED' and 'no/such/dir/TOPIC'", record,
+             "f1nb live --replay rec.txt --record a/b/rec", outside=escaped),
+        Case(10, "live --replay of a recording with a line 300 levels deep", deep, "f1nb live --replay rec.txt"),
+        Case(11, "live --replay with a duplicated feed frame (5 frames, 1 a repeat)", duplicate,
+             "f1nb live --replay rec.txt; count bronze.messages"),
+        Case(13, "serve-archive with 300 idle connections", threads, "ArchiveServer + 300 idle sockets"),
+    ]
