@@ -10,8 +10,9 @@ from pathlib import Path
 from . import config
 
 
-def demo_tree(cfg, out: str | Path | None = None) -> Path:
-    """Generate the demo archive tree once per config; reuse it afterwards."""
+def demo_tree(cfg, out: str | Path | None = None, report=None) -> Path:
+    """Generate the demo archive tree once per config; reuse it afterwards.
+    `report(done, text)` (f1nb.progress) hears of the generation's steps."""
     from .demo import write_demo_archive
 
     tag = hashlib.sha256(repr(cfg).encode()).hexdigest()[:12]
@@ -21,7 +22,7 @@ def demo_tree(cfg, out: str | Path | None = None) -> Path:
         return root
     tmp = root.with_name(root.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
-    write_demo_archive(tmp, cfg)
+    write_demo_archive(tmp, cfg, report)
     (tmp / done.name).write_text(repr(cfg))
     if root.exists():
         shutil.rmtree(root)
@@ -41,19 +42,27 @@ def holds_files(lake, key: int, folder: Path) -> bool:
     return all(hashlib.sha256(files[topic].read_bytes()).hexdigest() == sha for topic, sha in rows)
 
 
-def load_demo(lake, cfg, out=None, progress: bool = True, skip_loaded: bool = False) -> list:
+def load_demo(lake, cfg, out=None, progress: bool = True, skip_loaded: bool = False, report=None) -> list:
     """Generate (or reuse) the demo tree and load every session in it. Returns LoadReports.
     With `skip_loaded`, sessions the lake already holds from the same files are left as they
-    are and have no report."""
+    are and have no report. `report(done, text)` (f1nb.progress) hears of each step; the
+    client's own per-file bars are then left out."""
     from .archive.client import ArchiveClient
     from .bronze.load import load_archive_session
+    from .progress import span
 
-    root = demo_tree(cfg, out)
-    client = ArchiveClient(base_url=root.resolve().as_uri() + "/", cache_dir=root / ".cache", progress=progress)
+    root = demo_tree(cfg, out, span(report, 0.0, 0.5))
+    client = ArchiveClient(base_url=root.resolve().as_uri() + "/", cache_dir=root / ".cache",
+                           progress=progress and report is None)
     refs = client.season(cfg.year)
     if skip_loaded:
         refs = [ref for ref in refs if not holds_files(lake, ref.session_key, root / ref.path)]
-    return [load_archive_session(lake, client, ref) for ref in refs]
+    loading = span(report, 0.5, 1.0)
+    reports = []
+    for i, ref in enumerate(refs):
+        loading(i / len(refs), f"loading {ref.session_name} into Bronze")
+        reports.append(load_archive_session(lake, client, ref))
+    return reports
 
 
 def _built(lake, keys: list[int]) -> bool:
@@ -70,6 +79,7 @@ def _built(lake, keys: list[int]) -> bool:
 def run_demo(args) -> int:
     from .demo import DemoConfig
     from .lake.lake import Lake
+    from .progress import terminal
     from .textfmt import format_table
 
     cfg = DemoConfig(seed=args.seed, race_laps=args.laps, drivers=args.drivers, rounds=args.rounds,
@@ -77,13 +87,16 @@ def run_demo(args) -> int:
     from .lake.build import build_layers
 
     with Lake(args.lake) as lake:
-        reports = load_demo(lake, cfg, args.out, progress=not args.quiet, skip_loaded=True)
-        for report in reports:
-            print(report)
+        with terminal("f1nb demo: generate and load", enabled=not args.quiet) as report:
+            reports = load_demo(lake, cfg, args.out, skip_loaded=True, report=report)
+        for load in reports:
+            print(load)
         keys = [k for (k,) in lake.raw.execute(f"SELECT session_key FROM bronze.sessions WHERE year = {int(cfg.year)} "
                                                 "ORDER BY session_key").fetchall()]
         if reports or not _built(lake, keys):
-            print(build_layers(lake, keys if not reports else [r.session_key for r in reports]))
+            with terminal("f1nb demo: build Silver and Gold", enabled=not args.quiet) as report:
+                built = build_layers(lake, keys if not reports else [r.session_key for r in reports], report=report)
+            print(built)
         else:
             print(f"the lake already holds this demo, loaded from the same files and built: nothing to do "
                   f"(`f1nb build` rebuilds Silver and Gold)")

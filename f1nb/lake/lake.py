@@ -275,10 +275,11 @@ class Lake:
         except KeyError as exc:
             raise InvalidChoice(str(exc.args[0]) if exc.args else f"no model {name!r}") from None
 
-    def build(self, session_keys: list[int] | None = None, layers=("silver", "gold")):
+    def build(self, session_keys: list[int] | None = None, layers=("silver", "gold"), report=None):
+        """Build Silver and Gold; `report(done, text)` (f1nb.progress) hears of each model."""
         from .build import build_layers
 
-        return build_layers(self, session_keys, layers)
+        return build_layers(self, session_keys, layers, report=report)
 
     def check(self, names: list[str] | None = None) -> list[dict]:
         from .build import run_checks
