@@ -15,13 +15,13 @@ from . import config
 def demo_tree(cfg, out: str | Path | None = None, report=None) -> Path:
     """Generate the demo archive tree once per config; reuse it afterwards.
     `report(done, text)` (f1nb.progress) hears of the generation's steps."""
-    from .demo import write_demo_archive
-
     tag = hashlib.sha256(repr(cfg).encode()).hexdigest()[:12]
     root = Path(out) if out else config.data_dir() / "demo-archive" / tag
     done = root / ".f1nb-demo-complete"
     if done.exists() and done.read_text() == repr(cfg):
         return root
+    from .demo import write_demo_archive
+
     tmp = root.with_name(root.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     write_demo_archive(tmp, cfg, report)
@@ -62,7 +62,6 @@ def load_demo(lake, cfg, out=None, progress: bool = True, skip_loaded: bool = Fa
     are and have no report. `report(done, text)` (f1nb.progress) hears of each step; the
     client's own per-file bars are then left out."""
     from .archive.client import ArchiveClient
-    from .bronze.load import load_archive_session
     from .progress import span
 
     root = demo_tree(cfg, out, span(report, 0.0, 0.5))
@@ -71,6 +70,10 @@ def load_demo(lake, cfg, out=None, progress: bool = True, skip_loaded: bool = Fa
     refs = client.season(cfg.year)
     if skip_loaded:
         refs = [ref for ref in refs if not holds_files(lake, ref.session_key, root / ref.path)]
+    if not refs:
+        return []
+    from .bronze.load import load_archive_session
+
     loading = span(report, 0.5, 1.0)
     reports = []
     for i, ref in enumerate(refs):
