@@ -34,8 +34,9 @@ def test_lineage_check_and_help_import_nothing_heavy(tmp_path):
         import contextlib, io, sys
         from IPython.core.interactiveshell import InteractiveShell
         ip = InteractiveShell.instance()
-        ip.run_line_magic("load_ext", "f1nb")
         before = {m.split(".")[0] for m in sys.modules}
+        ip.run_line_magic("load_ext", "f1nb")
+        assert not {m.split(".")[0] for m in sys.modules} - before & set(sys.argv[2:]), "%load_ext imported these"
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             ip.run_line_magic("f1", "backend " + sys.argv[1])

@@ -10,6 +10,7 @@ import orjson
 
 from ..decode.jsonstream import BOM, encode_jsonstream, format_offset
 from ..decode.zpayload import deflate
+from ..progress import Report, span
 from ..decode.merge import merge_value
 from . import config as C
 from .feeds_quali import build_quali_timing
@@ -99,8 +100,10 @@ def _session_topics(cfg, meeting, session, sim, support, t0, rng, race_laps):
     return out
 
 
-def write_demo_archive(root: Path, config: C.DemoConfig = C.DemoConfig()) -> list[C.SessionPaths]:
-    """Write the demo season under `root`; returns what was written, in order."""
+def write_demo_archive(root: Path, config: C.DemoConfig = C.DemoConfig(), report: Report | None = None
+                       ) -> list[C.SessionPaths]:
+    """Write the demo season under `root`; returns what was written, in order.
+    `report(done, text)` (f1nb.progress) hears of each session's steps and files."""
     root = Path(root)
     cfg = config
     drivers = make_grid(cfg.drivers, np.random.default_rng(np.random.SeedSequence([cfg.seed, 0])))
@@ -112,7 +115,9 @@ def write_demo_archive(root: Path, config: C.DemoConfig = C.DemoConfig()) -> lis
         track = build_track(np.random.default_rng(np.random.SeedSequence([cfg.seed, rnd, 1])))
         by_name = {s["Name"]: s for s in meeting["Sessions"]}
         grid = sorted(range(len(drivers)), key=lambda c: (drivers[c].pace, c))
-        for name in ("Qualifying", "Race"):
+        for part, name in enumerate(("Qualifying", "Race")):
+            step = span(report, (2 * (rnd - 1) + part) / (2 * cfg.rounds), (2 * (rnd - 1) + part + 1) / (2 * cfg.rounds))
+            step(0.0, f"round {rnd} {name}: simulating")
             rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, rnd, 2 if name == "Race" else 3]))
             lead = LEAD_IN[name] + float(rng.uniform(0, 60))
             if name == "Qualifying":
@@ -133,10 +138,12 @@ def write_demo_archive(root: Path, config: C.DemoConfig = C.DemoConfig()) -> lis
             gmt = int(session["GmtOffset"].replace("-", "").split(":")[0]) * (-1 if session["GmtOffset"].startswith("-") else 1)
             t0 = start_local - timedelta(hours=gmt) - timedelta(seconds=lead)
             t0 = t0.replace(microsecond=0)
+            step(0.1, f"round {rnd} {name}: timing and telemetry feeds")
             records = _session_topics(cfg, meeting, session, sim, support, t0, rng, cfg.race_laps)
             folder = root / session["Path"]
             folder.mkdir(parents=True, exist_ok=True)
-            for topic in sorted(records):
+            for i, topic in enumerate(sorted(records)):
+                step(0.5 + 0.5 * i / len(records), f"round {rnd} {name}: writing {topic}")
                 _write_topic(folder, topic, records[topic])
             index = {"Feeds": {t: {"KeyFramePath": f"{t}.json", "StreamPath": f"{t}.jsonStream"} for t in sorted(records)}}
             (folder / "Index.json").write_bytes((BOM + orjson.dumps(index).decode()).encode("utf-8"))

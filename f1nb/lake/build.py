@@ -78,26 +78,29 @@ def _table_rows(lake, steps: list[Step]) -> dict[str, int]:
 
 
 def build_layers(lake, session_keys: list[int] | None = None, layers=("silver", "gold"),
-                 exclude: tuple[str, ...] = ()) -> BuildReport:
+                 exclude: tuple[str, ...] = (), report=None) -> BuildReport:
     """Build the models of `layers` for `session_keys` (all loaded sessions when None).
     Models named in `exclude` keep their current rows (live refreshes skip the
-    heavy telemetry tables between full builds)."""
+    heavy telemetry tables between full builds). `report(done, text)` (f1nb.progress)
+    hears of each model as it starts."""
     if session_keys is None:
         session_keys = [r[0] for r in lake.raw.execute("SELECT session_key FROM bronze.sessions").fetchall()]
     keys = [int(k) for k in session_keys]
     steps = [s for s in plan() if s.layer in layers and s.name not in exclude]
-    report = BuildReport()
+    result = BuildReport()
     pointed: dict[str, str] = {}
     with lake.catalog_snapshot() as catalog, lake.transaction():
-        for step in steps:
+        for i, step in enumerate(steps):
+            if report is not None:
+                report(i / len(steps), f"building {step.name}")
             started = time.perf_counter()
             try:
                 materialise(lake, step, keys, catalog, pointed)
             except Exception as exc:
                 raise LakeError(f"building {step.name} failed: {str(exc).splitlines()[0]}") from exc
-            report.seconds[step.name] = time.perf_counter() - started
-        report.rows = _table_rows(lake, steps)
-    return report
+            result.seconds[step.name] = time.perf_counter() - started
+        result.rows = _table_rows(lake, steps)
+    return result
 
 
 def run_checks(lake, names: list[str] | None = None) -> list[dict]:

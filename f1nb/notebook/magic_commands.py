@@ -7,7 +7,6 @@ import re
 import sys
 
 from ..errors import F1nbError
-from .tables import tag
 from .magics import F1Magics, MagicUsageError, SUBCOMMANDS, _first_line, _session_arg, _style_arg, subcommand, usage_text
 from .names import check_free_name
 
@@ -128,6 +127,7 @@ def _laps(m: F1Magics, args, cell):
     import pandas as pd
 
     from .display import with_abbreviations
+    from .tables import tag  # (pandas comes with the first frame, never with %load_ext)
 
     s = m.session(args)
     frames = [s.get_laps(d) for d in args.drivers] if args.drivers else [s.get_laps()]
@@ -300,6 +300,8 @@ def _sql(m: F1Magics, rest: str, cell):
         raise MagicUsageError("usage: %%f1 sql [--write] [NAME <<]   (query in the cell) | %f1 sql [NAME <<] QUERY\n",
                               "no query given")
     key = m.session().session_key if "{session_key}" in query else None
+    from .tables import tag
+
     df = tag(m.get_lake().sql(fill_placeholders(query, key), write=write,
                           write_hint="use %%f1 sql --write").to_pandas(), "sql")
     if name:

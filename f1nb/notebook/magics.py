@@ -275,11 +275,18 @@ def _network_message(exc: Exception, magics: F1Magics) -> str:
 
 
 def load_ipython_extension(ipython) -> None:
-    """`%load_ext f1nb`: register the magics (once) and the display of f1nb's tables."""
-    from .tables import install_formatter
-
+    """`%load_ext f1nb`: register the magics (once) and the display of f1nb's tables.
+    The display is registered by the DataFrame's name, so pandas is imported by the first
+    frame shown, not by %load_ext (a second on a cold kernel)."""
     ipython.register_magics(F1Magics)
-    install_formatter(ipython)
+    ipython.display_formatter.formatters["text/html"].for_type_by_name("pandas.core.frame", "DataFrame",
+                                                                       _frame_html)
+
+
+def _frame_html(df):
+    from .tables import _html_for_frame
+
+    return _html_for_frame(df)
 
 
 from . import magic_commands  # noqa: E402,F401  (registers the subcommands)

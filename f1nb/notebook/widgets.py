@@ -17,6 +17,7 @@ import ipywidgets as widgets
 import traitlets
 
 from ..errors import F1nbError
+from ..progress import heartbeat, span
 
 DEMO = "Demo (offline)"
 FIRST_ARCHIVE_SEASON = 2018
@@ -196,7 +197,9 @@ class SessionPicker(widgets.VBox):
         self.progress.bar_style = "info"
         self.progress.value = 0.0
         try:
-            session = self._load_demo(choice) if self.season_select.value == DEMO else self._load_ref(choice)
+            load = self._load_demo if self.season_select.value == DEMO else self._load_ref
+            with heartbeat(self._step) as step:  # the bar moves while a step takes seconds
+                session = load(choice, step)
         except Exception as exc:
             self.progress.bar_style = "danger"
             self.status.value = _error_html(exc)
@@ -217,7 +220,7 @@ class SessionPicker(widgets.VBox):
             except Exception as exc:
                 self.status.value = _error_html(f"on_load callback failed: {exc}")
 
-    def _load_ref(self, ref):
+    def _load_ref(self, ref, step):
         from ..session import Session
 
         session = Session(ref, self.lake, None if self.offline else self._archive_client())
@@ -225,41 +228,37 @@ class SessionPicker(widgets.VBox):
             if self.offline:
                 raise F1nbError(f"{ref.label} is not in the lake and the picker is offline")
             client = self._archive_client()
-            self._step(0.02, f"{ref.label}: reading the feed list…")
+            step(0.02, f"{ref.label}: reading the feed list…")
             feeds, _source = client.session_feeds(ref)
             topics = list(feeds)
             chunk = 3
             for i in range(0, len(topics), chunk):  # download in small groups so the bar moves
                 part = topics[i:i + chunk]
-                self._step(0.05 + 0.6 * i / max(len(topics), 1), f"downloading {', '.join(part)}…")
+                step(0.05 + 0.6 * i / max(len(topics), 1), f"downloading {', '.join(part)}…")
                 client.fetch_session(ref, topics=part)
-            self._step(0.65, "writing Bronze…")
+            step(0.65, "writing Bronze…")
             session.load_data()  # every file is in the cache now
         if not session.is_built:
-            self._step(0.75, "building Silver…")
+            step(0.75, "building Silver…")
             session.generate(silver=True, gold=False)
-            self._step(0.88, "building Gold…")
+            step(0.88, "building Gold…")
             session.generate(silver=False, gold=True)
         return session
 
-    def _load_demo(self, kind: str):
+    def _load_demo(self, kind: str, step):
         from ..demo import DemoConfig
-        from ..pipeline import demo_tree, load_demo
+        from ..pipeline import load_demo
         from ..season import demo_session
         from ..session import _sessions_in_lake
 
         cfg = self.demo_config or DemoConfig()
         loaded = [r for r in _sessions_in_lake(self.lake, cfg.year) if r.session_name == kind]
         if not loaded:
-            self._step(0.05, "generating the demo season (offline)…")
-            demo_tree(cfg)
-            self._step(0.4, "loading the demo into Bronze…")
-            reports = load_demo(self.lake, cfg, progress=False)
+            step(0.02, "generating the demo season (offline)…")
+            reports = load_demo(self.lake, cfg, progress=False, report=span(step, 0.02, 0.75))
             keys = [r.session_key for r in reports]
-            self._step(0.7, "building Silver…")
-            self.lake.build(keys, ("silver",))
-            self._step(0.88, "building Gold…")
-            self.lake.build(keys, ("gold",))
+            self.lake.build(keys, ("silver",), report=span(step, 0.75, 0.92))
+            self.lake.build(keys, ("gold",), report=span(step, 0.92, 1.0))
         return demo_session(kind, lake=self.lake, config=cfg)
 
 

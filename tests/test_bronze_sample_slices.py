@@ -1,0 +1,36 @@
+"""The samples decode in slices of the payloads (bounded memory): any slice size gives the
+same table and the same rejects as one slice, bad messages included."""
+
+from __future__ import annotations
+
+import orjson
+
+from f1nb.bronze import samples
+from f1nb.decode.messages import Message
+
+
+def _messages() -> list[Message]:
+    out = []
+    for seq in range(60):
+        utc = f"2024-07-05T11:50:{seq % 60:02d}.{seq:03d}Z"
+        cars = {str(n): {"Channels": {"0": 10000 + seq, "2": 200 + n, "3": 7, "4": 100, "5": 0, "45": 8}}
+                for n in (1, 44, 16)}
+        body = {"Entries": [{"Utc": utc, "Cars": cars}, {"Utc": utc, "Cars": {}}]}
+        if seq == 31:
+            body = {"Entries": [{"Utc": "yesterday", "Cars": cars}]}  # rejected by the Python decoder
+        if seq == 45:
+            body = "not json"
+        out.append(Message("CarData.z", seq, None, None, body if isinstance(body, str) else orjson.dumps(body).decode()))
+    return out
+
+
+def test_any_slice_size_gives_the_same_samples_and_rejects(monkeypatch):
+    messages = _messages()
+    monkeypatch.setattr(samples, "_SLICE_BYTES", 1 << 40)
+    whole, whole_rejects = samples.car_samples_table(7, messages)
+    for size in (1, 300, 1000, 5000):
+        monkeypatch.setattr(samples, "_SLICE_BYTES", size)
+        assert len(samples._slices(samples.pa.table({"payload": [m.payload for m in messages]}))) > 1
+        table, rejects = samples.car_samples_table(7, messages)
+        assert table.equals(whole) and rejects == whole_rejects, size
+    assert whole.num_rows == 58 * 3 and [r.line_number for r in whole_rejects] == [31, 45]
