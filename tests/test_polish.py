@@ -226,3 +226,33 @@ def test_lineage_tree_connectors_and_folded_sql(grid20):
     assert "<code>gold.results</code> (this table)" in html and "<code>silver.laps</code>" in html
     assert repr(view) == race.lake.sql_of("gold.results")
     assert len(html.split("<summary>")[0].splitlines()) < 5  # nothing long outside the folds
+
+
+# -- 10: the picker opens on a season that answers -------------------------------------------------
+
+
+def test_picker_opens_on_the_latest_season_the_archive_has(tmp_path):
+    from tests.conftest import REAL_ARCHIVE, need_realdata
+
+    need_realdata()
+    from f1nb.archive.serve import ArchiveServer
+    from f1nb.lake.lake import Lake
+    from f1nb.notebook.widgets import SessionPicker
+
+    latest = max(int(p.name) for p in REAL_ARCHIVE.iterdir() if p.name.isdigit())
+    with ArchiveServer(REAL_ARCHIVE) as server, Lake(tmp_path / "p.duckdb") as lake:
+        picker = SessionPicker(lake=lake, archive_url=server.url)
+        assert picker.season_select.value == latest  # not the current year, whose index is absent
+        assert "⚠" not in picker.status.value and picker.meeting_select.options
+        index_requests = [r for r in server.requests if r.endswith("/Index.json") and r.count("/") == 2]
+        assert f"/{latest}/Index.json" in index_requests[-1]
+
+
+def test_picker_offline_opens_on_the_lake_without_an_error(grid20):
+    from f1nb.notebook.widgets import SessionPicker
+
+    race, _ = grid20
+    picker = SessionPicker(lake=race.lake, archive_url="http://127.0.0.1:9/static/")
+    assert picker.season_select.value == 2099  # the lake's season, not the current one
+    assert "⚠" not in picker.status.value and "unavailable" in picker.status.value
+    assert [label for label, _ in picker.session_select.options] == ["Qualifying", "Race"]
