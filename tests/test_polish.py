@@ -15,6 +15,7 @@ from matplotlib.patches import Patch  # noqa: E402
 
 from f1nb import plots  # noqa: E402
 from f1nb.errors import F1nbError  # noqa: E402
+from tests.test_notebook import demo, f1, ip  # noqa: E402,F401  (the %f1 shell fixture)
 
 FULL_GRID = dict(drivers=20, race_laps=10, quali_minutes=(4.0, 3.0, 3.0), telemetry=False)
 
@@ -256,3 +257,47 @@ def test_picker_offline_opens_on_the_lake_without_an_error(grid20):
     assert picker.season_select.value == 2099  # the lake's season, not the current one
     assert "⚠" not in picker.status.value and "unavailable" in picker.status.value
     assert [label for label, _ in picker.session_select.options] == ["Qualifying", "Race"]
+
+
+# -- 7: plots follow the notebook theme ----------------------------------------------------------
+
+
+def test_auto_style_carries_both_themes(grid20):
+    import base64
+    import io
+
+    from matplotlib.image import imread
+
+    from f1nb.plots.theme import ThemedFigure
+
+    race, _ = grid20
+    fig = plots.lap_times(race)  # default style: auto
+    assert fig.f1nb_style == "light" and fig.f1nb_dark().f1nb_style == "dark"
+    bundle = ThemedFigure(fig)._repr_mimebundle_()
+    html = bundle["text/html"]
+    assert html.count("<img") == 2 and "body[data-jp-theme-light='false'] .f1nb-fig-light" in html
+    pngs = [base64.b64decode(part.split("'")[0]) for part in html.split("base64,")[1:]]
+    corners = [imread(io.BytesIO(p))[2, 2, :3].mean() for p in pngs]
+    assert corners[0] > 0.9 and corners[1] < 0.2  # a white light figure, a dark dark one
+    assert base64.b64decode(bundle["image/png"])[:4] == b"\x89PNG"
+    explicit = plots.lap_times(race, style="dark")
+    assert not hasattr(explicit, "f1nb_dark")
+
+
+def test_style_setting_is_one_command(ip, capsys):
+    f1(ip, "demo")
+    f1(ip, "style")
+    assert "plot style: auto" in capsys.readouterr().out
+    f1(ip, "plot positions")
+    data = ip.display_pub.outputs[-1]["data"]
+    assert "f1nb-fig-dark" in data["text/html"] and "image/png" in data  # auto: both themes
+    f1(ip, "style dark")
+    try:
+        assert ip.f1_magics.style == "dark"
+        f1(ip, "plot positions")
+        data = ip.display_pub.outputs[-1]["data"]
+        assert "text/html" not in data and "image/png" in data  # one style: a plain PNG
+    finally:
+        f1(ip, "style auto")
+    f1(ip, "style neon")
+    assert "invalid choice" in capsys.readouterr().err and ip.f1_magics.style == "auto"

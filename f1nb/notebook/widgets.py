@@ -43,8 +43,10 @@ def _figure_output(out: widgets.Output, fig) -> None:
 
     from ..plots.common import figure_png
 
+    from ..plots.theme import ThemedFigure, has_dark
+
     out.outputs = ()
-    out.append_display_data(Image(data=figure_png(fig), format="png"))
+    out.append_display_data(ThemedFigure(fig) if has_dark(fig) else Image(data=figure_png(fig), format="png"))
 
 
 def _set_options(dropdown: widgets.Dropdown, options: list, pick=None) -> None:
@@ -307,7 +309,7 @@ def _driver_options(session) -> list[tuple[str, int]]:
 class LapExplorer(widgets.VBox):
     """Pick drivers; the lap-time chart and the laps table follow."""
 
-    def __init__(self, session, drivers=None, style: str = "light", **kwargs):
+    def __init__(self, session, drivers=None, style: str = "auto", **kwargs):
         self.session = session
         self.style = style
         self.figure = None
@@ -357,7 +359,7 @@ class LapExplorer(widgets.VBox):
 class TelemetryCompare(widgets.VBox):
     """Two drivers, two laps (fastest by default): speed, throttle, brake, gear and the time delta."""
 
-    def __init__(self, session, driver1=None, driver2=None, style: str = "light", **kwargs):
+    def __init__(self, session, driver1=None, driver2=None, style: str = "auto", **kwargs):
         self.session = session
         self.style = style
         self.figure = None
