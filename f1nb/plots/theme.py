@@ -7,6 +7,7 @@ Elsewhere (a saved file, a frontend without HTML) it is the light figure."""
 from __future__ import annotations
 
 import base64
+import html
 
 AUTO = "auto"
 _CSS = ("<style>.f1nb-fig-dark{display:none}"
@@ -19,11 +20,24 @@ def has_dark(fig) -> bool:
     return callable(getattr(fig, "f1nb_dark", None))
 
 
+def describe(fig) -> str:
+    """A figure in words, for the image's alt text: titles, axis labels and legend entries."""
+    parts = [fig._suptitle.get_text()] if getattr(fig, "_suptitle", None) else []
+    for ax in fig.axes:
+        bits = [ax.get_title()] + [f"{k}: {v}" for k, v in (("x", ax.get_xlabel()), ("y", ax.get_ylabel())) if v]
+        legend = ax.get_legend()
+        if legend is not None:
+            bits.append("legend: " + ", ".join(t.get_text() for t in legend.get_texts()))
+        parts.append("; ".join(b for b in bits if b))
+    return ". ".join(p for p in parts if p)
+
+
 def _img(fig, css_class: str) -> str:
     from .common import figure_png
 
     data = base64.b64encode(figure_png(fig)).decode("ascii")
-    return f"<img class='{css_class}' alt='{css_class[9:]} figure' src='data:image/png;base64,{data}'/>"
+    alt = html.escape(describe(fig), quote=True)
+    return f"<img class='{css_class}' alt='{alt}' src='data:image/png;base64,{data}'/>"
 
 
 def themed_html(fig) -> str | None:
