@@ -22,7 +22,7 @@ _CSS = """<style>
 .f1nb-pill{display:inline-block;border-radius:9px;padding:0 7px;margin:1px 2px;font-size:11px;
  background:rgba(127,127,127,0.15)}
 .f1nb-table{border-collapse:collapse;font-size:12px;font-family:system-ui,sans-serif}
-.f1nb-table th{text-align:left;border-bottom:1px solid #999;padding:3px 8px}
+.f1nb-table th{text-align:left;border-bottom:1px solid #999;padding:3px 8px;vertical-align:bottom}
 .f1nb-table td{padding:2px 8px;border-bottom:1px solid rgba(127,127,127,0.2)}
 .f1nb-table td.num{text-align:right;font-variant-numeric:tabular-nums}
 .f1nb-drv{font-weight:600;border-left:4px solid transparent;padding-left:6px}
@@ -284,7 +284,8 @@ def styled_table(df: pd.DataFrame, drivers: pd.DataFrame | None = None, max_rows
         lookup.update({k: v for k, v in _driver_lookup(df).items() if k not in lookup})
     view = df[columns] if columns else df
     shown = view.head(max_rows)
-    heads = "".join(f"<th>{_esc(c)}</th>" for c in shown.columns)
+    # long snake_case names may wrap after an underscore instead of widening the table
+    heads = "".join(f"<th>{_esc(c).replace('_', '_<wbr>')}</th>" for c in shown.columns)
     texts = {i: format_column(c, shown.iloc[:, i]) for i, c in enumerate(shown.columns)}
     abbrevs = [str(a).upper() for a in df.loc[shown.index, "abbreviation"]] if "abbreviation" in df.columns \
         and df.index.is_unique else [None] * len(shown)

@@ -217,6 +217,15 @@ def _plot(m: F1Magics, args, cell):
     return None
 
 
+@subcommand("style", "style [light|dark|auto]: the plot style of every %f1 plot (auto follows the notebook theme)",
+            lambda p: p.add_argument("style", nargs="?", choices=["light", "dark", "auto"]))
+def _style(m: F1Magics, args, cell):
+    if args.style:
+        m.style = args.style
+    print(f"plot style: {m.style}" + (" (follows the notebook's light or dark theme)" if m.style == "auto" else ""))
+    return None
+
+
 @subcommand("lake", "lake: layers, tables with row counts, sessions loaded")
 def _lake(m: F1Magics, args, cell):
     from .display import lake_overview

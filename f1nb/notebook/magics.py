@@ -133,7 +133,8 @@ def _session_arg(p: argparse.ArgumentParser) -> None:
 
 
 def _style_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--style", choices=["light", "dark"], help="plot style (default: the `style` setting)")
+    p.add_argument("--style", choices=["light", "dark", "auto"],
+                   help="plot style (default: the `style` setting, `%%f1 style`; auto follows the notebook theme)")
 
 
 # ------------------------------------------------------------------ the magics
@@ -146,7 +147,8 @@ class F1Magics(Magics):
     lake = Unicode("", help="The lake: a DuckDB path or duckdb:///path ('' = $F1NB_LAKE or the default)."
                    ).tag(config=True)
     archive_url = Unicode("", help="Archive base URL ('' = $F1NB_ARCHIVE_URL or F1's).").tag(config=True)
-    style = Enum(["light", "dark"], "light", help="Plot style.").tag(config=True)
+    style = Enum(["light", "dark", "auto"], "auto", help="Plot style; auto follows the notebook's theme."
+                 ).tag(config=True)
 
     def __init__(self, shell=None, **kwargs):
         super().__init__(shell=shell, **kwargs)
@@ -198,9 +200,15 @@ class F1Magics(Magics):
         display(obj)
 
     def show_figure(self, fig) -> None:
-        """Display a Figure: through the notebook's own PNG formatter when there is one, else as an Image."""
+        """Display a Figure: an "auto"-style one as both themes (the notebook's shown), else through
+        the notebook's own PNG formatter when there is one, else as an Image."""
         from IPython.display import Image, display
 
+        from ..plots.theme import ThemedFigure, has_dark
+
+        if has_dark(fig):
+            display(ThemedFigure(fig))
+            return
         fmt = self.shell.display_formatter.formatters.get("image/png") if self.shell else None
         try:
             has = fmt is not None and fmt.lookup(fig) is not None

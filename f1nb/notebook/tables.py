@@ -26,6 +26,10 @@ COMPACT = {
              "status", "points", "best_lap_s", "fastest_lap"],
     "qualifying": ["position", "abbreviation", "team_name", "q1_s", "q2_s", "q3_s", "best_lap_s",
                    "gap_to_fastest_s", "laps_completed", "status"],
+    "driver_season": ["abbreviation", "team_name", "points", "wins", "sprint_wins", "podiums", "poles", "races",
+                      "average_finish", "average_quali_position"],
+    "team_season": ["team_name", "points", "wins", "sprint_wins", "podiums", "poles", "races", "average_finish",
+                    "average_quali_position", "drivers"],
     "laps": ["abbreviation", "lap_number", "lap_time_s", "sector_1_s", "sector_2_s", "sector_3_s", "compound",
              "tyre_age_laps", "stint", "position", "pit_in_session_s", "pit_out_session_s", "track_status",
              "deleted"],
@@ -107,10 +111,13 @@ def format_column(name: str, values: pd.Series) -> tuple[list[str], bool]:
 def default_columns(df: pd.DataFrame) -> list[str]:
     """The columns the display shows: all of a narrow frame; a compact set of a wide f1nb table."""
     cols = list(df.columns)
-    if len(cols) <= WIDE:
-        return cols
     name = str(df.attrs.get(TAG, ""))
-    if name.endswith("laps") and "lap_number" in cols:
+    season = name.split(".")[-1] if name.endswith("_season") else None
+    if len(cols) <= (10 if season else WIDE):
+        return cols
+    if season in COMPACT:
+        key = season
+    elif name.endswith("laps") and "lap_number" in cols:
         key = "laps"
     elif "results" in name:
         kinds = set(df["session_kind"].dropna().str.lower()) if "session_kind" in cols else set()

@@ -18,6 +18,7 @@ import traitlets
 
 from ..errors import F1nbError
 from ..progress import heartbeat, span
+from .picker_start import opening_season
 
 DEMO = "Demo (offline)"
 FIRST_ARCHIVE_SEASON = 2018
@@ -43,16 +44,19 @@ def _figure_output(out: widgets.Output, fig) -> None:
 
     from ..plots.common import figure_png
 
+    from ..plots.theme import ThemedFigure, has_dark
+
     out.outputs = ()
-    out.append_display_data(Image(data=figure_png(fig), format="png"))
+    out.append_display_data(ThemedFigure(fig) if has_dark(fig) else Image(data=figure_png(fig), format="png"))
 
 
-def _set_options(dropdown: widgets.Dropdown, options: list) -> None:
-    """New options and the first one selected (ipywidgets 8 leaves the value None); observers of
-    `value` fire, so the dropdowns cascade. An unchanged first value still cascades."""
+def _set_options(dropdown: widgets.Dropdown, options: list, pick=None) -> None:
+    """New options and the first one (or `pick`) selected (ipywidgets 8 leaves the value None);
+    observers of `value` fire, so the dropdowns cascade. An unchanged first value still cascades."""
     old = dropdown.value
     dropdown.options = options
     first = (options[0][1] if isinstance(options[0], tuple) else options[0]) if options else None
+    first = pick if pick is not None else first
     dropdown.value = first
     if first is not None and first == old or first is None:
         dropdown.notify_change({"name": "value", "old": old, "new": dropdown.value, "owner": dropdown,
@@ -97,7 +101,11 @@ class SessionPicker(widgets.VBox):
             widgets.HBox([self.season_select, self.meeting_select, self.session_select]),
             widgets.HBox([self.load_button, self.progress]),
             self.status, self.output], **kwargs)
-        _set_options(self.season_select, self._season_options(seasons))
+        self._known: dict[int, list] = {}  # season indexes fetched while choosing the opening season
+        self._archive_down: str | None = None
+        options = self._season_options(seasons)
+        _set_options(self.season_select, options,
+                     opening_season(self, options) if seasons is None and not offline else None)
 
     # -- lake and sources -------------------------------------------------------------
     @property
@@ -136,16 +144,26 @@ class SessionPicker(widgets.VBox):
     def _season_refs(self, year: int) -> list:
         from ..session import _sessions_in_lake
 
+        if year in self._known:
+            refs = self._known[year]
+            self.status.value = _info_html(f"{year}: {len(refs)} sessions in the archive index")
+            return refs
+        if self._archive_down is not None and not self.offline:
+            refs = _sessions_in_lake(self.lake, year)
+            self.status.value = _info_html(f"{year}: {len(refs)} sessions in the lake (the archive is not "
+                                           f"reachable: {self._archive_down})")
+            return refs
         if not self.offline:
             try:
                 refs = self._archive_client().season(year)
                 self.status.value = _info_html(f"{year}: {len(refs)} sessions in the archive index")
                 return refs
-            except Exception as exc:  # no network, no index: fall back to the lake
+            except Exception as exc:  # no network, no index: fall back to the lake (an error only if empty)
+                reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 refs = _sessions_in_lake(self.lake, year)
-                self.status.value = _error_html(f"archive index for {year} unavailable "
-                                                f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__}); "
-                                                f"showing the {len(refs)} sessions in the lake")
+                self.status.value = _info_html(f"{year}: {len(refs)} sessions in the lake (the archive index is "
+                                               f"unavailable: {reason})") if refs else _error_html(
+                    f"archive index for {year} unavailable ({reason}); showing the {len(refs)} sessions in the lake")
                 return refs
         refs = _sessions_in_lake(self.lake, year)
         self.status.value = _info_html(f"{year}: {len(refs)} sessions in the lake (offline)")
@@ -290,7 +308,7 @@ def _driver_options(session) -> list[tuple[str, int]]:
 class LapExplorer(widgets.VBox):
     """Pick drivers; the lap-time chart and the laps table follow."""
 
-    def __init__(self, session, drivers=None, style: str = "light", **kwargs):
+    def __init__(self, session, drivers=None, style: str = "auto", **kwargs):
         self.session = session
         self.style = style
         self.figure = None
@@ -340,7 +358,7 @@ class LapExplorer(widgets.VBox):
 class TelemetryCompare(widgets.VBox):
     """Two drivers, two laps (fastest by default): speed, throttle, brake, gear and the time delta."""
 
-    def __init__(self, session, driver1=None, driver2=None, style: str = "light", **kwargs):
+    def __init__(self, session, driver1=None, driver2=None, style: str = "auto", **kwargs):
         self.session = session
         self.style = style
         self.figure = None

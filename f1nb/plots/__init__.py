@@ -1,7 +1,7 @@
 """Plots of a Session: each function takes a Session and returns a matplotlib Figure.
 
     from f1nb import plots
-    plots.lap_times(session, ["VER", "LEC"], style="dark")
+    plots.lap_times(session, ["VER", "LEC"], style="dark")   # default "auto": follows the notebook theme
     plots.telemetry_comparison(session, "VER", "LEC")          # fastest laps
     plots.track_map(session, "VER", color_by="gear")
 
@@ -40,10 +40,14 @@ def _show_figures_as_png() -> None:
         from matplotlib.figure import Figure
     except ImportError:
         return
+    from .theme import themed_html
+
     shell = get_ipython()
     if shell is not None:
         png = shell.display_formatter.formatters["image/png"]
         png.for_type(Figure, lambda fig: print_figure(fig, "png", bbox_inches="tight"))
+        # an "auto"-style figure: both themes as HTML, the notebook's one shown
+        shell.display_formatter.formatters["text/html"].for_type(Figure, themed_html)
 
 
 _show_figures_as_png()

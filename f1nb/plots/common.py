@@ -63,7 +63,7 @@ FALLBACK_COLOURS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c5
 
 def check_style(style: str) -> str:
     if style not in STYLES:
-        raise F1nbError(f"style must be 'light' or 'dark', not {style!r}")
+        raise F1nbError(f"style must be 'light', 'dark' or 'auto' (follow the notebook's theme), not {style!r}")
     return style
 
 
@@ -83,7 +83,13 @@ def styled_plot(fn):
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        with styled(kwargs.get("style", default)):
+        style = kwargs.get("style", default)
+        if style == "auto":  # the light figure, and the dark one drawn when a notebook shows it
+            fig = wrapper(*args, **{**kwargs, "style": "light"})
+            if kwargs.get("ax") is None:  # a caller's own axes cannot be redrawn dark
+                fig.f1nb_dark = functools.partial(wrapper, *args, **{**kwargs, "style": "dark"})
+            return fig
+        with styled(style):
             return fn(*args, **kwargs)
 
     return wrapper

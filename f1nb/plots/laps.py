@@ -64,7 +64,7 @@ def _default_drivers(session, d: pd.DataFrame, drivers, top: int) -> pd.DataFram
 
 
 @styled_plot
-def lap_times(session, drivers=None, style: str = "light", accurate_only: bool = False, ax=None,
+def lap_times(session, drivers=None, style: str = "auto", accurate_only: bool = False, ax=None,
               quick_only: bool = True, top: int = TOP_N):
     """Lap time per lap for each driver: team-coloured lines, markers coloured by tyre compound,
     pit-in laps marked with a triangle, laps under yellow/SC/VSC shaded (with a legend entry).
@@ -153,7 +153,7 @@ def _squash_slow_laps(ax, timed_all: pd.DataFrame) -> None:
 
 
 @styled_plot
-def position_changes(session, drivers=None, style: str = "light"):
+def position_changes(session, drivers=None, style: str = "auto"):
     """Race position per lap (lap 0 = grid, when gold.results has it), labelled at both ends."""
     d = select_drivers(session, drivers_frame(session), drivers)
     laps = session.get_laps()
@@ -204,7 +204,7 @@ def gap_table(session) -> pd.DataFrame:
 
 
 @styled_plot
-def gap_to_leader(session, drivers=None, style: str = "light"):
+def gap_to_leader(session, drivers=None, style: str = "auto"):
     """Gap to the race leader at each lap's end, per driver (the leader sits on 0)."""
     d = select_drivers(session, drivers_frame(session), drivers)
     gaps = gap_table(session)
@@ -242,7 +242,7 @@ def _finishing_order(session, d: pd.DataFrame) -> list[int]:
 
 
 @styled_plot
-def tyre_strategy(session, drivers=None, style: str = "light"):
+def tyre_strategy(session, drivers=None, style: str = "auto"):
     """One bar per driver (finishing order, top to bottom), one segment per stint coloured by compound;
     used tyres hatched."""
     d = select_drivers(session, drivers_frame(session), drivers)
@@ -298,7 +298,7 @@ def quali_table(session) -> pd.DataFrame:
 
 
 @styled_plot
-def quali_gaps(session, style: str = "light"):
+def quali_gaps(session, style: str = "auto"):
     """Gap of each driver's best lap to pole, as horizontal bars in team colours."""
     d = drivers_frame(session)
     t = quali_table(session)

@@ -30,7 +30,7 @@ def _lap_time(session, number: int, lap: int):
 
 
 @styled_plot
-def telemetry_comparison(session, driver1, driver2, lap1="fastest", lap2="fastest", style: str = "light"):
+def telemetry_comparison(session, driver1, driver2, lap1="fastest", lap2="fastest", style: str = "auto"):
     """Speed, throttle, brake and gear of two laps against the distance, and the time delta
     (driver2 relative to driver1; above zero = driver2 behind)."""
     d = drivers_frame(session)
@@ -79,7 +79,7 @@ def telemetry_comparison(session, driver1, driver2, lap1="fastest", lap2="fastes
 
 
 @styled_plot
-def track_map(session, driver=None, lap="fastest", color_by: str = "speed", style: str = "light"):
+def track_map(session, driver=None, lap="fastest", color_by: str = "speed", style: str = "auto"):
     """The driver's lap drawn from silver.positions (x, y in decimetres), coloured by speed or gear
     from car telemetry at the same session time."""
     if color_by not in ("speed", "gear", "throttle", "brake"):

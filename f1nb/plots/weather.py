@@ -9,7 +9,7 @@ from .common import new_figure, styled_plot, title_of
 
 
 @styled_plot
-def weather(session, style: str = "light"):
+def weather(session, style: str = "auto"):
     """Air and track temperature, humidity, wind speed against session time; rain shaded."""
     w = session.get_weather()
     w = w[w.session_time_s.notna()].sort_values("session_time_s")
