@@ -99,8 +99,7 @@ def penalties(race_control_messages, drivers, pit_stops):
     """One row per car named in each stewards' decision."""
     rcm = race_control_messages
     text = rcm.message.upper().strip()
-    m = rcm.select("session_key", "message_index", "seq", "session_time_s", "message",
-                   "lap_number",
+    m = rcm.select("session_key", "message_index", "seq", "session_time_s", "message", "lap_number",
                    racing_number=rcm.driver_number, text=text, kind=decision_kind(text))
     m = m.filter(m.kind.notnull())
     d = drivers.select("session_key", "driver_number", "abbreviation")
