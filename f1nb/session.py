@@ -235,6 +235,14 @@ class Session(LayerAccess):
     def get_fastest_laps(self) -> pd.DataFrame:
         return self._frame("gold.fastest_laps")
 
+    def compare_laps(self, driver_a, driver_b, lap="fastest", lap_b=None, step_m: float = 10.0) -> pd.DataFrame:
+        """`driver_b`'s lap against `driver_a`'s along the distance: one row per `step_m`
+        with `distance_m` and `delta_s` (b − a, time to reach that distance; the last
+        row's is the difference of the lap times). See f1nb.analysis.lap_delta."""
+        from .analysis.lap_delta import compare_laps
+
+        return compare_laps(self, driver_a, driver_b, lap, lap_b, step_m)
+
     # -- lineage -------------------------------------------------------------------
     def raw_messages(self, driver, lap: int, topic: str = "TimingData") -> pd.DataFrame:
         """The raw messages behind one lap: every `topic` message carrying this

@@ -99,10 +99,8 @@ def penalties(race_control_messages, drivers, pit_stops):
     """One row per car named in each stewards' decision."""
     rcm = race_control_messages
     text = rcm.message.upper().strip()
-    # tolerate either name of the message's lap column (a rename to lap_number is under way)
-    lap = rcm["lap_number"] if "lap_number" in rcm.columns else rcm["lap"]
-    m = rcm.select("session_key", "message_index", "seq", "session_time_s", "message",
-                   racing_number=rcm.driver_number, lap_number=lap, text=text, kind=decision_kind(text))
+    m = rcm.select("session_key", "message_index", "seq", "session_time_s", "message", "lap_number",
+                   racing_number=rcm.driver_number, text=text, kind=decision_kind(text))
     m = m.filter(m.kind.notnull())
     d = drivers.select("session_key", "driver_number", "abbreviation")
     padded = " " + m.text.replace(",", " ") + " "

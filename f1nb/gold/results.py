@@ -23,7 +23,12 @@ import ibis
 
 from ..lake import checks
 from ..lake.models import model
-from .checks import all_timed_drivers_present, points_total, position_matches_feed, positions_contiguous
+from .checks import (
+    all_timed_drivers_present,
+    points_total,
+    position_matches_feed,
+    positions_contiguous,
+)
 from .common import session_kinds
 from .results_race import race_results
 from .results_timed import timed_results

@@ -10,7 +10,6 @@ import contextlib
 import io
 
 import matplotlib as mpl
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -236,23 +235,6 @@ def lap_telemetry(session, driver, lap) -> tuple[pd.DataFrame, int]:
                         "(loaded with --no-telemetry, or the feed has a gap)")
     tel["t_s"] = tel.session_time_s - tel.session_time_s.iloc[0]
     return tel, lap_no
-
-
-def delta_time(ref: pd.DataFrame, other: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Time gained/lost by `other` against `ref` along `ref`'s distance: positive = other is behind."""
-    d_ref = ref.distance_m.to_numpy(float)
-    t_ref = ref.t_s.to_numpy(float)
-    d_o = other.distance_m.to_numpy(float)
-    t_o = other.t_s.to_numpy(float)
-    order = np.argsort(d_o, kind="stable")
-    d_o, t_o = d_o[order], t_o[order]
-    keep = np.concatenate([[True], np.diff(d_o) > 0])
-    d_o, t_o = d_o[keep], t_o[keep]
-    if len(d_o) < 2:
-        return d_ref, np.zeros_like(d_ref)
-    limit = min(d_ref.max(), d_o.max())
-    mask = d_ref <= limit
-    return d_ref[mask], np.interp(d_ref[mask], d_o, t_o) - t_ref[mask]
 
 
 def fmt_laptime(seconds) -> str:

@@ -7,12 +7,12 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
 
+from ..analysis.lap_delta import compare_laps
 from ..errors import F1nbError
 from .common import (
     styled_plot,
     abbreviation,
     assign_colours,
-    delta_time,
     drivers_frame,
     edge_colour,
     fmt_laptime,
@@ -32,11 +32,13 @@ def _lap_time(session, number: int, lap: int):
 @styled_plot
 def telemetry_comparison(session, driver1, driver2, lap1="fastest", lap2="fastest", style: str = "auto"):
     """Speed, throttle, brake and gear of two laps against the distance, and the time delta
-    (driver2 relative to driver1; above zero = driver2 behind)."""
+    (driver2 relative to driver1; above zero = driver2 behind) from `Session.compare_laps`,
+    which ends at the difference of the lap times."""
     d = drivers_frame(session)
     n1, n2 = session.driver_number(driver1), session.driver_number(driver2)
-    t1, l1 = lap_telemetry(session, n1, lap1)
-    t2, l2 = lap_telemetry(session, n2, lap2)
+    cmp = compare_laps(session, n1, n2, lap1, lap2)  # the delta, and which laps 'fastest' means
+    t1, l1 = lap_telemetry(session, n1, cmp.attrs["a_lap_number"])
+    t2, l2 = lap_telemetry(session, n2, cmp.attrs["b_lap_number"])
     c1 = d[d.driver_number == n1].colour.iloc[0] if (d.driver_number == n1).any() else "#1f77b4"
     c2 = d[d.driver_number == n2].colour.iloc[0] if (d.driver_number == n2).any() else "#ff7f0e"
     same_team = c1 == c2
@@ -63,7 +65,7 @@ def telemetry_comparison(session, driver1, driver2, lap1="fastest", lap2="fastes
     ax_brk.set_ylim(-5, 105)
     ax_gear.set_ylabel("Gear")
     ax_gear.set_yticks(range(0, 9, 2))
-    dist, delta = delta_time(t1, t2)
+    dist, delta = cmp.distance_m.to_numpy(), cmp.delta_s.to_numpy()
     ax_delta.axhline(0, color=edge_colour(style), lw=0.8)
     ax_delta.plot(dist, delta, color=c2, lw=1.6)
     ax_delta.fill_between(dist, delta, 0, where=delta >= 0, color=c1, alpha=0.25, interpolate=True)
