@@ -15,10 +15,13 @@ from . import config
 def demo_tree(cfg, out: str | Path | None = None, report=None) -> Path:
     """Generate the demo archive tree once per config; reuse it afterwards.
     `report(done, text)` (f1nb.progress) hears of the generation's steps."""
-    tag = hashlib.sha256(repr(cfg).encode()).hexdigest()[:12]
+    # the tree depends on the config and on the generator's code: a tree made by an older
+    # generator (say, before the demo race had a penalty) is made again, never reused
+    key = f"{cfg!r} generator {_generator_fingerprint()}"
+    tag = hashlib.sha256(key.encode()).hexdigest()[:12]
     root = Path(out) if out else config.data_dir() / "demo-archive" / tag
     done = root / ".f1nb-demo-complete"
-    if done.exists() and done.read_text() == repr(cfg):
+    if done.exists() and done.read_text() == key:
         return root
     from .demo import write_demo_archive
 
@@ -26,11 +29,21 @@ def demo_tree(cfg, out: str | Path | None = None, report=None) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     write_demo_archive(tmp, cfg, report)
     _give_back_memory()
-    (tmp / done.name).write_text(repr(cfg))
+    (tmp / done.name).write_text(key)
     if root.exists():
         shutil.rmtree(root)
     tmp.rename(root)
     return root
+
+
+def _generator_fingerprint() -> str:
+    """A hash of the demo generator's source files (a few ms: they are small)."""
+    from . import demo
+
+    digest = hashlib.sha256()
+    for path in sorted(Path(demo.__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _give_back_memory() -> None:

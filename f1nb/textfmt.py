@@ -24,7 +24,7 @@ def _cut(text: str, width: int) -> str:
 def format_table(table: pa.Table, max_rows: int = 200, max_width: int = 60) -> str:
     """Aligned columns with a header rule; long cells are cut; row count when truncated."""
     names = table.column_names
-    rows = [[_cut(_cell(v), max_width) for v in row.values()] for row in table.slice(0, max_rows).to_pylist()]
+    rows = [[_cut(_cell(v), max_width) for v in row] for row in _rows(table.slice(0, max_rows))]
     widths = [max([len(n)] + [len(r[i]) for r in rows]) for i, n in enumerate(names)]
     numeric = [pa.types.is_integer(t) or pa.types.is_floating(t) for t in table.schema.types]
 
@@ -42,6 +42,12 @@ def format_csv(table: pa.Table) -> str:
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(table.column_names)
-    for row in table.to_pylist():
-        writer.writerow(["" if v is None else v for v in row.values()])
+    for row in _rows(table):
+        writer.writerow(["" if v is None else v for v in row])
     return buf.getvalue()
+
+
+def _rows(table: pa.Table) -> list[tuple]:
+    """Rows as tuples by position: a query may repeat a column name (`SELECT x, * …`),
+    which row dicts would fold into one."""
+    return list(zip(*(column.to_pylist() for column in table.columns))) if table.num_columns else []

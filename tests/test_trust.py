@@ -306,3 +306,25 @@ def test_the_real_live_recording_does_not_replace_the_archive_copy(tmp_path):
         with pytest.raises(LakeError, match="already in the lake"):
             live.start()
         assert _snapshot(lake) == before and len(session.get_laps()) == laps
+
+
+def test_sql_output_keeps_repeated_column_names(tmp_path, capsys):
+    """`SELECT x, * …` repeats a column name; the table and CSV printers keep both columns."""
+    Lake(tmp_path / "lake.duckdb").close()
+    assert main(["--lake", str(tmp_path / "lake.duckdb"), "sql", "SELECT 1 AS a, 2 AS a", "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "a,a\n1,2\n"
+    assert main(["--lake", str(tmp_path / "lake.duckdb"), "sql", "SELECT 1 AS a, 'x' AS a"]) == 0
+    assert capsys.readouterr().out.splitlines()[2].split() == ["1", "x"]
+
+
+def test_a_changed_demo_generator_makes_a_new_tree(tmp_path, monkeypatch):
+    """The cached demo tree is keyed by the config and the generator's code, so a user never
+    keeps a tree made by an older generator."""
+    import f1nb.pipeline as pipeline
+
+    cfg = DemoConfig(drivers=2, race_laps=2, quali_minutes=(3.0, 2.0, 1.0), telemetry=False, sessions=("Race",))
+    first = pipeline.demo_tree(cfg)
+    assert pipeline.demo_tree(cfg) == first  # reused
+    monkeypatch.setattr(pipeline, "_generator_fingerprint", lambda: "a newer generator")
+    second = pipeline.demo_tree(cfg)
+    assert second != first and (second / ".f1nb-demo-complete").read_text().endswith("a newer generator")
