@@ -210,3 +210,21 @@ def test_a_disagreement_with_the_feed_fails_f1nb_check(demo_race, tmp_path):
     assert out.returncode == 1, out.stderr
     line = next(x for x in out.stdout.splitlines() if "position_matches_feed" in x)
     assert line.split()[-1] == "2"
+
+
+def test_unserved_drive_through_and_stop_go_become_time():
+    """A drive-through or stop/go that could not be served is converted as the Sporting
+    Regulations do (Art. 54.3): +20 s, and +20 s plus the stop; a served one adds nothing."""
+    import ibis
+
+    from f1nb.gold.results_race import unserved_penalties
+
+    rows = [(1, "time", 5.0, "after_flag"), (1, "drive_through", None, "after_flag"), (2, "stop_go", 10.0, "after_flag"),
+            (3, "time", 10.0, "pit_stop"), (3, "drive_through", None, "pit_stop"), (4, "grid", None, None),
+            (5, "reprimand", None, None)]
+    t = ibis.memtable(pa.table({"session_key": pa.array([1] * len(rows), pa.int64()),
+                                "driver_number": pa.array([r[0] for r in rows], pa.int32()),
+                                "kind": [r[1] for r in rows], "seconds": pa.array([r[2] for r in rows], pa.float64()),
+                                "served": pa.array([r[3] for r in rows], pa.string())}))
+    got = ibis.duckdb.connect().execute(unserved_penalties(t))
+    assert dict(zip(got.driver_number, got.penalty_s)) == {1: 25.0, 2: 30.0}

@@ -10,9 +10,10 @@ Per driver of `silver.drivers` with `in_timing`:
   laps_completed + 1 (the lap they did not complete).
 - `dsq`: a race-control message with "DISQUALIFIED" naming the car
   (RacingNumber or "CAR n").
-- Penalties: `penalty_s` = the seconds of the driver's time penalties in
+- Penalties: `penalty_s` = the seconds of the driver's penalties in
   `gold.penalties` that were not served in the pit lane (`served` =
-  'after_flag'); they are added after the flag.
+  'after_flag'), added after the flag: a time penalty's seconds, 20 s for a
+  drive-through, 20 s plus the stop for a stop/go (see `unserved_penalties`).
 - Order: laps_completed desc, last_line_s + penalty_s asc, then the feed's last
   `Position` (breaks ties between cars with no lap), then car number; DSQ last.
   The feed's own final `Position` usually already reflects the penalties; where
@@ -68,9 +69,14 @@ def final_gaps(intervals):
 
 
 def unserved_penalties(penalties):
-    """(session_key, driver_number, penalty_s): time penalties added after the flag."""
-    p = penalties.filter((penalties.kind == "time") & (penalties.served == "after_flag"))
-    return p.group_by(DRIVER).aggregate(penalty_s=p.seconds.sum())
+    """(session_key, driver_number, penalty_s): penalties added to the race time after the flag.
+    A time penalty adds its seconds. A drive-through or stop/go that could not be served
+    becomes time as the Sporting Regulations convert it (Art. 54.3): 20 s for a
+    drive-through, 20 s plus the stop for a stop/go (30 s for a 10 s stop/go)."""
+    p = penalties.filter(penalties.kind.isin(["time", "drive_through", "stop_go"]) & (penalties.served == "after_flag"))
+    added = ibis.cases((p.kind == "time", p.seconds), (p.kind == "drive_through", 20.0),
+                       else_=20.0 + p.seconds.fill_null(10.0))
+    return p.group_by(DRIVER).aggregate(penalty_s=added.sum())
 
 
 def race_results(kinds, laps, drivers, timing_final, rcm, intervals, penalties):
