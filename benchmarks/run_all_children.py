@@ -1,11 +1,18 @@
 """The child programs `run_all.py` runs, each in a fresh process. Each prints one JSON line last;
-`peak_rss_mb` is the child's own (getrusage) unless the parent measures the process tree."""
+`peak_rss_mb` is the child's own high-water mark (VmHWM: getrusage's ru_maxrss would carry over
+the parent's at fork)."""
 
 from __future__ import annotations
 
+HWM = r"""
+def hwm_mb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
+"""
+
 # `import f1nb` alone, then %load_ext in a shell made before the clock starts: IPython's own import and
 # shell creation are the notebook's, not f1nb's.
-IMPORT = r"""
+IMPORT = HWM + r"""
 import json, resource, time
 from IPython.core.interactiveshell import InteractiveShell
 ip = InteractiveShell.instance()
@@ -15,12 +22,12 @@ t1 = time.perf_counter()
 ip.run_line_magic("load_ext", "f1nb")
 t2 = time.perf_counter()
 print(json.dumps({"seconds": t2 - t0, "import_s": t1 - t0, "load_ext_s": t2 - t1,
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": hwm_mb()}))
 """
 
 # One notebook action, timed from a fresh kernel-like shell that already has the extension loaded and the
 # lake chosen (as a user's notebook would): the first call in the process, lazy imports included.
-MAGIC = r"""
+MAGIC = HWM + r"""
 import contextlib, io, json, resource, sys, time
 from IPython.core.interactiveshell import InteractiveShell
 lake_file, line = sys.argv[1], sys.argv[2]
@@ -37,10 +44,10 @@ with contextlib.redirect_stdout(out):
 t1 = time.perf_counter()
 text = out.getvalue() + (str(result) if result is not None else "")
 print(json.dumps({"seconds": t1 - t0, "chars": len(text), "head": text[:120],
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": hwm_mb()}))
 """
 
-LINEAGE_API = r"""
+LINEAGE_API = HWM + r"""
 import json, resource, sys, time
 from f1nb.lake.lake import Lake
 lake = Lake(sys.argv[1])
@@ -48,11 +55,11 @@ t0 = time.perf_counter()
 text = str(lake.lineage(sys.argv[2]))
 t1 = time.perf_counter()
 print(json.dumps({"seconds": t1 - t0, "lines": len(text.splitlines()),
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": hwm_mb()}))
 """
 
 # The picker loading the demo through its real button; every change of the bar's value is timed.
-PICKER = r"""
+PICKER = HWM + r"""
 import json, os, resource, sys, threading, time
 from f1nb.demo import DemoConfig
 from f1nb.lake.lake import Lake
@@ -70,12 +77,12 @@ times = [t0] + [t for t, _ in stamps] + [t1]
 gaps = [b - a for a, b in zip(times, times[1:])]
 print(json.dumps({"seconds": t1 - t0, "max_gap_s": max(gaps), "moves": len(stamps),
                   "ok": picker.session is not None, "status": picker.status.value[-120:],
-                  "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+                  "peak_rss_mb": hwm_mb()}))
 """
 
 # Run All of a notebook in a fresh kernel: the clock starts when the kernel is ready; peak RSS is the
 # kernel's (VmHWM read before it shuts down).
-NOTEBOOK = r"""
+NOTEBOOK = HWM + r"""
 import json, sys, time
 import nbformat
 from nbclient import NotebookClient
@@ -92,7 +99,7 @@ print(json.dumps({"seconds": t1 - t0, "peak_rss_mb": int(hwm) / 1024, "cells": l
 """
 
 # Loading one session into a given lake (empty, or holding a season): time and peak RSS.
-LOAD_INTO = r"""
+LOAD_INTO = HWM + r"""
 import json, resource, sys, time
 from f1nb.archive.client import ArchiveClient
 from f1nb.bronze.load import load_archive_session
@@ -105,5 +112,26 @@ report = load_archive_session(lake, client, client.session_from_path(path))
 lake.build([report.session_key])
 t1 = time.perf_counter()
 lake.close()
-print(json.dumps({"seconds": t1 - t0, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+print(json.dumps({"seconds": t1 - t0, "peak_rss_mb": hwm_mb()}))
+"""
+
+# Untimed preparation, in a child so the parent stays small: FastF1's recording of an archive session.
+RECORDING = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from fastf1_recording import write_recording
+folder, rec, meta = sys.argv[2:5]
+open(meta, "w").write(json.dumps(write_recording(__import__("pathlib").Path(folder), rec)))
+"""
+
+# Untimed: a demo archive (config given as Python) and FastF1's recording of one of its sessions.
+DEMO_RECORDING = r"""
+import json, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[1])
+from fastf1_recording import write_recording
+from f1nb.demo import DemoConfig, write_demo_archive
+archive, cfg, path, rec, meta = sys.argv[2:7]
+write_demo_archive(Path(archive), eval(cfg, {"DemoConfig": DemoConfig}))
+open(meta, "w").write(json.dumps(write_recording(Path(archive) / path, rec)))
 """
