@@ -40,8 +40,8 @@ class HostileServer:
                     return self._send(200, args[0])
                 if kind == "html":
                     return self._send(200, HTML, content_type="text/html")
-                if kind == "cut":  # half the body, with a Content-Length that matches the half
-                    return self._send(200, args[0][: len(args[0]) // 2])
+                if kind == "cut":  # about half the body (cut inside a record), with a Content-Length that matches
+                    return self._send(200, args[0][: len(args[0]) // 2 + 5])
                 if kind == "gzip":
                     return self._send(200, gzip.compress(b"\n" * args[0], 9), encoding="gzip")
                 if kind == "loop":
