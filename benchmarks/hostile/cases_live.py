@@ -54,6 +54,17 @@ def cases(Case, f1nb):
         line = '{"Type":"TimingData","Json":' + "[" * 300 + "]" * 300 + ',"DateTime":"2031-01-02T13:00:02Z"}'
         return f1nb("--lake", "l.duckdb", "live", "--no-build", "--replay", _recording(tmp, line)), None
 
+    def deep_archive(tmp: Path):
+        folder = tmp / "tree" / "2031" / "M" / "S"
+        folder.mkdir(parents=True)
+        bom = "\ufeff"
+        (folder / "SessionInfo.jsonStream").write_text(
+            bom + '00:00:00.000{"Key":9101,"Name":"Race","Path":"2031/M/S/"}\r\n', encoding="utf-8")
+        (folder / "TimingData.jsonStream").write_text(
+            bom + '00:00:01.000{"Lines":{"44":{"Position":"1"}}}\r\n00:00:02.000{"Lines":'
+            + "[" * 300 + "]" * 300 + '}\r\n', encoding="utf-8")
+        return f1nb("--lake", "l.duckdb", "live", "--no-build", "--replay", str(folder)), None
+
     def duplicate(tmp: Path):
         rec = _recording(tmp, _frame("LapCount", {"CurrentLap": 3}, 3))  # the frame before it, again
         cmd = " ".join(f"'{a}'" for a in f1nb("--lake", "l.duckdb", "live", "--no-build", "--replay", rec))
@@ -66,6 +77,8 @@ def cases(Case, f1nb):
         Case(9, "live --record with topics '../../escaped/PWNED' and 'no/such/dir/TOPIC'", record,
              "f1nb live --replay rec.txt --record a/b/rec", outside=escaped),
         Case(10, "live --replay of a recording with a line 300 levels deep", deep, "f1nb live --replay rec.txt"),
+        Case(10, "live --replay of an archive folder with a line 300 levels deep", deep_archive,
+             "f1nb live --replay 2031/M/S"),
         Case(11, "live --replay with a duplicated feed frame (5 frames, 1 a repeat)", duplicate,
              "f1nb live --replay rec.txt; count bronze.messages"),
         Case(13, "serve-archive with 300 idle connections", threads, "ArchiveServer + 300 idle sockets"),
