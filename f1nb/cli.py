@@ -111,7 +111,8 @@ def cmd_sessions(args) -> int:
 
     from .textfmt import format_table
 
-    refs = _client(args).season(args.year)
+    with _client(args) as client:  # closed: its pooled connections would outlive the command
+        refs = client.season(args.year)
     rows = [
         {"round": r.round, "meeting": r.meeting_name, "session": r.session_name, "type": r.session_type,
          "key": r.session_key, "start (local)": r.start_date, "path": r.path}
@@ -132,17 +133,17 @@ def cmd_load(args) -> int:
             print(report)
             _build_after_load(args, lake, report.session_key)
         return 0
-    client = _client(args)
-    if args.path:
-        ref = client.session_from_path(args.path, refresh=args.refresh)
-    elif args.year and args.event and args.session:
-        ref = client.find(args.year, args.event, args.session, refresh=args.refresh)
-    else:
+    if not (args.path or (args.year and args.event and args.session)):
         raise F1nbError("say which session: f1nb load YEAR EVENT SESSION (e.g. 2024 Monaco R), --path or --recording")
-    with _lake(args, create=True) as lake:
-        report = load_archive_session(lake, client, ref, topics=args.topics, refresh=args.refresh)
-        print(report)
-        _build_after_load(args, lake, report.session_key)
+    with _client(args) as client:
+        if args.path:
+            ref = client.session_from_path(args.path, refresh=args.refresh)
+        else:
+            ref = client.find(args.year, args.event, args.session, refresh=args.refresh)
+        with _lake(args, create=True) as lake:
+            report = load_archive_session(lake, client, ref, topics=args.topics, refresh=args.refresh)
+            print(report)
+            _build_after_load(args, lake, report.session_key)
     return 0
 
 

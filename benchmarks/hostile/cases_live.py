@@ -29,21 +29,22 @@ print(f"NOTE: lake holds {m} messages, {r} rejects")
 """
 
 THREADS = """
-import socket, sys, threading, time
+import os, socket, sys, threading, time
 from f1nb.archive.serve import ArchiveServer
-with ArchiveServer(sys.argv[1]) as server:
-    port = int(server.url.rsplit(":", 1)[1].strip("/"))
-    socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(300)]
-    time.sleep(1)
-    busy = threading.active_count()
-    time.sleep(34)  # past serve-archive's 30 s idle timeout
-    print(f"NOTE: threads with 300 idle sockets: {busy} at 1 s, {threading.active_count()} at 35 s")
+server = ArchiveServer(sys.argv[1]).start()
+port = int(server.url.rsplit(":", 1)[1].strip("/"))
+socks = [socket.create_connection(("127.0.0.1", port)) for _ in range(300)]
+time.sleep(5)
+busy = threading.active_count()
+time.sleep(35)  # past serve-archive's 30 s idle timeout
+print(f"NOTE: threads with 300 idle sockets: {busy} at 5 s, {threading.active_count()} at 40 s", flush=True)
+os._exit(0)  # the measure is taken; not timing the shutdown
 """
 
 
 def cases(Case, f1nb):
     def record(tmp: Path):
-        rec = _recording(tmp, _frame("../../escaped/PWNED", {"A": 1}, 2), _frame("no/such/dir/TOPIC", {"A": 1}, 3))
+        rec = _recording(tmp, _frame("../../../../../PWNED", {"A": 1}, 2), _frame("no/such/dir/TOPIC", {"A": 1}, 3))
         (tmp / "a" / "b").mkdir(parents=True)
         return f1nb("--lake", "l.duckdb", "live", "--no-build", "--replay", rec, "--record", "a/b/rec"), None
 
@@ -54,6 +55,17 @@ def cases(Case, f1nb):
         line = '{"Type":"TimingData","Json":' + "[" * 300 + "]" * 300 + ',"DateTime":"2031-01-02T13:00:02Z"}'
         return f1nb("--lake", "l.duckdb", "live", "--no-build", "--replay", _recording(tmp, line)), None
 
+    def deep_archive(tmp: Path):
+        folder = tmp / "tree" / "2031" / "M" / "S"
+        folder.mkdir(parents=True)
+        bom = "\ufeff"
+        (folder / "SessionInfo.jsonStream").write_text(
+            bom + '00:00:00.000{"Key":9101,"Name":"Race","Path":"2031/M/S/"}\r\n', encoding="utf-8")
+        (folder / "TimingData.jsonStream").write_text(
+            bom + '00:00:01.000{"Lines":{"44":{"Position":"1"}}}\r\n00:00:02.000{"Lines":'
+            + "[" * 300 + "]" * 300 + '}\r\n', encoding="utf-8")
+        return f1nb("--lake", "l.duckdb", "live", "--no-build", "--replay", str(folder)), None
+
     def duplicate(tmp: Path):
         rec = _recording(tmp, _frame("LapCount", {"CurrentLap": 3}, 3))  # the frame before it, again
         cmd = " ".join(f"'{a}'" for a in f1nb("--lake", "l.duckdb", "live", "--no-build", "--replay", rec))
@@ -63,9 +75,11 @@ def cases(Case, f1nb):
         return [sys.executable, "-c", THREADS, str(tmp)], None
 
     return [
-        Case(9, "live --record with topics '../../escaped/PWNED' and 'no/such/dir/TOPIC'", record,
+        Case(9, "live --record a/b/rec with topics '../../../../../PWNED' and 'no/such/dir/TOPIC'", record,
              "f1nb live --replay rec.txt --record a/b/rec", outside=escaped),
         Case(10, "live --replay of a recording with a line 300 levels deep", deep, "f1nb live --replay rec.txt"),
+        Case(10, "live --replay of an archive folder with a line 300 levels deep", deep_archive,
+             "f1nb live --replay 2031/M/S"),
         Case(11, "live --replay with a duplicated feed frame (5 frames, 1 a repeat)", duplicate,
              "f1nb live --replay rec.txt; count bronze.messages"),
         Case(13, "serve-archive with 300 idle connections", threads, "ArchiveServer + 300 idle sockets"),

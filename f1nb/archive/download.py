@@ -18,7 +18,7 @@ from ..errors import DownloadError
 
 ABSENT_STATUS = (404, 410)
 
-_OFFSET_RECORD = re.compile(rb"\d{2}:[0-5]\d:[0-5]\d\.\d{3}[{\[\"]")
+_OFFSET_RECORD = re.compile(rb"\d{2}:[0-5]\d:[0-5]\d\.\d{3}[{\[\"\-0-9tfn]")  # an offset, then any JSON value
 BOM = b"\xef\xbb\xbf"
 
 
@@ -30,8 +30,8 @@ def body_problem(relpath: str, body: bytes) -> str | None:
             return None  # an empty feed
         if not _OFFSET_RECORD.match(data.lstrip(b"\r\n")):
             return f"is not a .jsonStream (it starts {_preview(data)})"
-        if not data.endswith(b"\n"):
-            return "is cut short (its last record has no line end)"
+        if not data.endswith(b"\n") and not _whole_record(data[data.rfind(b"\n") + 1:]):
+            return "is cut short (its last record is incomplete)"
         return None
     if relpath.endswith(".json"):
         try:
@@ -41,6 +41,15 @@ def body_problem(relpath: str, body: bytes) -> str | None:
         if not isinstance(value, dict):
             return "is not a JSON object"
     return None
+
+
+def _whole_record(line: bytes) -> bool:
+    """A last line without a line end is still whole if its JSON parses (a cut one does not)."""
+    try:
+        orjson.loads(line.rstrip(b"\r")[12:])
+    except orjson.JSONDecodeError:
+        return False
+    return _OFFSET_RECORD.match(line) is not None
 
 
 def _preview(data: bytes) -> str:
