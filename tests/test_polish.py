@@ -119,7 +119,7 @@ def test_results_html_is_formatted_and_compact_frame_is_not(grid20):
     assert f"{int(m)}:{s:06.3f}" in html and f"{winner.total_time_s:.3f}" not in html
     assert "<th>q1_s</th>" not in html and "<th>session_key</th>" not in html  # compact set
     assert "<th>points</th>" in html and ">25<" in html and "25.0" not in html
-    assert f"11 of {len(results.columns)} columns shown" in html
+    assert f"12 of {len(results.columns)} columns shown" in html and "<th>penalty_s</th>" in html
     # the returned frame keeps everything
     assert "q1_s" in results.columns and results.total_time_s.iloc[0] == winner.total_time_s
     # a frame the user picks columns from is shown with those columns, still formatted

@@ -23,6 +23,7 @@ MAX_ROWS = 200
 WIDE = 12
 COMPACT = {
     "race": ["position", "abbreviation", "team_name", "grid_position", "laps_completed", "total_time_s", "gap_s",
+             "penalty_s",
              "status", "points", "best_lap_s", "fastest_lap"],
     "qualifying": ["position", "abbreviation", "team_name", "q1_s", "q2_s", "q3_s", "best_lap_s",
                    "gap_to_fastest_s", "laps_completed", "status"],
