@@ -23,7 +23,7 @@ _DEEP = "SQLite: 'parser stack overflow' - Ibis nests this query more than SQLit
 _SUBSECOND = (f"SQLite {sqlite3.sqlite_version}: Ibis adds sub-second intervals (the UTC columns) "
               "only from SQLite 3.42")
 _UTC_MODELS = ("silver.session_status", "silver.track_status", "silver.timing_final", "silver.intervals",
-               "silver.pit_stops", "silver.weather", "silver.lap_count")
+               "silver.pit_stops", "silver.weather", "silver.lap_count", "silver.driver_race_info")
 XFAIL = {
     "sqlite": {"silver.stints": _DEEP, "silver.lap_boundaries": _DEEP, "silver.laps": _DEEP,
                **({name: _SUBSECOND for name in _UTC_MODELS} if sqlite3.sqlite_version_info < (3, 42) else {})},
