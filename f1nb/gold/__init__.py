@@ -16,5 +16,6 @@ from . import (  # noqa: F401  (importing registers the models)
     team_season,
     teammate_head_to_head,
     track_status_periods,
+    weather_by_driver_lap,
     weather_by_lap,
 )
