@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 import pytest
 
 from f1nb.bronze.fields import as_number
@@ -157,10 +158,19 @@ def _synthetic():
             pa.Table.from_pylist([session], schema=SESSIONS), laps)
 
 
+def _silver_positions(pos: pa.Table, shift_s: float = 0.0) -> pa.Table:
+    """silver.positions for the synthetic samples (sample i at 100 + 0.25 i + shift_s seconds)."""
+    n = pos.num_rows
+    return pa.table({"session_key": pos["session_key"], "driver_number": pos["driver_number"],
+                     "utc": pos["utc"], "session_time_s": [100 + i * 0.25 + shift_s for i in range(n)],
+                     "x": pos["x"], "y": pos["y"], "z": pos["z"], "status": pos["status"],
+                     "lap_number": pa.nulls(n, pa.int32())})
+
+
 def test_car_telemetry_synthetic_on_duckdb_and_sqlite():
-    cars, _, sessions, laps = _synthetic()
+    cars, pos, sessions, laps = _synthetic()
     a, b = on_both("silver.car_telemetry", {"bronze.car_samples": cars, "bronze.sessions": sessions,
-                                            "silver.laps": laps})
+                                            "silver.laps": laps, "silver.positions": _silver_positions(pos)})
     assert_same(a, b, atol=1e-6)
     assert a.session_time_s.tolist() == pytest.approx([100 + i * 0.25 for i in range(241)])
     lap_of = {t: (1 if t < 120 else 2 if t < 140 else 3 if t < 150 else None) for t in a.session_time_s}
@@ -171,6 +181,29 @@ def test_car_telemetry_synthetic_on_duckdb_and_sqlite():
     assert on_lap.distance_m.tolist() == pytest.approx((50.0 * (on_lap.session_time_s - start)).tolist(), abs=1e-6)
     assert a[a.lap_number.isna()].distance_m.isna().all()
     assert a.sample_valid.tolist() == [i != 200 for i in range(241)]
+    # positions at the same times: x, y, z are the samples' own (the last one has no segment
+    # to the next position sample: null); relative distance per lap
+    assert a.x.tolist()[:240] == [10.0 * i for i in range(240)] and a.y.tolist()[:240] == [-5.0 * i for i in range(240)]
+    assert (a.z[:240] == 3.0).all() and a[["x", "y", "z"]].iloc[240].isna().all()
+    assert on_lap.relative_distance.tolist() == pytest.approx(
+        (on_lap.distance_m / on_lap.groupby("lap_number").distance_m.transform("max")).tolist())
+
+
+def test_car_position_interpolated_between_samples_and_held_at_the_ends():
+    """Position samples 0.125 s after the car samples: each car sample lies halfway between
+    two of them (FastF1's linear merge); the first, before any, has none; across a gap of
+    more than GAP_S there is no interpolation."""
+    cars, pos, sessions, laps = _synthetic()
+    a, b = on_both("silver.car_telemetry", {"bronze.car_samples": cars, "bronze.sessions": sessions,
+                                            "silver.laps": laps, "silver.positions": _silver_positions(pos, 0.125)})
+    assert_same(a, b, atol=1e-6)
+    assert a.x.isna().tolist() == [True] + [False] * 240
+    assert a.x[1:].tolist() == pytest.approx([10.0 * i - 5.0 for i in range(1, 241)])
+    assert a.y[1:].tolist() == pytest.approx([-5.0 * i + 2.5 for i in range(1, 241)])
+    gap = _silver_positions(pos, 0.125).filter(pa.compute.not_equal(pos["seq"], 10))  # drops samples 100-109
+    a, _ = on_both("silver.car_telemetry", {"bronze.car_samples": cars, "bronze.sessions": sessions,
+                                            "silver.laps": laps, "silver.positions": gap})
+    assert a.x.isna().tolist() == [True] + [False] * 99 + [True] * 11 + [False] * 130
 
 
 def test_positions_synthetic_on_duckdb_and_sqlite():
@@ -254,14 +287,50 @@ def test_demo_telemetry_identical_on_sqlite(demo_lake):
     inputs = {"bronze.car_samples": lake.sql(f"SELECT * FROM bronze.car_samples WHERE session_key = {key} "
                                              "AND driver_number IN (SELECT min(driver_number) FROM bronze.car_samples)"),
               "bronze.sessions": lake.sql(f"SELECT * FROM bronze.sessions WHERE session_key = {key}"),
-              "silver.laps": lake.sql(f"SELECT * FROM silver.laps WHERE session_key = {key}")}
+              "silver.laps": lake.sql(f"SELECT * FROM silver.laps WHERE session_key = {key}"),
+              "silver.positions": lake.sql(f"SELECT * FROM silver.positions WHERE session_key = {key}")}
     a, b = on_both("silver.car_telemetry", inputs)
     # SQLite keeps times to the millisecond (rounded), DuckDB's millisecond() truncates: <= 1 ms apart
     # (so a sample within 1 ms of a lap start can land on either side of it)
-    timing = ["distance_m", "session_time_s", "lap_number"]
+    timing = ["distance_m", "session_time_s", "lap_number", "x", "y", "z", "relative_distance"]
     assert_same(a.drop(columns=timing), b.drop(columns=timing))
     assert (a.session_time_s - b.session_time_s).abs().max() <= 0.0011
     differ = (a.lap_number.fillna(-1) != b.lap_number.fillna(-1))
     assert differ.sum() <= 0.002 * len(a), differ.sum()
     same = ~differ & a.distance_m.notna()
     assert ((a.distance_m - b.distance_m)[same].abs() <= 1.0).mean() >= 0.99
+    assert ((a.x - b.x).abs() <= 1.0).mean() >= 0.99  # decimetres: 1 ms at race speed is under 1 dm
+
+
+def test_demo_car_position_lies_on_the_track_polyline(demo_lake):
+    """x, y interpolated at the car samples' times sit on the demo track's centre line (the
+    position samples come half a sample period after the car samples), and relative_distance
+    runs 0-1 within each lap."""
+    import numpy as np
+
+    from f1nb.demo.track import build_track
+
+    lake, cfg = demo_lake
+    track = build_track(np.random.default_rng(np.random.SeedSequence([cfg.seed, 1, 1])))
+    on_lap = lake.sql("SELECT c.x, c.y, c.relative_distance FROM silver.car_telemetry c JOIN silver.laps l "
+                      "USING (session_key, driver_number, lap_number) "
+                      "WHERE l.pit_in_session_s IS NULL AND l.pit_out_session_s IS NULL").to_pandas()
+    assert len(on_lap) > 1000
+    px, py = track.x[::2], track.y[::2]  # every 2 m of the centre line
+    gap = np.empty(len(on_lap))
+    for i in range(0, len(on_lap), 2000):
+        x, y = on_lap.x.values[i:i + 2000, None] / 10, on_lap.y.values[i:i + 2000, None] / 10
+        gap[i:i + 2000] = np.sqrt((x - px) ** 2 + (y - py) ** 2).min(axis=1)
+    assert gap.max() < 2.0, gap.max()  # metres
+    assert on_lap.relative_distance.between(0.0, 1.0).all()
+    # no position only where the position samples around the car sample are over 1 s apart
+    # (the demo's telemetry gaps) or missing on one side (the end of the data)
+    unexplained = lake.sql("""
+        WITH n AS (SELECT c.session_key, c.driver_number, c.session_time_s t,
+              (SELECT max(p.session_time_s) FROM silver.positions p WHERE p.session_key = c.session_key
+                 AND p.driver_number = c.driver_number AND p.session_time_s <= c.session_time_s) prev_t,
+              (SELECT min(p.session_time_s) FROM silver.positions p WHERE p.session_key = c.session_key
+                 AND p.driver_number = c.driver_number AND p.session_time_s > c.session_time_s) next_t
+            FROM silver.car_telemetry c WHERE c.x IS NULL)
+        SELECT count(*) n FROM n WHERE prev_t IS NOT NULL AND next_t IS NOT NULL AND next_t - prev_t <= 1.0""")
+    assert unexplained.to_pylist()[0]["n"] == 0
