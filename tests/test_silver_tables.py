@@ -334,3 +334,27 @@ def test_demo_car_position_lies_on_the_track_polyline(demo_lake):
             FROM silver.car_telemetry c WHERE c.x IS NULL)
         SELECT count(*) n FROM n WHERE prev_t IS NOT NULL AND next_t IS NOT NULL AND next_t - prev_t <= 1.0""")
     assert unexplained.to_pylist()[0]["n"] == 0
+
+
+def test_demo_corners_found_from_the_data(demo_lake):
+    """gold.corners on the demo: every corner found is at one of the track's known apexes, and
+    every apex has a corner found near it (two apexes 63 m apart at the same speed are one)."""
+    import numpy as np
+
+    from f1nb.demo.track import build_track
+    from f1nb.lake.build import build_layers, run_checks
+
+    lake, cfg = demo_lake
+    build_layers(lake, layers=("gold",))
+    track = build_track(np.random.default_rng(np.random.SeedSequence([cfg.seed, 1, 1])))
+    apexes = np.asarray(track.corners)
+    found = lake.sql("SELECT * FROM gold.corners").to_pandas()
+    for _, session in found.groupby("session_key"):
+        session = session.sort_values("distance_m")
+        assert session.corner_number.tolist() == list(range(1, len(session) + 1))
+        d = session.distance_m.values
+        assert (np.abs(d[:, None] - apexes[None, :]).min(axis=1) < 30).all(), d
+        assert (np.abs(apexes[:, None] - d[None, :]).min(axis=1) < 70).all(), d
+        x, y, _ = track.xyz(d)
+        assert (np.hypot(session.x / 10 - x, session.y / 10 - y) < 25).all()
+    assert all(r["violations"] == 0 for r in run_checks(lake, names=["gold.corners"]))
