@@ -358,3 +358,4 @@ def test_demo_corners_found_from_the_data(demo_lake):
         x, y, _ = track.xyz(d)
         assert (np.hypot(session.x / 10 - x, session.y / 10 - y) < 25).all()
     assert all(r["violations"] == 0 for r in run_checks(lake, names=["gold.corners"]))
+

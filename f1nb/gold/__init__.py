@@ -1,6 +1,7 @@
 """Gold: aggregated, analysis-ready tables, each a registered Ibis model over Silver."""
 
 from . import (  # noqa: F401  (importing registers the models)
+    car_ahead,
     corners,
     driver_season,
     fastest_laps,
