@@ -4,7 +4,7 @@ session at once, in the engine (FastF1's add_driver_ahead works on one lap in Py
 
 Key: (session_key, driver_number, utc). A car's race distance is
 (lap_number - 1 + relative_distance) × the track length, where the track length
-is the median over the session's clean laps of their distance (silver.car_telemetry
+is the mean over the session's clean laps of their distance (silver.car_telemetry
 integrates each lap from the line, so relative_distance is exact at both ends of
 every lap). All cars of a CarData frame share its utc: per utc, the cars are
 ordered by race distance and each one's car ahead is the next one up (one window,
@@ -28,14 +28,14 @@ BUCKET_M = 128.0  # a power of two, so rd / BUCKET_M is exact
 
 
 def track_length(car_telemetry, laps):
-    """(session_key, track_length_m): the median distance of the session's clean laps."""
+    """(session_key, track_length_m): the mean distance of the session's clean laps (SQLite has no median)."""
     clean = laps.filter(laps.lap_time_s.notnull() & laps.pit_in_session_s.isnull() & laps.pit_out_session_s.isnull()
                         & (laps.lap_number > 1))
     per_lap = car_telemetry.group_by(["session_key", "driver_number", "lap_number"]).aggregate(
         lap_m=car_telemetry.distance_m.max())
     per_lap = per_lap.join(clean.select("session_key", "driver_number", "lap_number"),
                            ["session_key", "driver_number", "lap_number"])
-    return per_lap.group_by("session_key").aggregate(track_length_m=per_lap.lap_m.median())
+    return per_lap.group_by("session_key").aggregate(track_length_m=per_lap.lap_m.mean())
 
 
 @model(
