@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 
 import ibis
 import pandas as pd
@@ -13,6 +14,20 @@ from f1nb.lake.models import registry
 
 def M(name):
     return registry()[name]
+
+
+# SQLite before 3.42 has no sub-second timestamp arithmetic (Ibis refuses it): the models
+# with UTC columns on the session clock are compared with DataFusion instead.
+SUBSECOND_ENGINE = "sqlite" if sqlite3.sqlite_version_info >= (3, 42) else "datafusion"
+
+
+def one_session(session_key: int = 1, t0_utc: dt.datetime | None = None) -> pa.Table:
+    """bronze.sessions with one row: the session's key and its clock's t0."""
+    from f1nb.bronze.schema import SESSIONS
+
+    row = {n: None for n in SESSIONS.names}
+    row.update(session_key=session_key, t0_utc=t0_utc)
+    return pa.Table.from_pylist([row], schema=SESSIONS)
 
 
 def to_sqlite(con, name: str, table: pa.Table):

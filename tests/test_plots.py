@@ -117,3 +117,19 @@ def test_returned_figure_displays_as_png_without_matplotlib_magic():
     fig.add_subplot().plot([1, 2, 3])
     data, _ = shell.display_formatter.format(fig)
     assert data.get("image/png", b"")[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_corner_labels_on_telemetry_and_track_map(demo):
+    """Both plots label gold.corners: T<n> above the speed trace at each corner's distance, and
+    the number beside each apex on the map."""
+    race, quali = demo["race"], demo["quali"]
+    corners = race.sql("SELECT corner_number, distance_m FROM gold.corners WHERE session_key = {session_key}")
+    assert len(corners) >= 5
+    fig = plots.telemetry_comparison(race, "STO", "WIN")
+    labels = {t.get_text(): t.xy[0] for t in fig.axes[0].texts if t.get_text().startswith("T")}
+    assert labels == {f"T{n}": d for n, d in zip(corners.corner_number, corners.distance_m)}
+    fig = plots.track_map(quali)
+    numbers = {t.get_text() for t in fig.axes[0].texts} - {"start"}
+    expected = quali.sql("SELECT corner_number FROM gold.corners WHERE session_key = {session_key}")
+    assert numbers == {str(n) for n in expected.corner_number} and numbers
+    png(fig)

@@ -13,7 +13,10 @@ import pyarrow as pa
 from f1nb.bronze.fields import as_number
 from f1nb.bronze.schema import FIELDS
 
-from .backend_compare import assert_same, on_both
+from .backend_compare import SUBSECOND_ENGINE, assert_same, on_both, one_session
+
+
+T0 = pd.Timestamp("2099-03-01 12:00:00.250", tz="UTC")  # past 2038, with milliseconds, on purpose
 
 
 def _fields(rows) -> pa.Table:
@@ -62,8 +65,10 @@ def test_forward_fill_runs_and_gaps():
         (lc, 6, None, None, "TotalLaps", None, "null"),                # null is not a value: 50 stays
         (lc, 7, None, None, "CurrentLap", "5", "num"),
     ]
-    a, b = on_both("silver.lap_count", {"bronze.fields": _fields(rows)})
+    a, b = on_both("silver.lap_count", {"bronze.fields": _fields(rows), "bronze.sessions": one_session(1, T0)},
+                   other=SUBSECOND_ENGINE)
     assert_same(a, b)
+    assert (a.utc - T0).dt.total_seconds().tolist() == [float(s) for s in range(1, 8)]
     assert a.seq.tolist() == [1, 2, 3, 4, 5, 6, 7]
     assert a.current_lap.tolist() == [1, 1, 2, 3, 4, 4, 5]
     assert a.total_laps.isna().tolist() == [True] + [False] * 6
@@ -79,12 +84,14 @@ def test_timing_final_takes_each_drivers_latest_values():
         (tad, 1, 44, None, "GridPos", "2", "str"), (tad, 4, 44, None, "GridPos", "1", "str"),
         (tad, 1, 5, None, "GridPos", "", "str"),
     ]
-    a, b = on_both("silver.timing_final", {"bronze.fields": _fields(rows)})
+    a, b = on_both("silver.timing_final", {"bronze.fields": _fields(rows), "bronze.sessions": one_session(1, T0)},
+                   other=SUBSECOND_ENGINE)
     assert_same(a, b)
     got = {r.driver_number: r for r in a.itertuples()}
     assert (got[44].final_position, got[44].grid_position, got[44].stopped) == (1, 1, False)
     assert got[5].final_position == 2 and got[5].grid_position != got[5].grid_position and got[5].stopped
-    assert got[5].stopped_session_s == 3.0
+    assert got[5].stopped_session_s == 3.0 and got[5].stopped_utc == T0 + pd.Timedelta(seconds=3)
+    assert pd.isna(got[44].stopped_utc)
 
 
 def test_stint_item_reused_or_corrected():
@@ -102,12 +109,13 @@ def test_stint_item_reused_or_corrected():
         (tad, 50, 16, 0, "TotalLaps", "8", "num"), (tad, 60, 16, 0, "TotalLaps", "5", "num"),
         (tad, 70, 16, 0, "Compound", "MEDIUM", "str"),
     ]
-    a, b = on_both("silver.stints", {"bronze.fields": _fields(rows)}, other="datafusion")
+    a, b = on_both("silver.stints", {"bronze.fields": _fields(rows), "bronze.sessions": one_session()},
+                   other="datafusion")  # a session with no clock: start_utc is null
     assert_same(a, b)
     got = {r.driver_number: r for r in a.itertuples()}
     assert (got[44].compound, got[44].total_tyre_laps, got[44].start_session_s) == ("MEDIUM", 1, 200.0)
     assert (got[16].compound, got[16].total_tyre_laps, got[16].start_session_s) == ("MEDIUM", 5, 1.0)
-    assert got[44].fresh_tyre and got[16].tyre_age_at_start_laps == 3
+    assert got[44].fresh_tyre and got[16].tyre_age_at_start_laps == 3 and a.start_utc.isna().all()
 
 
 def test_speed_traps_top_speed_earliest_lap_on_ties():

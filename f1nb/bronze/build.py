@@ -9,13 +9,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 import orjson
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from ..decode.jsonstream import printable
 from ..decode.merge import merge_value
 from ..decode.messages import Message, Reject
+from .clock import SessionClock, session_clock
 from .fields import fields_table
 from .messages import messages_table
 from .samples import car_samples_table, not_json, position_samples_table
@@ -61,37 +60,12 @@ def synthetic_session_key(name: str) -> int:
     return -(zlib.crc32(name.encode("utf-8")) & 0x7FFFFFFF) - 1
 
 
-def _t0_pairs(messages: pa.Table, topic: str, samples: pa.Table | None = None) -> np.ndarray:
-    """utc - offset (µs) for each `topic` message: the message's own utc, or, for
-    sample topics, its latest sample's utc (taken from the decoded sample table)."""
-    m = messages.filter(pc.and_(pc.equal(messages["topic"], topic), pc.is_valid(messages["offset_ms"])))
-    if samples is None:
-        m = m.filter(pc.is_valid(m["utc"]))
-        utc = m["utc"]
-    else:
-        latest = samples.group_by("seq").aggregate([("utc", "max")])
-        m = m.select(["seq", "offset_ms"]).join(latest, "seq", join_type="inner")
-        utc = m["utc_max"]
-    utc_us = pc.cast(utc, pa.int64()).to_numpy(zero_copy_only=False)
-    return utc_us - m["offset_ms"].to_numpy(zero_copy_only=False) * 1000
-
-
-def t0_from_tables(messages: pa.Table, car: pa.Table, positions: pa.Table) -> datetime | None:
-    """Wall-clock time of stream offset 0: median of (Utc - offset) over Heartbeat,
-    else over the latest sample of each CarData.z / Position.z message."""
-    for pairs in (lambda: _t0_pairs(messages, "Heartbeat"), lambda: _t0_pairs(messages, "CarData.z", car),
-                  lambda: _t0_pairs(messages, "Position.z", positions)):
-        values = pairs()
-        if len(values):
-            return datetime.fromtimestamp(float(np.median(values)) / 1e6, tz=timezone.utc)
-    return None
-
-
 def estimate_t0(messages: list[Message]) -> datetime | None:
-    """`t0_from_tables` for a plain message list (decodes the samples it needs)."""
+    """The session clock's t0 for a plain message list (decodes the samples and fields it needs)."""
     car = car_samples_table(0, [m for m in messages if m.topic == "CarData.z"])[0]
     positions = position_samples_table(0, [m for m in messages if m.topic == "Position.z"])[0]
-    return t0_from_tables(messages_table(0, messages), car, positions)
+    fields = fields_table(0, [m for m in messages if m.topic in ("RaceControlMessages", "SessionData")])[0]
+    return session_clock(messages_table(0, messages), car, positions, fields).t0
 
 
 def _rejects_table(session_key: int, rejects: list[Reject], source: str) -> pa.Table:
@@ -133,14 +107,16 @@ def _feeds_table(src: SessionSource, rejects: list[Reject], messages: list[Messa
     )
 
 
-def _sessions_table(src: SessionSource, feeds: pa.Table, t0: datetime | None) -> pa.Table:
+def _sessions_table(src: SessionSource, feeds: pa.Table, clock: SessionClock) -> pa.Table:
     status = feeds.column("status").to_pylist()
     topics = feeds.column("topic").to_pylist()
     row = {name: src.meta.get(name) for name in SESSIONS.names}
     row.update(
         session_key=src.session_key,
         source=src.source,
-        t0_utc=t0,
+        t0_utc=clock.t0,
+        clock_source=clock.source,
+        clock_precision_s=clock.precision_s,
         feeds_present=",".join(t for t, s in zip(topics, status) if s == "present"),
         feeds_absent=",".join(t for t, s in zip(topics, status) if s == "absent"),
         loaded_at=datetime.now(timezone.utc).replace(microsecond=0),
@@ -168,7 +144,7 @@ def build_bronze(src: SessionSource) -> dict[str, pa.Table]:
     rejects = src.rejects + car_rejects + pos_rejects + field_rejects
     feeds = _feeds_table(src, rejects, kept)
     return {
-        "sessions": _sessions_table(src, feeds, t0_from_tables(messages, car, pos)),
+        "sessions": _sessions_table(src, feeds, session_clock(messages, car, pos, fields)),
         "feeds": feeds,
         "messages": messages,
         "fields": fields,

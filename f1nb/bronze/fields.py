@@ -35,7 +35,7 @@ from ..decode.messages import Message, Reject
 from .messages import message_utc
 from .schema import FIELDS
 
-DRIVER_KEYED_TOPICS = {"DriverList"}  # top-level keys are racing numbers
+DRIVER_KEYED_TOPICS = {"DriverList", "LapSeries", "DriverRaceInfo"}  # top-level keys are racing numbers
 ITEM_LISTS = {"Messages", "Captures", "Stints", "Series"}  # F1's append-only lists
 
 

@@ -102,7 +102,9 @@ SESSIONS = pa.schema(
         ("gmt_offset", pa.string()),
         ("path", pa.string()),
         ("source", pa.string()),  # archive URL or recording file
-        ("t0_utc", UTC),  # wall-clock time of stream offset 0 (utc - offset, median over samples)
+        ("t0_utc", UTC),  # wall-clock time of stream offset 0 (bronze/clock.py: from the most precise timed feed)
+        ("clock_source", pa.string()),  # the feed t0_utc came from: Heartbeat, CarData.z, …, RaceControlMessages
+        ("clock_precision_s", pa.float64()),  # t0_utc is within this many seconds of the stream's clock
         ("feeds_present", pa.string()),  # comma-separated; per-feed detail in bronze.feeds
         ("feeds_absent", pa.string()),
         ("loaded_at", UTC),

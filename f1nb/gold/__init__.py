@@ -1,6 +1,8 @@
 """Gold: aggregated, analysis-ready tables, each a registered Ibis model over Silver."""
 
 from . import (  # noqa: F401  (importing registers the models)
+    car_ahead,
+    corners,
     driver_season,
     fastest_laps,
     gaps,
@@ -16,5 +18,6 @@ from . import (  # noqa: F401  (importing registers the models)
     team_season,
     teammate_head_to_head,
     track_status_periods,
+    weather_by_driver_lap,
     weather_by_lap,
 )

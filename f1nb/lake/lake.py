@@ -32,6 +32,8 @@ LAYERS = ("bronze", "silver", "gold")
 # SIGKILL a load mid-write and prove the lake is unchanged.
 _PAUSE_ENV = "F1NB_TEST_PAUSE_BEFORE_COMMIT"
 
+_BRONZE_WIDTHS = {name: len(schema) for name, schema in BRONZE_TABLES.items()}  # columns per Bronze table
+
 # Every table and view of the lake's own database with its columns in order (temporary views excluded).
 _CATALOG_SQL = ("SELECT schema_name, table_name, column_name FROM duckdb_columns() "
                 "WHERE database_name = current_database() ORDER BY schema_name, table_name, column_index")
@@ -53,7 +55,7 @@ class Lake:
         try:
             if not create and location != ":memory:":
                 self._require_lake()
-            self._ensure_bronze()
+            self._ensure_bronze(migrate=create)
         except BaseException:
             self.raw.close()
             raise
@@ -87,12 +89,18 @@ class Lake:
         return f"Lake({self.location!r})"
 
     # -- schema --------------------------------------------------------------------
-    def _ensure_bronze(self) -> None:
+    def _ensure_bronze(self, migrate: bool = True) -> None:
         # Reopening a lake (the common case) costs one catalogue read, not ten DDL statements.
-        have = set(self.raw.execute(
-            "SELECT schema_name, NULL FROM duckdb_schemas() WHERE database_name = current_database() UNION ALL "
-            "SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database()").fetchall())
-        if {(layer, None) for layer in LAYERS} | {("bronze", name) for name in BRONZE_TABLES} <= have:
+        rows = self.raw.execute(
+            "SELECT schema_name, NULL, 0 FROM duckdb_schemas() WHERE database_name = current_database() UNION ALL "
+            "SELECT schema_name, table_name, column_count FROM duckdb_tables() "
+            "WHERE database_name = current_database()").fetchall()
+        have = {(schema, name) for schema, name, _ in rows}
+        if {(layer, None) for layer in LAYERS} | {("bronze", name) for name in _BRONZE_WIDTHS} <= have:
+            older = any(n < _BRONZE_WIDTHS[name] for schema, name, n in rows
+                        if schema == "bronze" and name in _BRONZE_WIDTHS)
+            if older and migrate:  # a lake made by an older f1nb; commands that only read leave it as it is
+                self._migrate_bronze()
             return
         with self.transaction():  # one commit (one WAL sync) for all of it
             for layer in LAYERS:
@@ -100,6 +108,27 @@ class Lake:
             for name, schema in BRONZE_TABLES.items():
                 with self.registered(schema.empty_table()) as view:
                     self.raw.execute(f"CREATE TABLE IF NOT EXISTS bronze.{name} AS SELECT * FROM {view}")
+        if migrate:
+            self._migrate_bronze()  # tables that existed already may be older
+
+    def _migrate_bronze(self) -> None:
+        """Add the Bronze columns a lake made by an older f1nb lacks (e.g. bronze.sessions'
+        clock_source), as NULL for the sessions already in it; a reload fills them. One
+        LIMIT 0 read per table; a read-only lake is left as it is, and reads as before."""
+        missing = []
+        for name, schema in BRONZE_TABLES.items():
+            have = {d[0] for d in self.raw.execute(f"SELECT * FROM bronze.{name} LIMIT 0").description}
+            missing += [(name, f) for f in schema if f.name not in have]
+        if not missing:
+            return
+        with self.registered(pa.schema(list({f.name: f for _, f in missing}.values())).empty_table()) as view:
+            types = dict(self.raw.execute(f"SELECT column_name, column_type FROM (DESCRIBE {view})").fetchall())
+        try:
+            for name, f in missing:
+                self.raw.execute(f'ALTER TABLE bronze.{name} ADD COLUMN IF NOT EXISTS "{f.name}" {types[f.name]}')
+        except duckdb.InvalidInputException as exc:  # opened read-only
+            if "read-only" not in str(exc):
+                raise
 
     def _read_catalog(self) -> dict[tuple[str, str], list[str]]:
         catalog: dict[tuple[str, str], list[str]] = {}

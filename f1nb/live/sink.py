@@ -39,6 +39,7 @@ from datetime import datetime, timezone
 import pyarrow as pa
 
 from ..bronze.build import SessionSource, _sessions_table, build_bronze
+from ..bronze.clock import SessionClock
 from ..bronze.schema import FEEDS
 from ..decode.messages import Message, Reject
 from ..errors import F1nbError, LakeError, LiveError
@@ -265,7 +266,8 @@ class LakeSink:
             "messages": pa.array([self._counts.get(t, 0) for t in topics], pa.int64()),
             "rejects": pa.array([self._bad.get(t, 0) for t in topics], pa.int64()),
         }, schema=FEEDS)
-        sessions = _sessions_table(src, feeds, self.t0)
+        clock = SessionClock(self.t0, "live frames", 0.001) if self.t0 else SessionClock()
+        sessions = _sessions_table(src, feeds, clock)
         # the first batch of a run replaces the session; later ones append, and refresh its catalogue rows
         self._writer.write_session(key, {**{n: tables[n] for n in APPEND_TABLES}, "sessions": sessions, "feeds": feeds},
                                    replace="all" if not self.batches else ("sessions", "feeds"))

@@ -9,6 +9,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
 
 from ..analysis.lap_delta import compare_laps
 from ..errors import F1nbError
+from .corners import label_distance_axis, label_track, session_corners
 from .common import (
     styled_plot,
     abbreviation,
@@ -59,6 +60,7 @@ def telemetry_comparison(session, driver1, driver2, lap1="fastest", lap2="fastes
         ax_gear.step(tel.distance_m, tel.gear, where="post", color=colour, lw=1.2)
     ax_speed.set_ylabel("Speed (km/h)")
     ax_speed.legend(loc="lower right")
+    label_distance_axis(ax_speed, session_corners(session), edge_colour(style))
     ax_thr.set_ylabel("Throttle %")
     ax_thr.set_ylim(-5, 105)
     ax_brk.set_ylabel("Brake")
@@ -132,6 +134,7 @@ def track_map(session, driver=None, lap="fastest", color_by: str = "speed", styl
     ax.add_collection(lc)
     ax.plot(x[0], y[0], marker="o", ms=8, color=edge_colour(style), zorder=3)
     ax.annotate("start", (x[0], y[0]), xytext=(8, 8), textcoords="offset points", fontsize=8)
+    label_track(ax, session_corners(session), edge_colour(style))
     ax.set_aspect("equal")
     ax.autoscale_view()
     ax.axis("off")

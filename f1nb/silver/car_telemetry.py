@@ -13,6 +13,10 @@ session time, lap and distance along the lap.
   each step adds Δt × mean of the two speeds (km/h -> m/s), summed from the
   lap's start. The step that crosses the lap start counts only its part
   after the start. Speeds outside 0-400 km/h add nothing.
+- `x`, `y`, `z`: the car's position at the sample's time, in decimetres as in
+  silver.positions, interpolated between the driver's position samples around
+  it; `relative_distance`: distance_m over the lap's greatest distance_m
+  (silver/merge_position.py: FastF1's merge_channels and add_relative_distance).
 - `sample_valid` is false where throttle or brake read 104 (a stopped car
   reports it) or any of them is outside 0-100, speed outside 0-400, gear
   outside 0-8 or rpm outside 0-20000. The raw values are kept as sent.
@@ -22,6 +26,7 @@ import ibis
 
 from ..lake import checks
 from ..lake.models import model
+from .merge_position import with_xyz
 
 KEY = ["session_key", "driver_number"]
 SENTINEL_S = 1.0e9  # "no next lap": portable instead of NULL in range joins
@@ -93,7 +98,8 @@ def with_laps(samples, sessions, laps):
 
 
 def distance_along_lap(t):
-    """`t` (per-driver samples with lap_number, lap_start_session_s, speed) with `distance_m`.
+    """`t` (per-driver samples with lap_number, lap_start_session_s, speed) with `distance_m` and
+    `relative_distance` (distance_m over the lap's whole distance, FastF1's add_relative_distance).
 
     Every step's time is `least(t - lap start, t - previous t)`: where the previous sample is
     on the same lap, it is at or after the lap's start, so `t - previous t` is the lesser (in
@@ -109,7 +115,11 @@ def distance_along_lap(t):
     t = t.mutate(_step=step)
     run = ibis.window(group_by=[*KEY, "lap_number"], order_by=["utc", "seq"], preceding=None, following=0)
     dist = ibis.ifelse(t.lap_number.isnull(), None, t._step.sum().over(run).fill_null(0.0))
-    return t.mutate(distance_m=dist).drop("_v", "_prev_t", "_prev_v", "_step")
+    # the lap's whole distance: the same partition and order as `run` (one sort for both)
+    lap = ibis.window(group_by=[*KEY, "lap_number"], order_by=["utc", "seq"], preceding=None, following=None)
+    t = t.mutate(distance_m=dist, _lap_m=t._step.sum().over(lap).fill_null(0.0))
+    share = ibis.ifelse(t.lap_number.notnull() & (t._lap_m > 0), ibis.least(t.distance_m / t._lap_m, 1.0), None)
+    return t.mutate(relative_distance=share).drop("_v", "_prev_t", "_prev_v", "_step", "_lap_m")
 
 
 def _valid_sample(t):
@@ -122,10 +132,11 @@ def _valid_sample(t):
 
 @model(
     "silver.car_telemetry",
-    inputs=["bronze.car_samples", "bronze.sessions", "silver.laps"],
+    inputs=["bronze.car_samples", "bronze.sessions", "silver.laps", "silver.positions"],
     schema={"session_key": "int64", "driver_number": "int32", "utc": UTC, "session_time_s": "float64",
             "rpm": "int32", "speed": "int32", "gear": "int32", "throttle": "int32", "brake": "int32",
-            "drs": "int32", "lap_number": "int32", "distance_m": "float64", "sample_valid": "boolean"},
+            "drs": "int32", "lap_number": "int32", "distance_m": "float64", "sample_valid": "boolean",
+            "x": "float64", "y": "float64", "z": "float64", "relative_distance": "float64"},
     checks=[checks.unique("session_key", "driver_number", "utc"),
             checks.not_null("session_key", "driver_number", "utc", "session_time_s", "sample_valid"),
             checks.expression("valid samples: speed 0-400", lambda t: t.sample_valid & ((t.speed < 0) | (t.speed > 400))),
@@ -133,10 +144,11 @@ def _valid_sample(t):
             checks.expression("valid samples: throttle 0-100",
                               lambda t: t.sample_valid & ((t.throttle < 0) | (t.throttle > 100))),
             checks.expression("valid samples: rpm 0-20000", lambda t: t.sample_valid & ((t.rpm < 0) | (t.rpm > 20000))),
-            checks.in_range("distance_m", 0.0, 50000.0)],
+            checks.in_range("distance_m", 0.0, 50000.0), checks.in_range("relative_distance", 0.0, 1.0)],
 )
-def car_telemetry(car_samples, sessions, laps):
-    """CarData samples with session time, lap, distance along the lap and a validity flag (module doc)."""
-    t = with_laps(car_samples, sessions, laps)
-    t = distance_along_lap(t)
-    return t.mutate(sample_valid=_valid_sample(t))
+def car_telemetry(car_samples, sessions, laps, positions):
+    """CarData samples with session time, lap, distance along the lap, a validity flag and
+    the position at the sample's time (module doc)."""
+    t = distance_along_lap(with_laps(car_samples, sessions, laps))
+    # after the windows: x, y, z through their sorts would cost more than the join
+    return with_xyz(t.mutate(sample_valid=_valid_sample(t)), positions)

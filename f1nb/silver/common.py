@@ -67,3 +67,20 @@ def left_all(t: ir.Table, others: list[tuple[ir.Table, list[str]]]) -> ir.Table:
         j = j.left_join(finished(other), keys, rname=f"{{name}}__r{i}")
     j = j.select(*j.columns)
     return j.drop(*(c for c in j.columns if "__r" in c))
+
+
+def utc_at(t0_utc: ir.TimestampValue, session_s: ir.FloatingValue) -> ir.TimestampValue:
+    """The UTC time `session_s` seconds after stream offset 0, to the millisecond (the
+    offsets' own precision; SQLite has no microsecond interval arithmetic)."""
+    return t0_utc + (session_s * 1000.0).round().cast("int64").as_interval("ms")
+
+
+def with_utc(t: ir.Table, sessions: ir.Table, **columns: str) -> ir.Table:
+    """`t` plus, for each new column name -> session-seconds column, its UTC time on the
+    session's clock (`bronze.sessions.t0_utc`, see bronze/clock.py). A column `t`
+    already has (`utc`: the message's own time, on live frames) keeps its value where set."""
+    clock = sessions.select("session_key", _t0_utc=sessions.t0_utc)
+    t = left_all(t, [(clock, ["session_key"])])
+    new = {name: utc_at(t._t0_utc, t[seconds]) for name, seconds in columns.items()}
+    new = {name: (t[name].fill_null(value) if name in t.columns else value) for name, value in new.items()}
+    return t.mutate(**new).drop("_t0_utc")

@@ -20,7 +20,7 @@ import ibis
 
 from ..lake import checks
 from ..lake.models import model
-from .common import session_time_s
+from .common import session_time_s, with_utc
 
 KEY = ["session_key", "driver_number"]
 GAP, INTERVAL, CATCHING = "GapToLeader", "IntervalToPositionAhead.Value", "IntervalToPositionAhead.Catching"
@@ -87,18 +87,18 @@ def _fill(t, pairs: dict[str, tuple[str | None, str | None]]):
 
 @model(
     "silver.intervals",
-    inputs=["bronze.fields"],
+    inputs=["bronze.fields", "bronze.sessions"],
     schema={"session_key": "int64", "driver_number": "int32", "seq": "int64", "session_time_s": "float64",
             "gap_to_leader_s": "float64", "interval_s": "float64", "gap_to_leader_laps": "int32",
             "interval_laps": "int32", "leader_lap": "int32", "gap_text": "string", "interval_text": "string",
-            "catching": "boolean"},
+            "catching": "boolean", "utc": "timestamp('UTC', 6)"},
     checks=[checks.unique("session_key", "driver_number", "seq"),
             checks.not_null("session_key", "driver_number", "seq", "session_time_s"),
             checks.in_range("gap_to_leader_s", 0.0, 3600.0), checks.in_range("interval_s", 0.0, 3600.0),
             checks.in_range("gap_to_leader_laps", 1, 200), checks.in_range("interval_laps", 1, 200)],
 )
-def intervals(fields):
-    """Gaps and intervals per driver over time; formats in the module doc."""
+def intervals(fields, sessions):
+    """Gaps and intervals per driver over time; formats in the module doc. `utc` on the session clock."""
     t = fields.filter((fields.topic == "TimingData") & fields.driver_number.notnull()
                       & fields.field.isin([GAP, INTERVAL, CATCHING]))
     t = t.group_by([*KEY, "seq", "offset_ms"]).aggregate(
@@ -112,10 +112,11 @@ def intervals(fields):
                   "catching_text": (None, None)})
     gap_s, gap_laps, gap_leader = parse_gap(t._gap_key.fill_null(""), t.gap_num, 0.0)
     int_s, int_laps, int_leader = parse_gap(t._interval_key.fill_null(""), t.interval_num, None)
-    return t.mutate(
+    t = t.mutate(
         session_time_s=session_time_s(t),
         gap_to_leader_s=gap_s, gap_to_leader_laps=gap_laps,
         interval_s=int_s, interval_laps=int_laps,
         leader_lap=ibis.coalesce(gap_leader, int_leader),
         catching=ibis.cases((t.catching_text == "true", True), (t.catching_text == "false", False), else_=None),
     )
+    return with_utc(t, sessions, utc="session_time_s")

@@ -27,7 +27,7 @@ from .lap_events import (
     pit_by_lap,
     session_parts,
 )
-from .common import ffill, left_all
+from .common import ffill, left_all, utc_at
 from .track_status import TRACK_STATUS_LABELS
 
 # Longer than any pit-lane pass or race stop: the car went to the garage.
@@ -152,7 +152,7 @@ def laps(fields, lap_boundaries, sessions, track_status, race_control_messages, 
         lap_time_s=ibis.ifelse(is_race_lap_1 | garage_out_lap, None, t.lap_time_s),
         sector_1_s=ibis.ifelse(is_race_lap_1, None, t.sector_1_s),
         sector_1_session_s=ibis.ifelse(is_race_lap_1, None, t.sector_1_session_s),
-        lap_start_utc=t.t0_utc + (t.lap_start_session_s * 1.0e6).cast("int64").as_interval("us"),
+        lap_start_utc=utc_at(t.t0_utc, t.lap_start_session_s),
     )
     sectors_sum = t.sector_1_s + t.sector_2_s + t.sector_3_s
     deleted = t.deleted.fill_null(False)

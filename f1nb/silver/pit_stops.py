@@ -24,6 +24,7 @@ import ibis
 
 from ..lake import checks
 from ..lake.models import model
+from .common import with_utc
 from .stints import KEY, driving_lap_at, lap_counter
 
 PIT_TOPICS = ("PitStopSeries", "PitStop")
@@ -60,16 +61,16 @@ def stationary_times(fields):
 
 @model(
     "silver.pit_stops",
-    inputs=["bronze.fields"],
+    inputs=["bronze.fields", "bronze.sessions"],
     schema={"session_key": "int64", "driver_number": "int32", "stop_number": "int32", "lap_number": "int32",
             "pit_in_session_s": "float64", "pit_out_session_s": "float64", "pit_lane_time_s": "float64",
-            "stationary_time_s": "float64"},
+            "stationary_time_s": "float64", "pit_in_utc": "timestamp('UTC', 6)"},
     checks=[checks.unique("session_key", "driver_number", "stop_number"),
             checks.not_null("session_key", "driver_number", "stop_number", "lap_number", "pit_in_session_s"),
             checks.in_range("pit_lane_time_s", 0.001, None), checks.in_range("stationary_time_s", 0.0, 3600.0),
             checks.in_range("lap_number", 1, 500)],
 )
-def pit_stops(fields):
+def pit_stops(fields, sessions):
     """Pit stops from InPit transitions; see the module doc for the lap rule and sources."""
     ev = pit_transitions(fields)
     w = ibis.window(group_by=KEY, order_by=["seq"])
@@ -86,4 +87,5 @@ def pit_stops(fields):
     j = stops.left_join(st, [stops.session_key == st.session_key, stops.driver_number == st.driver_number,
                              stops.lap_number == st.f1_lap])
     j = j.select(*[stops[c] for c in stops.columns], stationary_time_s=st.stationary_s)
-    return j.mutate(pit_lane_time_s=j.pit_out_session_s - j.pit_in_session_s)
+    j = j.mutate(pit_lane_time_s=j.pit_out_session_s - j.pit_in_session_s)
+    return with_utc(j, sessions, pit_in_utc="pit_in_session_s")

@@ -24,6 +24,7 @@ import ibis
 
 from ..lake import checks
 from ..lake.models import model
+from .common import with_utc
 
 KEY = ["session_key", "driver_number"]
 SENTINEL_S = 1.0e9  # "no next step": portable instead of NULL in range joins
@@ -137,23 +138,24 @@ to its `StartLaps`; a compound change with any other count is a correction). Ite
 
 @model(
     "silver.stints",
-    inputs=["bronze.fields"],
+    inputs=["bronze.fields", "bronze.sessions"],
     schema={"session_key": "int64", "driver_number": "int32", "stint": "int32", "compound": "string",
             "fresh_tyre": "boolean", "tyre_age_at_start_laps": "int32", "total_tyre_laps": "int32",
-            "start_lap": "int32", "end_lap": "int32", "laps": "int32", "start_session_s": "float64"},
+            "start_lap": "int32", "end_lap": "int32", "laps": "int32", "start_session_s": "float64",
+            "start_utc": "timestamp('UTC', 6)"},
     checks=[checks.unique("session_key", "driver_number", "stint"),
             checks.not_null("session_key", "driver_number", "stint", "start_lap", "end_lap", "laps"),
             checks.in_range("stint", 1, 100), checks.in_range("laps", 0, 200),
             checks.in_range("tyre_age_at_start_laps", 0, 200),
             checks.expression("end_lap >= start_lap - 1", lambda t: t.end_lap < t.start_lap - 1)],
 )
-def stints(fields):
+def stints(fields, sessions):
     """Stints from TimingAppData: `stint` is 1-based (F1's item index + 1);
     `compound` upper-cased as given (UNKNOWN / TEST_UNKNOWN kept); `fresh_tyre`
     from `New`; `tyre_age_at_start_laps` = `StartLaps`; `total_tyre_laps` =
     `TotalLaps` (F1's tyre age at the stint's last update); `start_lap`,
     `end_lap`, `laps` as in the module doc; `start_session_s` when F1 first
-    sent the stint."""
+    sent the stint (`start_utc` on the session clock)."""
     t = last_item_values(fields, "TimingAppData",
                          {"compound": "Compound", "new": "New", "start_laps": "StartLaps",
                           "total_laps": "TotalLaps"})
@@ -173,7 +175,7 @@ def stints(fields):
     nxt = t.start_lap.lead().over(ibis.window(group_by=KEY, order_by=["item"]))
     end = ibis.greatest(nxt.fill_null(ibis.greatest(t.last_lap.fill_null(0), t.start_lap - 1 + t.f1_laps)) - 1 + ibis.ifelse(nxt.isnull(), 1, 0), t.start_lap - 1)
     t = t.mutate(end_lap=end)
-    return t.mutate(
+    t = t.mutate(
         stint=t.item + 1,
         compound=ibis.ifelse(t.compound.notnull() & (t.compound.strip() != ""), t.compound.strip().upper(), None),
         fresh_tyre=ibis.cases((t.new.lower() == "true", True), (t.new.lower() == "false", False), else_=None),
@@ -182,3 +184,4 @@ def stints(fields):
         laps=t.end_lap - t.start_lap + 1,
         start_session_s=t.first_s,
     )
+    return with_utc(t, sessions, start_utc="start_session_s")

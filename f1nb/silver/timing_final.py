@@ -18,7 +18,7 @@ import ibis
 
 from ..lake import checks
 from ..lake.models import model
-from .common import left_all
+from .common import left_all, with_utc
 from .lap_events import session_parts
 
 KEY = ["session_key", "driver_number"]
@@ -47,15 +47,17 @@ def _knocked_out(timing, parts):
 
 @model(
     "silver.timing_final",
-    inputs=["bronze.fields"],
+    inputs=["bronze.fields", "bronze.sessions"],
     schema={"session_key": "int64", "driver_number": "int32", "grid_position": "int32", "final_position": "int32",
-            "stopped": "boolean", "stopped_session_s": "float64", "retired": "boolean", "knocked_out_part": "int32"},
+            "stopped": "boolean", "stopped_session_s": "float64", "retired": "boolean", "knocked_out_part": "int32",
+            "stopped_utc": "timestamp('UTC', 6)"},
     checks=[checks.unique("session_key", "driver_number"), checks.not_null("session_key", "driver_number"),
             checks.in_range("grid_position", 0, 40), checks.in_range("final_position", 1, 40),
             checks.in_range("knocked_out_part", 1, 3)],
 )
-def timing_final(fields):
-    """The feed's final per-driver state: grid, last position, stop/retire flags, knock-out part."""
+def timing_final(fields, sessions):
+    """The feed's final per-driver state: grid, last position, stop/retire flags, knock-out part;
+    `stopped_utc` on the session clock."""
     timing = fields.filter((fields.topic == "TimingData") & fields.driver_number.notnull())
     drivers = timing.select(*KEY).distinct()
     pos = timing.filter((timing.field == "Position") & timing.value_num.notnull())
@@ -67,4 +69,5 @@ def timing_final(fields):
         stopped=(flags.field == "Stopped").any(), retired=(flags.field == "Retired").any(),
         stopped_session_s=ibis.ifelse(flags.field == "Stopped", flags.offset_ms, None).min().cast("float64") / 1000.0)
     t = left_all(drivers, [(other, KEY) for other in (pos, grid, flags, _knocked_out(timing, session_parts(fields)))])
-    return t.mutate(stopped=t.stopped.fill_null(False), retired=t.retired.fill_null(False))
+    t = t.mutate(stopped=t.stopped.fill_null(False), retired=t.retired.fill_null(False))
+    return with_utc(t, sessions, stopped_utc="stopped_session_s")

@@ -2,12 +2,12 @@
 
 from ..lake import checks
 from ..lake.models import model
-from .common import session_time_s, topic_rows
+from .common import session_time_s, topic_rows, with_utc
 
 
 @model(
     "silver.weather",
-    inputs=["bronze.fields"],
+    inputs=["bronze.fields", "bronze.sessions"],
     schema={"session_key": "int64", "seq": "int64", "session_time_s": "float64", "utc": "timestamp('UTC', 6)",
             "air_temp_c": "float64", "track_temp_c": "float64", "humidity_pct": "float64",
             "pressure_mbar": "float64", "rainfall": "boolean", "wind_direction_deg": "float64",
@@ -16,11 +16,12 @@ from .common import session_time_s, topic_rows
             checks.in_range("track_temp_c", -20, 80), checks.in_range("humidity_pct", 0, 100),
             checks.in_range("wind_direction_deg", 0, 360)],
 )
-def weather(fields):
-    """Typed WeatherData samples; rainfall is true when F1 reports a non-zero value."""
+def weather(fields, sessions):
+    """Typed WeatherData samples; rainfall is true when F1 reports a non-zero value.
+    `utc` is the live frame's time, else the session clock's time of the sample."""
     t = topic_rows(fields, "WeatherData", num={
         "air_temp_c": "AirTemp", "track_temp_c": "TrackTemp", "humidity_pct": "Humidity",
         "pressure_mbar": "Pressure", "rain": "Rainfall", "wind_direction_deg": "WindDirection",
         "wind_speed_ms": "WindSpeed"})
     t = t.filter(t.air_temp_c.notnull() | t.track_temp_c.notnull())
-    return t.mutate(session_time_s=session_time_s(t), rainfall=t.rain > 0)
+    return with_utc(t.mutate(session_time_s=session_time_s(t), rainfall=t.rain > 0), sessions, utc="session_time_s")
