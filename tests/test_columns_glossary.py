@@ -160,6 +160,31 @@ def test_every_row_has_a_unit_and_a_meaning():
     assert not bad, "rows need five cells (column | type | unit | meaning | tables):\n" + "\n".join(bad)
 
 
+def section(text: str, title: str) -> str:
+    """The text under the `## title` heading, up to the next `## ` heading."""
+    m = re.search(rf"^## {re.escape(title)}\s*$(.*?)(?=^## |\Z)", text, re.M | re.S)
+    return m.group(1) if m else ""
+
+
+def stale_mentions(plan: dict, text: str) -> list[str]:
+    """Column names (lower-case, in backticks) and Silver/Gold tables the Known inconsistencies
+    section names that the plan no longer has: once a rename settles one, its bullet goes."""
+    columns = plan_columns(plan)
+    tables = {m["name"] for m in plan["models"]}
+    body = section(text, "Known inconsistencies")
+    names = sorted({n for n in _TICKED.findall(body) if n.islower() and n not in columns})
+    gone = sorted({t for t in re.findall(r"\b(?:silver|gold)\.[a-z0-9_]+", body) if t not in tables})
+    return names + gone
+
+
+def test_known_inconsistencies_name_current_columns():
+    text = GLOSSARY.read_text(encoding="utf-8")
+    assert section(text, "Known inconsistencies").count("\n- ") >= 5, "the Known inconsistencies section is missing"
+    stale = stale_mentions(shipped_plan(), text)
+    assert not stale, ("the Known inconsistencies section names columns or tables the plan no longer has: "
+                       f"{', '.join(stale)}; update or remove those bullets")
+
+
 def test_the_check_catches_missing_stale_and_wrong_entries():
     """The checks above on a made-up plan and glossary: each problem is found and named."""
     plan = {"models": [
@@ -184,3 +209,5 @@ def test_the_check_catches_missing_stale_and_wrong_entries():
     assert "`old_name` (line 6)" in stale_message(ents, ["old_name"])
     wrong = mismatches(cols, ents)
     assert wrong == ["`session_key` (line 5): tables cell should be `silver.a, gold.b` (add gold.b)"]
+    notes = doc + "\n\n## Known inconsistencies\n\n- `laps` in gold.b, `Position` as sent, `lap` in silver.gone\n"
+    assert stale_mentions(plan, notes) == ["lap", "silver.gone"]
