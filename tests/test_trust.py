@@ -42,8 +42,12 @@ def _race(lake: Lake, tree) -> Session:
 
 
 def _rows(lake: Lake, layer: str, name: str, drop=("loaded_at",)) -> list[tuple]:
-    columns = [c for c in lake.columns(layer, name) if c not in drop]
-    select = ", ".join(f'"{c}"' for c in columns)
+    """Every row, sorted. Doubles are compared to 9 decimals: an engine's parallel sums
+    may differ in the last bit between two builds of the same input."""
+    types = dict(lake.raw.execute("SELECT column_name, data_type FROM duckdb_columns() "
+                                  "WHERE schema_name = ? AND table_name = ?", [layer, name]).fetchall())
+    select = ", ".join(f'round("{c}", 9) AS "{c}"' if types.get(c) in ("DOUBLE", "FLOAT") else f'"{c}"'
+                       for c in lake.columns(layer, name) if c not in drop)
     return lake.raw.execute(f"SELECT {select} FROM {layer}.{name} ORDER BY ALL").fetchall()
 
 

@@ -193,9 +193,9 @@ class Lake:
         feeds stay, and its `bronze.sessions` row is merged (see `_merge_session_row`)."""
         catalog = self._current_catalog()
         with self.transaction():
-            if topics is not None:
-                old_t0 = self.raw.execute("SELECT t0_utc FROM bronze.sessions WHERE session_key = ?",
-                                          [session_key]).fetchone()
+            if topics is not None:  # the session's clock as it was, to merge with the reloaded topics' own
+                self.raw.execute("CREATE OR REPLACE TEMP TABLE _f1nb_old_clock AS SELECT t0_utc, clock_source, "
+                                 "clock_precision_s FROM bronze.sessions WHERE session_key = ?", [session_key])
             for (schema, name), columns in catalog.items():
                 if schema == layer and "session_key" in columns and (replace == "all" or name in replace):
                     self._delete_rows(layer, name, columns, session_key, topics)
@@ -203,7 +203,7 @@ class Lake:
                 if table.num_rows:
                     self.insert(layer, name, table)
             if topics is not None:
-                self._merge_session_row(session_key, old_t0[0] if old_t0 else None)
+                self._merge_session_row(session_key)
             pause = float(os.environ.get(_PAUSE_ENV) or 0)
             if pause:
                 print("f1nb: test pause before commit", file=sys.stderr, flush=True)
@@ -227,16 +227,23 @@ class Lake:
             raise LakeError(f"bronze.{name} has no topic column, so a reload of some topics cannot replace "
                             "its rows; reload the whole session (no topics)")
 
-    def _merge_session_row(self, session_key: int, old_t0) -> None:
-        """After a reload of some topics: the session's feed lists come from all its
-        feeds, and its clock stays when the reloaded topics carry none."""
+    def _merge_session_row(self, session_key: int) -> None:
+        """After a reload of some topics: the session's feed lists come from all its feeds,
+        and its clock is the more precise of the one it had (derived from all its feeds) and
+        the one the reloaded topics give (none, when they carry no time)."""
         self.raw.execute(
-            "UPDATE bronze.sessions SET t0_utc = coalesce(t0_utc, ?::TIMESTAMPTZ), "
+            "UPDATE bronze.sessions s SET t0_utc = o.t0_utc, clock_source = o.clock_source, "
+            "clock_precision_s = o.clock_precision_s FROM _f1nb_old_clock o "
+            "WHERE s.session_key = ? AND o.t0_utc IS NOT NULL "
+            "AND (s.t0_utc IS NULL OR o.clock_precision_s <= s.clock_precision_s)", [session_key])
+        self.raw.execute("DROP TABLE _f1nb_old_clock")
+        self.raw.execute(
+            "UPDATE bronze.sessions SET "
             "feeds_present = coalesce((SELECT string_agg(topic, ',' ORDER BY topic) FROM bronze.feeds f "
             "  WHERE f.session_key = ? AND status = 'present'), ''), "
             "feeds_absent = coalesce((SELECT string_agg(topic, ',' ORDER BY topic) FROM bronze.feeds f "
             "  WHERE f.session_key = ? AND status = 'absent'), '') "
-            "WHERE session_key = ?", [old_t0, session_key, session_key, session_key])
+            "WHERE session_key = ?", [session_key, session_key, session_key])
 
     def delete_session(self, session_key: int) -> None:
         """Remove a session from every layer."""
