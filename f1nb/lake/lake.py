@@ -194,8 +194,8 @@ class Lake:
         catalog = self._current_catalog()
         with self.transaction():
             if topics is not None:
-                old_t0 = self.raw.execute("SELECT t0_utc FROM bronze.sessions WHERE session_key = ?",
-                                          [session_key]).fetchone()
+                old_clock = self.raw.execute("SELECT t0_utc, clock_source, clock_precision_s FROM bronze.sessions "
+                                             "WHERE session_key = ?", [session_key]).fetchone()
             for (schema, name), columns in catalog.items():
                 if schema == layer and "session_key" in columns and (replace == "all" or name in replace):
                     self._delete_rows(layer, name, columns, session_key, topics)
@@ -203,7 +203,7 @@ class Lake:
                 if table.num_rows:
                     self.insert(layer, name, table)
             if topics is not None:
-                self._merge_session_row(session_key, old_t0[0] if old_t0 else None)
+                self._merge_session_row(session_key, old_clock or (None, None, None))
             pause = float(os.environ.get(_PAUSE_ENV) or 0)
             if pause:
                 print("f1nb: test pause before commit", file=sys.stderr, flush=True)
@@ -227,16 +227,19 @@ class Lake:
             raise LakeError(f"bronze.{name} has no topic column, so a reload of some topics cannot replace "
                             "its rows; reload the whole session (no topics)")
 
-    def _merge_session_row(self, session_key: int, old_t0) -> None:
+    def _merge_session_row(self, session_key: int, old_clock: tuple) -> None:
         """After a reload of some topics: the session's feed lists come from all its
-        feeds, and its clock stays when the reloaded topics carry none."""
+        feeds, and its clock (t0, source, precision) stays when the reloaded topics carry none."""
+        old_t0, old_source, old_precision = old_clock
         self.raw.execute(
             "UPDATE bronze.sessions SET t0_utc = coalesce(t0_utc, ?::TIMESTAMPTZ), "
+            "clock_source = CASE WHEN t0_utc IS NULL THEN ? ELSE clock_source END, "
+            "clock_precision_s = CASE WHEN t0_utc IS NULL THEN ?::DOUBLE ELSE clock_precision_s END, "
             "feeds_present = coalesce((SELECT string_agg(topic, ',' ORDER BY topic) FROM bronze.feeds f "
             "  WHERE f.session_key = ? AND status = 'present'), ''), "
             "feeds_absent = coalesce((SELECT string_agg(topic, ',' ORDER BY topic) FROM bronze.feeds f "
             "  WHERE f.session_key = ? AND status = 'absent'), '') "
-            "WHERE session_key = ?", [old_t0, session_key, session_key, session_key])
+            "WHERE session_key = ?", [old_t0, old_source, old_precision, session_key, session_key, session_key])
 
     def delete_session(self, session_key: int) -> None:
         """Remove a session from every layer."""
