@@ -44,7 +44,7 @@ def _ref_with_laps(samples, sessions, laps):
     return j.select(*[t[c] for c in t.columns], lap_number=p.lap_number, lap_start_session_s=p.lap_start_session_s)
 
 
-def _ref_car_telemetry(car_samples, sessions, laps):
+def _ref_car_telemetry(car_samples, sessions, laps, positions):
     t = _ref_with_laps(car_samples, sessions, laps)
     w = ibis.window(group_by=KEY, order_by=["utc", "seq"])
     t = t.mutate(_v=ibis.ifelse((t.speed >= 0) & (t.speed <= 400), t.speed.cast("float64"), None))
@@ -62,7 +62,13 @@ def _ref_car_telemetry(car_samples, sessions, laps):
     ok = lambda c, lo, hi: (c >= lo) & (c <= hi)  # noqa: E731
     valid = (ok(t.throttle, 0, 100) & ok(t.brake, 0, 100) & (t.throttle != 104) & (t.brake != 104)
              & ok(t.speed, 0, 400) & ok(t.gear, 0, 8) & ok(t.rpm, 0, 20000)).fill_null(False)
-    return t.mutate(sample_valid=valid)
+    # no position samples in these inputs (the merge has its own tests in test_silver_tables): x, y, z
+    # null; relative_distance is the distance over the lap's greatest distance
+    lap_m = t.distance_m.max().over(ibis.window(group_by=["session_key", "driver_number", "lap_number"]))
+    t = t.mutate(_lap_m=lap_m)
+    share = ibis.ifelse(t.lap_number.notnull() & (t._lap_m > 0), ibis.least(t.distance_m / t._lap_m, 1.0), None)
+    nothing = ibis.null().cast("float64")
+    return t.mutate(sample_valid=valid, relative_distance=share, x=nothing, y=nothing, z=nothing).drop("_lap_m")
 
 
 REFERENCE = {"silver.car_telemetry": _ref_car_telemetry, "silver.positions": _ref_with_laps}
@@ -137,7 +143,9 @@ def _sessions(micro: bool):
 def _inputs(name: str, micro: bool):
     cars, pos = _samples(micro)
     if name == "silver.car_telemetry":  # overlapping laps double samples, and their order in time is a tie
-        return {"bronze.car_samples": cars, "bronze.sessions": _sessions(micro), "silver.laps": _laps(LAPS)}
+        no_positions = registry()["silver.positions"].schema.to_pyarrow().empty_table()
+        return {"bronze.car_samples": cars, "bronze.sessions": _sessions(micro), "silver.laps": _laps(LAPS),
+                "silver.positions": no_positions}
     return {"bronze.position_samples": pos, "bronze.sessions": _sessions(micro),
             "silver.laps": _laps({**LAPS, **OVERLAPPING})}
 

@@ -35,7 +35,8 @@ def track_length(car_telemetry, laps):
         lap_m=car_telemetry.distance_m.max())
     per_lap = per_lap.join(clean.select("session_key", "driver_number", "lap_number"),
                            ["session_key", "driver_number", "lap_number"])
-    return per_lap.group_by("session_key").aggregate(track_length_m=per_lap.lap_m.mean())
+    # to the millimetre: a parallel sum's last bits depend on the order it adds in
+    return per_lap.group_by("session_key").aggregate(track_length_m=per_lap.lap_m.mean().round(3))
 
 
 @model(
@@ -56,7 +57,7 @@ def car_ahead(car_telemetry, laps, sessions):
     c = c.filter(c.lap_number.notnull() & c.relative_distance.notnull())
     c = c.join(track_length(c, laps), "session_key")
     c = c.select("session_key", "driver_number", "utc", "session_time_s", "lap_number",
-                 race_distance_m=((c.lap_number - 1).cast("float64") + c.relative_distance) * c.track_length_m)
+                 race_distance_m=(((c.lap_number - 1).cast("float64") + c.relative_distance) * c.track_length_m).round(3))
     up = ibis.window(group_by=["session_key", "utc"], order_by=[ibis.desc("race_distance_m"), "driver_number"])
     c = c.mutate(driver_ahead=c.driver_number.lag().over(up), _ahead_m=c.race_distance_m.lag().over(up))
     c = c.mutate(distance_to_driver_ahead_m=c._ahead_m - c.race_distance_m).drop("_ahead_m")
