@@ -63,10 +63,12 @@ def run(args: list[str], env: dict | None = None) -> dict:
 def run_tree(args: list[str], env: dict) -> dict:
     """Wall time and peak RSS (the largest process of the tree, from wait4) of a command."""
     started = time.perf_counter()
-    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - started
-    err = proc.stderr.read().decode(errors="replace")
+    with tempfile.TemporaryFile() as log:  # not a pipe: a full pipe would block the child's progress bars
+        proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=log, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - started
+        log.seek(0)
+        err = log.read().decode(errors="replace")
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed ({proc.returncode}):\n{err[-3000:]}")
