@@ -22,8 +22,8 @@ here, so it drives the system's `chromium` (.ci/run installs it when missing).
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import signal
 import socket
