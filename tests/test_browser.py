@@ -22,8 +22,8 @@ here, so it drives the system's `chromium` (.ci/run installs it when missing).
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import shutil
 import signal
 import socket
@@ -320,6 +320,7 @@ def test_race_analysis(jupyterlab, browser):
         # point 6: the LapExplorer's table scrolls in a box and its decimals line up
         explorer = page.evaluate(checks.LAP_EXPLORER)
         assert explorer is not None and explorer["height"] < 1500, explorer
+        print(f"[browser] LapExplorer {explorer['height']:.0f} px tall, {len(explorer['options'])} drivers to choose")
         laps = _table(seen, "sector_1_s", "sector_2_s")
         assert laps["scrollBox"] and laps["scrollBox"]["client"] <= 425 < laps["scrollBox"]["scroll"]
         for col in ("sector_2_s", "sector_3_s"):
@@ -361,6 +362,7 @@ def test_lakehouse(jupyterlab, browser):
         # point 9: the SQL folded per model, the tree drawn with proper connectors
         lineage = page.evaluate(checks.LINEAGE)
         assert lineage["details"] > 3 and lineage["open"] == 0 and 0 < lineage["height"] < 500, lineage
+        print(f"[browser] lineage --sql: {lineage['details']} folded models, {lineage['height']:.0f} px tall")
         assert "├─ " in lineage["tree"] and "│  " in lineage["tree"] and "└─ " in lineage["tree"]
         _check_dark_then_light(page, name)
     except Exception:
