@@ -332,3 +332,14 @@ def test_a_changed_demo_generator_makes_a_new_tree(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "_generator_fingerprint", lambda: "a newer generator")
     second = pipeline.demo_tree(cfg)
     assert second != first and (second / ".f1nb-demo-complete").read_text().endswith("a newer generator")
+
+
+def test_a_lake_from_an_older_f1nb_gains_new_columns_when_opened_to_read(tmp_path):
+    """`f1nb build`/`check` open without creating; an older lake still gets its missing Bronze
+    columns (as NULL), so the models that read them run on it."""
+    path = tmp_path / "old.duckdb"
+    with Lake(path) as lake:
+        lake.raw.execute("ALTER TABLE bronze.sessions DROP COLUMN clock_source")
+        lake.raw.execute("ALTER TABLE bronze.sessions DROP COLUMN clock_precision_s")
+    with Lake(path, create=False) as lake:
+        assert {"clock_source", "clock_precision_s"} <= set(lake.columns("bronze", "sessions"))

@@ -55,7 +55,7 @@ class Lake:
         try:
             if not create and location != ":memory:":
                 self._require_lake()
-            self._ensure_bronze(migrate=create)
+            self._ensure_bronze()
         except BaseException:
             self.raw.close()
             raise
@@ -99,7 +99,7 @@ class Lake:
         if {(layer, None) for layer in LAYERS} | {("bronze", name) for name in _BRONZE_WIDTHS} <= have:
             older = any(n < _BRONZE_WIDTHS[name] for schema, name, n in rows
                         if schema == "bronze" and name in _BRONZE_WIDTHS)
-            if older and migrate:  # a lake made by an older f1nb; commands that only read leave it as it is
+            if older and migrate:  # a lake made by an older f1nb: add the new columns (as NULL), or a build of it fails
                 self._migrate_bronze()
             return
         with self.transaction():  # one commit (one WAL sync) for all of it
