@@ -31,6 +31,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -217,6 +218,21 @@ def _open_and_run(browser, server, name: str):
     return page
 
 
+@contextmanager
+def _notebook_page(browser, server, name: str):
+    """`name` opened and run (see `_open_and_run`); on a failure the screenshot and the server
+    log are kept; afterwards the page is closed and the kernels it started are stopped."""
+    page = _open_and_run(browser, server, name)
+    try:
+        yield page
+    except Exception:
+        _on_failure(page, server, name)
+        raise
+    finally:
+        page.close()
+        _shutdown_kernels(server)
+
+
 def _check_common(page, name: str, plots: bool = True) -> dict:
     """The checks every notebook passes; returns what was read, for the notebook's own checks."""
     assert page.evaluate(checks.TRACEBACKS) == [], f"{name}: an output shows an error"
@@ -257,8 +273,7 @@ def test_quickstart_and_picker(jupyterlab, browser):
     from playwright.sync_api import expect
 
     name = NOTEBOOKS[0]
-    page = _open_and_run(browser, jupyterlab, name)
-    try:
+    with _notebook_page(browser, jupyterlab, name) as page:
         seen = _check_common(page, name)
         assert any("Lap times within 107 % of the fastest lap" in f["alt"] for f in seen["figures"])
         laps = _table(seen, "lap_number", "lap_time_s")
@@ -290,18 +305,11 @@ def test_quickstart_and_picker(jupyterlab, browser):
         page.screenshot(path=str(ARTIFACTS / "4-picker-loaded.png"))
         assert page.evaluate(checks.TRACEBACKS) == [], "an output shows an error"
         assert page.evaluate(checks.UNLABELLED_PROGRESS) == {"unlabelled": 0, "textBars": 0}
-    except Exception:
-        _on_failure(page, jupyterlab, name)
-        raise
-    finally:
-        page.close()
-        _shutdown_kernels(jupyterlab)
 
 
 def test_race_analysis(jupyterlab, browser):
     name = NOTEBOOKS[1]
-    page = _open_and_run(browser, jupyterlab, name)
-    try:
+    with _notebook_page(browser, jupyterlab, name) as page:
         seen = _check_common(page, name)
         alts = [f["alt"] for f in seen["figures"]]
         # point 2: quick laps of the top six by default, the rule in the title, the band in the legend
@@ -328,33 +336,19 @@ def test_race_analysis(jupyterlab, browser):
         # point 11: the reserve who never drove is not a choice
         assert len(explorer["options"]) == 10 and not any(o.startswith("RES") for o in explorer["options"])
         _check_dark_then_light(page, name)
-    except Exception:
-        _on_failure(page, jupyterlab, name)
-        raise
-    finally:
-        page.close()
-        _shutdown_kernels(jupyterlab)
 
 
 def test_telemetry(jupyterlab, browser):
     name = NOTEBOOKS[2]
-    page = _open_and_run(browser, jupyterlab, name)
-    try:
+    with _notebook_page(browser, jupyterlab, name) as page:
         seen = _check_common(page, name)
         assert len(seen["figures"]) >= 2  # the telemetry comparison and the track map
         _check_dark_then_light(page, name)
-    except Exception:
-        _on_failure(page, jupyterlab, name)
-        raise
-    finally:
-        page.close()
-        _shutdown_kernels(jupyterlab)
 
 
 def test_lakehouse(jupyterlab, browser):
     name = NOTEBOOKS[3]
-    page = _open_and_run(browser, jupyterlab, name)
-    try:
+    with _notebook_page(browser, jupyterlab, name) as page:
         seen = _check_common(page, name, plots=False)
         # the seed's Session API: the three layers side by side; silver.laps names driver and team (point 12)
         assert page.evaluate(checks.LAYERS) == ["bronze", "silver", "gold"]
@@ -365,29 +359,16 @@ def test_lakehouse(jupyterlab, browser):
         print(f"[browser] lineage --sql: {lineage['details']} folded models, {lineage['height']:.0f} px tall")
         assert "├─ " in lineage["tree"] and "│  " in lineage["tree"] and "└─ " in lineage["tree"]
         _check_dark_then_light(page, name)
-    except Exception:
-        _on_failure(page, jupyterlab, name)
-        raise
-    finally:
-        page.close()
-        _shutdown_kernels(jupyterlab)
 
 
 def test_season(jupyterlab, browser):
     name = NOTEBOOKS[4]
-    page = _open_and_run(browser, jupyterlab, name)
-    try:
+    with _notebook_page(browser, jupyterlab, name) as page:
         seen = _check_common(page, name, plots=False)
         standings = _table(seen, "points", "average_finish")
         assert all(re.fullmatch(r"\d+", v) for v in _filled(standings["cols"]["points"]))
         assert all(re.fullmatch(r"\d+\.\d{2}", v) for v in _filled(standings["cols"]["average_finish"]))
         _check_dark_then_light(page, name)
-    except Exception:
-        _on_failure(page, jupyterlab, name)
-        raise
-    finally:
-        page.close()
-        _shutdown_kernels(jupyterlab)
 
 
 def _shutdown_kernels(server) -> None:

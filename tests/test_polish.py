@@ -204,7 +204,7 @@ def test_strategy_chart_colours_2018_compounds(grid20):
 
 
 def test_reserve_is_out_of_the_choices_and_the_errors(grid20):
-    from f1nb.notebook.widgets import LapExplorer, _driver_options
+    from f1nb.notebook.explorers import LapExplorer, _driver_options
 
     race, _ = grid20
     assert len(race.get_drivers()) == 21 and "RES" in set(race.get_drivers().abbreviation)

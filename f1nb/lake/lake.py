@@ -23,7 +23,7 @@ import pyarrow as pa
 from .. import config
 from ..bronze.schema import TABLE_TOPIC
 from ..bronze.schema import TABLES as BRONZE_TABLES
-from ..errors import InvalidChoice, LakeError
+from ..errors import LakeError
 from .backends import open_duckdb, parse_target
 
 LAYERS = ("bronze", "silver", "gold")
@@ -311,19 +311,13 @@ class Lake:
         """Where `name` comes from: tables, inputs and raw feeds (see `lake.lineage`)."""
         from .lineage import lineage
 
-        try:
-            return lineage(self, name)
-        except KeyError as exc:  # an unknown table: the message lists the known ones
-            raise InvalidChoice(str(exc.args[0]) if exc.args else f"no model {name!r}") from None
+        return lineage(self, name)
 
     def sql_of(self, name: str, dialect: str | None = None) -> str:
         """The SQL that builds a Silver or Gold table, for this lake's backend."""
         from .lineage import sql_of
 
-        try:
-            return sql_of(self, name, dialect)
-        except KeyError as exc:
-            raise InvalidChoice(str(exc.args[0]) if exc.args else f"no model {name!r}") from None
+        return sql_of(self, name, dialect)
 
     def build(self, session_keys: list[int] | None = None, layers=("silver", "gold"), report=None):
         """Build Silver and Gold; `report(done, text)` (f1nb.progress) hears of each model."""

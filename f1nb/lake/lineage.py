@@ -8,7 +8,17 @@ import re
 from dataclasses import dataclass
 
 from ..archive.topics import KNOWN_TOPICS
+from ..errors import InvalidChoice
 from .compiled import plan
+
+
+def model_name(name: str, known) -> str:
+    """'layer.table' for `name` ('gold.results' or a bare 'results'); an unknown name is
+    an InvalidChoice that lists the known models."""
+    full = name if "." in name else next((n for n in known if n.split(".")[1] == name), name)
+    if full not in known:
+        raise InvalidChoice(f"no model {name!r}; known: {', '.join(sorted(known))}")
+    return full
 
 _TOPIC_LITERAL = re.compile(r"'([A-Za-z][A-Za-z0-9]*(?:\.z)?)'")
 
@@ -28,10 +38,7 @@ def sql_of(lake, name: str, dialect: str | None = None) -> str:
     from .models import registry
 
     models = registry()
-    full = name if "." in name else next((n for n in models if n.split(".")[1] == name), name)
-    if full not in models:
-        raise KeyError(f"no model {name!r}; known: {', '.join(sorted(models))}")
-    m = models[full]
+    m = models[model_name(name, models)]
     expr = m.build({n: _input_table(lake, n, models) for n in m.inputs})
     return ibis.to_sql(expr, dialect=dialect or lake.backend_name)
 
@@ -94,9 +101,7 @@ def lineage(lake, name: str) -> Lineage:
     """Read from the shipped build plan: the model graph and each model's SQL, no Ibis.
     (`lake` is kept for the API; lineage does not depend on what is built.)"""
     steps = {step.name: step for step in plan()}
-    full = name if "." in name else next((n for n in steps if n.split(".")[1] == name), name)
-    if full not in steps:
-        raise KeyError(f"no model {name!r}; known: {', '.join(sorted(steps))}")
+    full = model_name(name, steps)
     edges: list[tuple[str, str]] = []
     feeds: dict[str, list[str]] = {}
     seen: set[str] = set()

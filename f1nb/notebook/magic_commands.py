@@ -237,14 +237,11 @@ def _lake(m: F1Magics, args, cell):
             lambda p: (p.add_argument("table"), p.add_argument("--sql", action="store_true")))
 def _lineage(m: F1Magics, args, cell):
     lake = m.get_lake()
-    try:
-        if args.sql:
-            from .sql_view import ModelSql
+    if args.sql:
+        from .sql_view import ModelSql
 
-            return ModelSql(lake, args.table)
-        return lake.lineage(args.table)
-    except KeyError as exc:
-        raise F1nbError(str(exc.args[0]) if exc.args else str(exc)) from None
+        return ModelSql(lake, args.table)
+    return lake.lineage(args.table)
 
 
 @subcommand("backend", "backend [PATH | duckdb:///PATH]: show or switch the lake",

@@ -18,7 +18,7 @@ import traitlets
 from ..errors import F1nbError
 from ..progress import heartbeat, span
 from .picker_start import opening_season
-from .widget_html import _error_html, _figure_output, _info_html, _ok_html
+from .widget_html import _error_html, _info_html, _ok_html
 
 DEMO = "Demo (offline)"
 FIRST_ARCHIVE_SEASON = 2018
@@ -264,4 +264,4 @@ def show(lake=None, archive_url: str | None = None, offline: bool = False, **kwa
 
 
 # the explorers live in their own module; these names stay importable from here
-from .explorers import LapExplorer, TelemetryCompare, _driver_options
+from .explorers import LapExplorer, TelemetryCompare  # noqa: E402,F401
