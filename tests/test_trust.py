@@ -46,8 +46,12 @@ def _rows(lake: Lake, layer: str, name: str, drop=("loaded_at",)) -> list[tuple]
     may differ in the last bit between two builds of the same input."""
     types = dict(lake.raw.execute("SELECT column_name, data_type FROM duckdb_columns() "
                                   "WHERE schema_name = ? AND table_name = ?", [layer, name]).fetchall())
-    select = ", ".join(f'round("{c}", 9) AS "{c}"' if types.get(c) in ("DOUBLE", "FLOAT") else f'"{c}"'
-                       for c in lake.columns(layer, name) if c not in drop)
+    def column(c):  # timestamptz as text: fetching it as Python needs pytz, which pandas 3 no longer brings
+        if types.get(c) in ("DOUBLE", "FLOAT"):
+            return f'round("{c}", 9) AS "{c}"'
+        return f'CAST("{c}" AS VARCHAR) AS "{c}"' if types.get(c, "").startswith("TIMESTAMP") else f'"{c}"'
+
+    select = ", ".join(column(c) for c in lake.columns(layer, name) if c not in drop)
     return lake.raw.execute(f"SELECT {select} FROM {layer}.{name} ORDER BY ALL").fetchall()
 
 
