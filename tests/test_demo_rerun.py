@@ -17,7 +17,7 @@ def _built_all(text: str) -> bool:
 
 def _loaded_at(lake_file) -> dict:
     with Lake(lake_file) as lake:
-        return dict(lake.raw.execute("SELECT session_key, loaded_at FROM bronze.sessions").fetchall())
+        return dict(lake.raw.execute("SELECT session_key, CAST(loaded_at AS VARCHAR) FROM bronze.sessions").fetchall())
 
 
 def _track_status_messages(lake_file) -> dict:
