@@ -57,7 +57,7 @@ def compare_profiles(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.n
     return pd.DataFrame({"distance_m": grid, "time_a_s": time_a, "time_b_s": time_b, "delta_s": time_b - time_a})
 
 
-def _lap_row(session, number: int, lap) -> pd.Series:
+def lap_row(session, number: int, lap) -> pd.Series:
     """The silver.laps row of the lap to compare: 'fastest' is the driver's lap in gold.fastest_laps."""
     laps = session.get_laps(number)
     if lap is None or lap == "fastest":
@@ -87,7 +87,7 @@ def compare_laps(session, driver_a, driver_b, lap="fastest", lap_b=None, step_m:
     out = {}
     for key, driver, which in (("a", driver_a, lap), ("b", driver_b, lap if lap_b is None else lap_b)):
         number = session.driver_number(driver)
-        row = _lap_row(session, number, which)
+        row = lap_row(session, number, which)
         tel = session.get_car_telemetry(number, int(row.lap_number))
         if "sample_valid" in tel.columns:
             tel = tel[tel.sample_valid.fillna(True).astype(bool)]

@@ -4,6 +4,8 @@
     plots.lap_times(session, ["VER", "LEC"], style="dark")   # default "auto": follows the notebook theme
     plots.telemetry_comparison(session, "VER", "LEC")          # fastest laps
     plots.track_map(session, "VER", color_by="gear")
+    plots.gap_to_car_ahead(session, ["VER", "LEC"])            # a race: car data, else F1's intervals
+    plots.mini_sector_map(session, "VER", "LEC")               # who was faster where
 
 Figures are built without pyplot, so they show once when returned in a notebook
 (importing this module registers their PNG display in a running IPython) and
@@ -12,8 +14,10 @@ Figures are built without pyplot, so they show once when returned in a notebook
 
 from __future__ import annotations
 
+from .car_ahead import gap_to_car_ahead
 from .common import COMPOUND_COLOURS, STYLES, figure_png
 from .laps import gap_table, gap_to_leader, lap_times, position_changes, quali_gaps, quali_table, tyre_strategy
+from .mini_sectors import mini_sector_map
 from .telemetry import telemetry_comparison, track_map
 from .weather import weather
 
@@ -27,6 +31,8 @@ KINDS = {
     "gaps": gap_to_leader,
     "weather": weather,
     "quali": quali_gaps,
+    "ahead": gap_to_car_ahead,
+    "minisectors": mini_sector_map,
 }
 
 
@@ -53,7 +59,7 @@ def _show_figures_as_png() -> None:
 _show_figures_as_png()
 
 __all__ = [
-    "COMPOUND_COLOURS", "KINDS", "STYLES", "figure_png", "gap_table", "gap_to_leader", "lap_times",
-    "position_changes", "quali_gaps", "quali_table", "telemetry_comparison", "track_map", "tyre_strategy",
-    "weather",
+    "COMPOUND_COLOURS", "KINDS", "STYLES", "figure_png", "gap_table", "gap_to_car_ahead", "gap_to_leader",
+    "lap_times", "mini_sector_map", "position_changes", "quali_gaps", "quali_table", "telemetry_comparison",
+    "track_map", "tyre_strategy", "weather",
 ]
