@@ -243,6 +243,26 @@ class Session(LayerAccess):
 
         return compare_laps(self, driver_a, driver_b, lap, lap_b, step_m)
 
+    def compare_mini_sectors(self, driver_a, driver_b, lap="fastest", lap_b=None, mini_sectors: int = 25):
+        """Who was faster in each of `mini_sectors` equal parts of two laps: one row per mini-sector
+        with `time_a_s`, `time_b_s`, `delta_s` (b − a) and `faster_driver`, computed in the engine
+        (f1nb.analysis.mini_sectors; `plots.mini_sector_map` draws it on the track)."""
+        from .analysis.mini_sectors import compare_mini_sectors
+
+        return compare_mini_sectors(self, driver_a, driver_b, lap, lap if lap_b is None else lap_b, mini_sectors)
+
+    def car_ahead_gaps(self, drivers=None) -> pd.DataFrame:
+        """The gap to the car ahead over a race (`driver_number`, `lap`, `gap_s`) from gold.car_ahead,
+        or F1's interval at each line crossing where the session has no car data; `attrs["source"]`
+        names the table (f1nb.analysis.car_ahead_gaps; `plots.gap_to_car_ahead` draws it)."""
+        from .analysis.car_ahead_gaps import car_ahead_gaps
+
+        if drivers is None:
+            drivers = list(self.get_drivers().driver_number)
+        elif isinstance(drivers, (str, int)):
+            drivers = [drivers]
+        return car_ahead_gaps(self, drivers)
+
     # -- lineage -------------------------------------------------------------------
     def raw_messages(self, driver, lap: int, topic: str = "TimingData") -> pd.DataFrame:
         """The raw messages behind one lap: every `topic` message carrying this

@@ -174,23 +174,27 @@ def _telemetry(m: F1Magics, args, cell):
 
 # The names of f1nb.plots.KINDS (a test keeps them equal): `%f1 help plot` and a usage error
 # then answer without importing matplotlib and pandas (seconds on a cold kernel).
-PLOT_KINDS = ("gaps", "laps", "positions", "quali", "strategy", "telemetry", "track", "weather")
+PLOT_KINDS = ("ahead", "gaps", "laps", "minisectors", "positions", "quali", "strategy", "telemetry", "track",
+              "weather")
+TWO_DRIVERS = {"telemetry": "%f1 plot telemetry VER LEC", "minisectors": "%f1 plot minisectors VER LEC"}
 
 
 def _plot_args(p):
     p.add_argument("kind", choices=PLOT_KINDS, help="what to plot")
-    p.add_argument("drivers", nargs="*", help="drivers (laps, positions, gaps, strategy: default all; "
-                                              "telemetry: two; track: one)")
-    p.add_argument("--lap", default="fastest", help="telemetry/track: 'fastest' or a lap number")
+    p.add_argument("drivers", nargs="*", help="drivers (laps, positions, gaps, ahead, strategy: default all or "
+                                              "the top 6; telemetry, minisectors: two; track: one)")
+    p.add_argument("--lap", default="fastest", help="telemetry/track/minisectors: 'fastest' or a lap number")
     p.add_argument("--color-by", default="speed", choices=["speed", "gear", "throttle", "brake"],
                    help="track map colouring")
+    p.add_argument("--mini-sectors", type=int, default=25, metavar="N", help="minisectors: how many (2-200)")
     p.add_argument("--save", metavar="FILE", help="also save the figure (png, svg, pdf)")
     _session_arg(p)
     _style_arg(p)
 
 
 @subcommand("plot", "plot KIND [DRIVER ...] [--lap N] [--color-by gear] [--style dark]: "
-                    "laps, telemetry, track, strategy, positions, gaps, weather, quali", _plot_args)
+                    "laps, telemetry, track, strategy, positions, gaps, ahead, minisectors, weather, quali",
+            _plot_args)
 def _plot(m: F1Magics, args, cell):
     from .. import plots
 
@@ -198,10 +202,13 @@ def _plot(m: F1Magics, args, cell):
     style = args.style or m.style
     drivers = args.drivers or None
     usage = SUBCOMMANDS["plot"].parser().format_usage()
+    if args.kind in TWO_DRIVERS and (not drivers or len(drivers) != 2):
+        raise MagicUsageError(usage, f"plot {args.kind} needs two drivers, e.g. {TWO_DRIVERS[args.kind]}")
     if args.kind == "telemetry":
-        if not drivers or len(drivers) != 2:
-            raise MagicUsageError(usage, "plot telemetry needs two drivers, e.g. %f1 plot telemetry VER LEC")
         fig = plots.telemetry_comparison(s, drivers[0], drivers[1], args.lap, args.lap, style=style)
+    elif args.kind == "minisectors":
+        fig = plots.mini_sector_map(s, drivers[0], drivers[1], args.lap, args.lap,
+                                    mini_sectors=args.mini_sectors, style=style)
     elif args.kind == "track":
         if drivers and len(drivers) > 1:
             raise MagicUsageError(usage, "plot track takes one driver")
