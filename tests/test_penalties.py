@@ -151,7 +151,7 @@ def test_real_results_keep_the_feed_order_and_fill_best_laps(real_lake):
 def demo_race(tmp_path_factory):
     pytest.importorskip("f1nb.demo")
     from f1nb.demo import DemoConfig
-    from f1nb.lake.build import build_layers
+    from f1nb.engine.duckdb_build import build_layers
     from f1nb.lake.lake import Lake
     from f1nb.pipeline import load_demo
 
