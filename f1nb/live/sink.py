@@ -282,7 +282,7 @@ class LakeSink:
         `TELEMETRY_INTERVAL_S`, and the last one) the telemetry tables — the
         heaviest, and read by no other model — keep their rows, so the lap and
         timing tables stay a few seconds behind the feed."""
-        from ..lake.build import build_layers
+        from ..engine.duckdb_build import build_layers
 
         if self.session_key is None:
             return
