@@ -1,11 +1,13 @@
 """Compare two lakes table by table: the guard for any change that must keep results equal.
 
     python tools/compare_lakes.py before.duckdb after.duckdb [--ignore loaded_at ...]
+        [--rename silver.car_telemetry.speed=speed_kph ...]
 
 For every table in either lake it prints the row counts and the rows only one side has
 (multiset difference, EXCEPT ALL both ways, over the columns both share). Exit 1 when
 anything differs. Columns named by --ignore (a bare column name, or schema.table.column)
-are left out, as are columns that record when a load ran.
+are left out, as are columns that record when a load ran. A column renamed between the two
+(--rename OLD=NEW, OLD a bare name or schema.table.name) is compared under its new name.
 """
 
 from __future__ import annotations
@@ -36,7 +38,12 @@ def kept(table: str, columns: list[str], ignore: set[str]) -> list[str]:
     return [c for c in columns if c not in ignore and f"{table}.{c}" not in ignore and c not in VOLATILE]
 
 
-def compare(a_path: str, b_path: str, ignore: set[str], show: int) -> int:
+def renamed(table: str, columns: list[str], renames: dict[str, str]) -> dict[str, str]:
+    """{name in the after lake: name in the before lake} for the before lake's columns."""
+    return {renames.get(f"{table}.{c}", renames.get(c, c)): c for c in columns}
+
+
+def compare(a_path: str, b_path: str, ignore: set[str], show: int, renames: dict[str, str] | None = None) -> int:
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
     con.execute(f"ATTACH '{a_path}' AS a (READ_ONLY)")
@@ -49,19 +56,22 @@ def compare(a_path: str, b_path: str, ignore: set[str], show: int) -> int:
             print(f"{table:40s} only in {side}")
             differ += 1
             continue
-        cols = [c for c in kept(table, ta[table], ignore) if c in tb[table]]
-        extra = sorted(set(ta[table]) ^ set(tb[table]))
+        before = renamed(table, ta[table], renames or {})
+        cols = [c for c in kept(table, list(before), ignore) if c in tb[table]]
+        extra = sorted(set(before) ^ set(tb[table]))
         select = ", ".join(f'"{c}"' for c in cols)
+        select_a = ", ".join(f'"{before[c]}" AS "{c}"' for c in cols)
         na, nb = (con.execute(f"SELECT count(*) FROM {s}.{table}").fetchone()[0] for s in "ab")
-        only_a = con.execute(f"SELECT count(*) FROM (SELECT {select} FROM a.{table} EXCEPT ALL SELECT {select} FROM b.{table})").fetchone()[0]
-        only_b = con.execute(f"SELECT count(*) FROM (SELECT {select} FROM b.{table} EXCEPT ALL SELECT {select} FROM a.{table})").fetchone()[0]
+        only_a = con.execute(f"SELECT count(*) FROM (SELECT {select_a} FROM a.{table} EXCEPT ALL SELECT {select} FROM b.{table})").fetchone()[0]
+        only_b = con.execute(f"SELECT count(*) FROM (SELECT {select} FROM b.{table} EXCEPT ALL SELECT {select_a} FROM a.{table})").fetchone()[0]
         same = only_a == 0 and only_b == 0 and na == nb
         note = f"  columns in one only: {extra}" if extra else ""
         print(f"{table:40s} {na:>9} {nb:>9}  {'equal' if same else f'DIFFER -{only_a} +{only_b}'}{note}")
         if not same:
             differ += 1
-            for label, x, y in (("before only", "a", "b"), ("after only", "b", "a")):
-                rows = con.execute(f"SELECT {select} FROM {x}.{table} EXCEPT ALL SELECT {select} FROM {y}.{table} LIMIT {show}").fetchall()
+            for label, (x, sx), (y, sy) in (("before only", ("a", select_a), ("b", select)),
+                                            ("after only", ("b", select), ("a", select_a))):
+                rows = con.execute(f"SELECT {sx} FROM {x}.{table} EXCEPT ALL SELECT {sy} FROM {y}.{table} LIMIT {show}").fetchall()
                 for row in rows:
                     print(f"    {label}: {row}")
     print(f"{differ} table(s) differ" if differ else "all tables equal")
@@ -74,8 +84,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("after")
     parser.add_argument("--ignore", nargs="*", default=[], help="columns to leave out: NAME or schema.table.NAME")
     parser.add_argument("--show", type=int, default=3, help="differing rows to print per side")
+    parser.add_argument("--rename", nargs="*", default=[], metavar="OLD=NEW",
+                        help="a column renamed in the after lake: OLD is NAME or schema.table.NAME")
     args = parser.parse_args(argv)
-    return compare(args.before, args.after, set(args.ignore), args.show)
+    renames = {}
+    for item in args.rename:
+        old, sep, new = item.partition("=")
+        if not sep or not old or not new:
+            parser.error(f"--rename takes OLD=NEW, not {item!r}")
+        renames[old] = new
+    return compare(args.before, args.after, set(args.ignore), args.show, renames)
 
 
 if __name__ == "__main__":
