@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from matplotlib.lines import Line2D
 
-from ..analysis.car_ahead_gaps import CAR_AHEAD, SOURCES, car_ahead_gaps
 from ..errors import F1nbError
 from .common import (
     abbreviation,
@@ -28,6 +27,9 @@ def gap_to_car_ahead(session, drivers=None, style: str = "auto", top: int = TOP_
     """Each driver's gap to the car ahead on the road (s) against race laps, in team colours,
     with the 1 s DRS line and laps under yellow/SC/VSC shaded. With no drivers named, the top
     `top` finishers. The title says which table the gaps come from (`fig.f1nb_source`)."""
+    # Ibis (the engine's query) on first use, so `import f1nb.plots` stays light
+    from ..analysis.car_ahead_gaps import CAR_AHEAD, SOURCES, car_ahead_gaps
+
     if session_kind(session) != "race":
         raise F1nbError(f"{session.label} is not a race: the gap to the car ahead is drawn for races and sprints")
     d = _default_drivers(session, select_drivers(session, drivers_frame(session), drivers), drivers, top)

@@ -9,12 +9,12 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from ..analysis.mini_sectors import MINI_SECTORS, compare_mini_sectors, mini_sector_track
 from ..errors import F1nbError
 from .common import abbreviation, colour_for, drivers_frame, edge_colour, new_figure, styled_plot, title_of
 from .corners import label_track, session_corners
 
 TIE_COLOUR = "#8C8C8C"
+MINI_SECTORS = 25  # f1nb.analysis.mini_sectors.MINI_SECTORS (importing it brings Ibis)
 
 
 def _colours(d, na: int, nb: int, style: str) -> tuple[str, str]:
@@ -33,6 +33,9 @@ def mini_sector_map(session, driver1, driver2, lap1="fastest", lap2="fastest", m
     parts of the lap's distance, each drawn in the team colour of the driver who took less time
     across it; the legend counts the mini-sectors each won. `fig.f1nb_mini_sectors` holds the
     comparison (f1nb.analysis.mini_sectors.compare_mini_sectors)."""
+    # Ibis (the engine's query) on first use, so `import f1nb.plots` stays light
+    from ..analysis.mini_sectors import compare_mini_sectors, mini_sector_track
+
     d = drivers_frame(session)
     cmp = compare_mini_sectors(session, driver1, driver2, lap1, lap2, mini_sectors)
     na, nb, n = cmp.attrs["a_driver_number"], cmp.attrs["b_driver_number"], cmp.attrs["mini_sectors"]
