@@ -73,7 +73,12 @@ class Session(LayerAccess):
             return False
         row = self.lake.raw.execute("SELECT count(*) FROM silver.drivers WHERE session_key = ?",
                                     [self.session_key]).fetchone()
-        return bool(row[0])
+        if not row[0]:
+            return False
+        from .engine.duckdb_build import outdated_tables
+
+        # a lake built by an older f1nb (columns renamed since) is rebuilt on first use, like an unbuilt one
+        return not outdated_tables(self.lake)
 
     def info(self) -> dict:
         """The session's row in bronze.sessions."""

@@ -39,7 +39,7 @@ def brute_force_mini_sectors(session, number: int, lap: int, n: int) -> np.ndarr
     start, end = float(row.lap_start_session_s), float(row.lap_start_session_s + row.lap_time_s)
     tel = session.get_car_telemetry(number, lap).dropna(subset=["distance_m"]).sort_values("session_time_s")
     tel = tel[(tel.session_time_s > start) & (tel.session_time_s < end)]
-    d, t, v = tel.distance_m.tolist(), tel.session_time_s.tolist(), tel.speed.tolist()
+    d, t, v = tel.distance_m.tolist(), tel.session_time_s.tolist(), tel.speed_kph.tolist()
     length = d[-1] + (end - t[-1]) * max(v[-1], 0) / 3.6
     pts = [(0.0, start)] + list(zip(d, t)) + [(length, end)]
     at = [start]

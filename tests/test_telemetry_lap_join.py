@@ -68,7 +68,8 @@ def _ref_car_telemetry(car_samples, sessions, laps, positions):
     t = t.mutate(_lap_m=lap_m)
     share = ibis.ifelse(t.lap_number.notnull() & (t._lap_m > 0), ibis.least(t.distance_m / t._lap_m, 1.0), None)
     nothing = ibis.null().cast("float64")
-    return t.mutate(sample_valid=valid, relative_distance=share, x=nothing, y=nothing, z=nothing).drop("_lap_m")
+    t = t.mutate(sample_valid=valid, relative_distance=share, x=nothing, y=nothing, z=nothing).drop("_lap_m")
+    return t.rename(speed_kph="speed")
 
 
 REFERENCE = {"silver.car_telemetry": _ref_car_telemetry, "silver.positions": _ref_with_laps}

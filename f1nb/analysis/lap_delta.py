@@ -37,7 +37,7 @@ def lap_profile(tel: pd.DataFrame, lap_start_s: float, lap_time_s: float) -> tup
     t, d = t[inside], d[inside]
     if len(t) < 2:
         raise F1nbError("too few car-data samples in the lap to compare it")
-    v_last = float(tel.speed.to_numpy(float)[inside][-1]) / 3.6 if "speed" in tel else 0.0
+    v_last = float(tel.speed_kph.to_numpy(float)[inside][-1]) / 3.6 if "speed_kph" in tel else 0.0
     end = d[-1] + max(lap_time_s - t[-1], 0.0) * max(v_last, 0.0)
     d = np.concatenate([[0.0], d, [end]])
     t = np.concatenate([[0.0], t, [lap_time_s]])
@@ -101,7 +101,7 @@ def compare_laps(session, driver_a, driver_b, lap="fastest", lap_b=None, step_m:
         tel = out[key][2].dropna(subset=["distance_m"]).sort_values("distance_m")
         scale = df.distance_m.iloc[-1] / d[-1]
         df[f"speed_{key}_kph"] = np.interp(df.distance_m, tel.distance_m.to_numpy(float) * scale,
-                                           tel.speed.to_numpy(float))
+                                           tel.speed_kph.to_numpy(float))
     df.attrs.update({f"{k}_{f}": v for k in ("a", "b") for f, v in (
         ("driver_number", out[k][0]), ("lap_number", int(out[k][1].lap_number)), ("lap_time_s", float(out[k][1].lap_time_s)))})
     return df

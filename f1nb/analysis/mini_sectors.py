@@ -55,7 +55,7 @@ def lap_points(car_telemetry, laps, picks: list[tuple[int, int]]):
                    _end=(lp.lap_start_session_s + lp.lap_time_s).cast("float64"))
     ct = car_telemetry.filter(_picked(car_telemetry, picks) & car_telemetry.distance_m.notnull())
     s = ct.select(*KEY, d=ct.distance_m.cast("float64"), t=ct.session_time_s.cast("float64"),
-                  v=ct.speed.cast("float64"))
+                  v=ct.speed_kph.cast("float64"))
     s = s.join(lp, KEY)
     s = s.filter((s.t > s._start) & (s.t < s._end))
     last = s.group_by(KEY).aggregate(_d=s.d.max(), _t=s.t.max(), _v=s.v.argmax(s.t))

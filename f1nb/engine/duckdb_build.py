@@ -103,6 +103,15 @@ def build_layers(lake, session_keys: list[int] | None = None, layers=("silver", 
     return result
 
 
+def outdated_tables(lake) -> list[str]:
+    """Built Silver and Gold tables whose columns are not the plan's: made by an older f1nb
+    (a column renamed since). A build drops and recreates each (`_ensure_table`), for every
+    session; until then, reads that name the new columns would fail."""
+    with lake.catalog_snapshot() as catalog:
+        return [s.name for s in plan()
+                if catalog.get((s.layer, s.table_name)) not in (None, [c for c, _ in s.columns])]
+
+
 def run_checks(lake, names: list[str] | None = None) -> list[dict]:
     """Run every declared check on the lake's built tables; one row per check with its
     violation count. The checks' SQL comes from the compiled plan: no Ibis at run time.
@@ -112,6 +121,10 @@ def run_checks(lake, names: list[str] | None = None) -> list[dict]:
     if unknown:
         raise LakeError(f"no table named {', '.join(map(repr, unknown))} has checks; pass silver.* or gold.* "
                         f"names, e.g. {', '.join(s.name for s in steps[:3])} (f1nb tables lists them)")
+    old = [n for n in outdated_tables(lake) if not names or n in names or n.split(".")[1] in names]
+    if old:  # the checks' SQL names this version's columns
+        raise LakeError(f"{', '.join(old)} {'was' if len(old) == 1 else 'were'} built by an older f1nb (columns "
+                        "renamed since): rebuild with `f1nb build` (or session.generate()), then check")
     return [{"table": step.name, "check": check, "violations": int(lake.raw.execute(sql).fetchone()[0] or 0)}
             for step in steps
             if not names or step.name in names or step.table_name in names

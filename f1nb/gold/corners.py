@@ -48,7 +48,7 @@ def corners(laps, car_telemetry, sessions):
     top = fastest_clean_laps(laps)
     c = car_telemetry.filter(car_telemetry.sample_valid & car_telemetry.distance_m.notnull())
     c = c.join(top, ["session_key", "driver_number", "lap_number"])
-    c = c.select("session_key", "driver_number", "distance_m", "x", "y", speed=c.speed.cast("float64"))
+    c = c.select("session_key", "driver_number", "distance_m", "x", "y", speed=c.speed_kph.cast("float64"))
     near = ibis.window(group_by=["session_key", "driver_number"], order_by=["distance_m"],
                        preceding=WINDOW_ROWS, following=WINDOW_ROWS)
     lap = ibis.window(group_by=["session_key", "driver_number"])

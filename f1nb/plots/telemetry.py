@@ -53,7 +53,7 @@ def telemetry_comparison(session, driver1, driver2, lap1="fastest", lap2="fastes
     lt1, lt2 = _lap_time(session, n1, l1), _lap_time(session, n2, l2)
     for tel, colour, name, lt in ((t1, c1, a1, lt1), (t2, c2, a2, lt2)):
         label = f"{name} ({fmt_laptime(lt)})" if lt is not None and pd.notna(lt) else name
-        ax_speed.plot(tel.distance_m, tel.speed, color=colour, lw=1.5, label=label)
+        ax_speed.plot(tel.distance_m, tel.speed_kph, color=colour, lw=1.5, label=label)
         ax_thr.plot(tel.distance_m, tel.throttle.clip(0, 100), color=colour, lw=1.2)
         ax_brk.plot(tel.distance_m, (tel.brake.clip(0, 100) > 0).astype(int) * 100 if tel.brake.max() <= 1
                     else tel.brake.clip(0, 100), color=colour, lw=1.2)
@@ -82,11 +82,15 @@ def telemetry_comparison(session, driver1, driver2, lap1="fastest", lap2="fastes
     return fig
 
 
+# track_map's colourings: the option's name -> the silver.car_telemetry column
+COLOUR_COLUMNS = {"speed": "speed_kph", "gear": "gear", "throttle": "throttle", "brake": "brake"}
+
+
 @styled_plot
 def track_map(session, driver=None, lap="fastest", color_by: str = "speed", style: str = "auto"):
     """The driver's lap drawn from silver.positions (x, y in decimetres), coloured by speed or gear
     from car telemetry at the same session time."""
-    if color_by not in ("speed", "gear", "throttle", "brake"):
+    if color_by not in COLOUR_COLUMNS:
         raise F1nbError(f"color_by must be speed, gear, throttle or brake, not {color_by!r}")
     d = drivers_frame(session)
     if driver is None:  # the session's fastest driver
@@ -108,8 +112,9 @@ def track_map(session, driver=None, lap="fastest", color_by: str = "speed", styl
     tel, _ = lap_telemetry(session, number, lap_no)
     x = pos.x.to_numpy(float) / 10.0
     y = pos.y.to_numpy(float) / 10.0
+    column = COLOUR_COLUMNS[color_by]
     values = np.interp(pos.session_time_s.to_numpy(float), tel.session_time_s.to_numpy(float),
-                       tel[color_by].to_numpy(float))
+                       tel[column].to_numpy(float))
     points = np.column_stack([x, y]).reshape(-1, 1, 2)
     segments = np.concatenate([points[:-1], points[1:]], axis=1)
     fig, axes = new_figure(style, figsize=(8.5, 7.5))

@@ -17,6 +17,8 @@ session time, lap and distance along the lap.
   silver.positions, interpolated between the driver's position samples around
   it; `relative_distance`: distance_m over the lap's greatest distance_m
   (silver/merge_position.py: FastF1's merge_channels and add_relative_distance).
+- `speed_kph`: the CarData speed channel in km/h (`bronze.car_samples.speed`,
+  named as sent there).
 - `sample_valid` is false where throttle or brake read 104 (a stopped car
   reports it) or any of them is outside 0-100, speed outside 0-400, gear
   outside 0-8 or rpm outside 0-20000. The raw values are kept as sent.
@@ -134,12 +136,13 @@ def _valid_sample(t):
     "silver.car_telemetry",
     inputs=["bronze.car_samples", "bronze.sessions", "silver.laps", "silver.positions"],
     schema={"session_key": "int64", "driver_number": "int32", "utc": UTC, "session_time_s": "float64",
-            "rpm": "int32", "speed": "int32", "gear": "int32", "throttle": "int32", "brake": "int32",
+            "rpm": "int32", "speed_kph": "int32", "gear": "int32", "throttle": "int32", "brake": "int32",
             "drs": "int32", "lap_number": "int32", "distance_m": "float64", "sample_valid": "boolean",
             "x": "float64", "y": "float64", "z": "float64", "relative_distance": "float64"},
     checks=[checks.unique("session_key", "driver_number", "utc"),
             checks.not_null("session_key", "driver_number", "utc", "session_time_s", "sample_valid"),
-            checks.expression("valid samples: speed 0-400", lambda t: t.sample_valid & ((t.speed < 0) | (t.speed > 400))),
+            checks.expression("valid samples: speed 0-400",
+                              lambda t: t.sample_valid & ((t.speed_kph < 0) | (t.speed_kph > 400))),
             checks.expression("valid samples: gear 0-8", lambda t: t.sample_valid & ((t.gear < 0) | (t.gear > 8))),
             checks.expression("valid samples: throttle 0-100",
                               lambda t: t.sample_valid & ((t.throttle < 0) | (t.throttle > 100))),
@@ -151,4 +154,5 @@ def car_telemetry(car_samples, sessions, laps, positions):
     the position at the sample's time (module doc)."""
     t = distance_along_lap(with_laps(car_samples, sessions, laps))
     # after the windows: x, y, z through their sorts would cost more than the join
-    return with_xyz(t.mutate(sample_valid=_valid_sample(t)), positions)
+    t = with_xyz(t.mutate(sample_valid=_valid_sample(t)), positions)
+    return t.rename(speed_kph="speed")  # Bronze keeps the channel's name; Silver says its unit
