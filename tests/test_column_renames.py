@@ -10,6 +10,8 @@ import pytest
 # (table, old name, new name)
 RENAMES = [
     ("silver.car_telemetry", "speed", "speed_kph"),
+    ("silver.laps", "speed_i1", "speed_i1_kph"),
+    ("silver.laps", "speed_st", "speed_st_kph"),
 ]
 
 

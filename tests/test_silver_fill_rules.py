@@ -122,10 +122,11 @@ def test_speed_traps_top_speed_earliest_lap_on_ties():
     from .backend_compare import build_on
 
     laps = pa.Table.from_pylist([
-        dict(session_key=1, driver_number=44, lap_number=n, speed_i1=i1, speed_i2=None, speed_fl=fl, speed_st=st)
+        dict(session_key=1, driver_number=44, lap_number=n, speed_i1_kph=i1, speed_i2_kph=None, speed_fl_kph=fl,
+             speed_st_kph=st)
         for n, i1, fl, st in ((1, 300.0, 280.0, None), (2, 310.0, 0.0, 330.0), (3, 310.0, 281.0, 329.0))
-    ] + [dict(session_key=1, driver_number=5, lap_number=1, speed_i1=305.0, speed_i2=None, speed_fl=None,
-              speed_st=330.0)])
+    ] + [dict(session_key=1, driver_number=5, lap_number=1, speed_i1_kph=305.0, speed_i2_kph=None,
+              speed_fl_kph=None, speed_st_kph=330.0)])
     from f1nb.engine.registry import registry
 
     schema = registry()["silver.laps"].schema.to_pyarrow()

@@ -48,7 +48,7 @@ def test_agreement_with_fastf1(laps_and_refs):
     for column in ("lap_time_s", "sector_1_s", "sector_2_s", "sector_3_s"):
         assert total.loc[column, "share"] >= 0.995, (column, total.loc[column])
         assert total.loc[column, "both"] > 2000
-    for column in ("speed_i1", "speed_i2", "speed_fl", "speed_st"):
+    for column in ("speed_i1_kph", "speed_i2_kph", "speed_fl_kph", "speed_st_kph"):
         assert total.loc[column, "share"] >= 0.995
     assert total.loc["pit_in_session_s (lap has one)", "share"] >= 0.995
     assert total.loc["pit_out_session_s (lap has one)", "share"] >= 0.99

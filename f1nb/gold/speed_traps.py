@@ -13,7 +13,7 @@ from ..modeling.model import model
 from .checks import positions_contiguous
 from .common import DRIVER, first_per, left
 
-TRAPS = {"I1": "speed_i1", "I2": "speed_i2", "FL": "speed_fl", "ST": "speed_st"}
+TRAPS = {"I1": "speed_i1_kph", "I2": "speed_i2_kph", "FL": "speed_fl_kph", "ST": "speed_st_kph"}
 
 
 @model(

@@ -17,7 +17,7 @@ TIME_COLUMNS = {
     "Sector3Time": "sector_3_s",
 }
 EXACT_COLUMNS = {
-    "SpeedI1": "speed_i1", "SpeedI2": "speed_i2", "SpeedFL": "speed_fl", "SpeedST": "speed_st",
+    "SpeedI1": "speed_i1_kph", "SpeedI2": "speed_i2_kph", "SpeedFL": "speed_fl_kph", "SpeedST": "speed_st_kph",
     "Stint": "stint", "Compound": "compound", "Position": "position",
 }
 FLAG_COLUMNS = {"PitInTime": "pit_in_session_s", "PitOutTime": "pit_out_session_s"}

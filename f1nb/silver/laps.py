@@ -30,6 +30,8 @@ from .lap_events import (
 from .common import ffill, left_all, utc_at
 from .track_status import TRACK_STATUS_LABELS
 
+# The speed traps' columns: the feed's names (lap_events) with their unit, km/h
+SPEED_COLUMNS = {f"{name}_kph": name for name in STATE_FIELDS}
 # Longer than any pit-lane pass or race stop: the car went to the garage.
 GARAGE_STAY_S = 60.0
 
@@ -39,7 +41,7 @@ SCHEMA = {
     "lap_time_s": "float64", "sector_1_s": "float64", "sector_2_s": "float64", "sector_3_s": "float64",
     "sector_1_session_s": "float64", "sector_2_session_s": "float64", "sector_3_session_s": "float64",
     "lap_start_session_s": "float64", "lap_end_session_s": "float64", "lap_start_utc": "timestamp('UTC', 6)",
-    "speed_i1": "float64", "speed_i2": "float64", "speed_fl": "float64", "speed_st": "float64",
+    "speed_i1_kph": "float64", "speed_i2_kph": "float64", "speed_fl_kph": "float64", "speed_st_kph": "float64",
     "is_personal_best": "boolean", "pit_in_session_s": "float64", "pit_out_session_s": "float64",
     "stint": "int32", "compound": "string", "tyre_age_laps": "int32", "fresh_tyre": "boolean",
     "track_status": "string", "position": "int32", "deleted": "boolean", "deleted_reason": "string",
@@ -106,7 +108,7 @@ def _left(t, other, keys=("session_key", "driver_number", "lap_number")):
         checks.in_range("lap_time_s", 0.0, 3600.0),
         checks.in_range("sector_1_s", 0.0, 3600.0), checks.in_range("sector_2_s", 0.0, 3600.0),
         checks.in_range("sector_3_s", 0.0, 3600.0),
-        checks.in_range("speed_st", 0, 400), checks.in_range("speed_fl", 0, 400),
+        checks.in_range("speed_st_kph", 0, 400), checks.in_range("speed_fl_kph", 0, 400),
         checks.expression("accurate laps: sectors sum to the lap time",
                           lambda t: t.is_accurate & ((t.sector_1_s + t.sector_2_s + t.sector_3_s
                                                       - t.lap_time_s).abs() > 0.0015)),
@@ -156,6 +158,7 @@ def laps(fields, lap_boundaries, sessions, track_status, race_control_messages, 
     )
     sectors_sum = t.sector_1_s + t.sector_2_s + t.sector_3_s
     deleted = t.deleted.fill_null(False)
+    t = t.rename(SPEED_COLUMNS)
     return t.mutate(
         deleted=deleted,
         is_personal_best=ibis.ifelse(t.lap_time_s.isnull(), None,
