@@ -59,3 +59,19 @@ def test_a_lake_with_the_old_name_is_rebuilt_on_first_use(race_lake, table, old,
     assert outdated_tables(lake) == [] and new in lake.columns(*table.split("."))
     assert lake.raw.execute(query).fetchall() == current
     assert all(r["violations"] == 0 for r in lake.check([table]))
+
+
+# One session kind: the plots ask the Gold layer's rule (gold.common.session_kind) instead of
+# deriving their own three categories. The six real sessions, by key.
+REAL_KINDS = {5090: "race", 5502: "qualifying", 5778: "practice", 6271: "practice", 9668: "sprint_shootout",
+              9551: "practice"}
+
+
+def test_plots_and_gold_share_one_session_kind(real_lake):
+    from f1nb.plots.common import session_kind
+    from f1nb.session import session_from_lake
+
+    gold = dict(real_lake.raw.execute("SELECT DISTINCT session_key, session_kind FROM gold.results").fetchall())
+    got = {key: session_kind(session_from_lake(key, real_lake)) for key in real_lake.session_keys()}
+    assert got == {k: v for k, v in REAL_KINDS.items() if k in got} and len(got) == len(REAL_KINDS)
+    assert all(gold[k] == v for k, v in got.items() if k in gold)

@@ -191,13 +191,13 @@ def gold_frame(session, name: str) -> pd.DataFrame | None:
 
 
 def session_kind(session) -> str:
-    kind = (getattr(session.ref, "session_type", "") or "").lower()
-    name = (getattr(session.ref, "session_name", "") or "").lower()
-    if "qualifying" in kind or "qualifying" in name or "shootout" in name:
-        return "qualifying"
-    if kind == "race" or name in ("race", "sprint"):
-        return "race"
-    return "practice"
+    """'race', 'sprint', 'qualifying', 'sprint_shootout' or 'practice': the Gold layer's one rule
+    (gold.common.session_kind, the `session_kind` of gold.results) on the session's bronze.sessions
+    row, run in the engine, so a plot and a Gold table never disagree on what a session is."""
+    from ..gold.common import session_kinds  # Ibis and the Gold models: on first use
+
+    kinds = session_kinds(session.table("bronze.sessions")).session_kind.to_pyarrow().to_pylist()
+    return kinds[0] if kinds else "practice"
 
 
 def fastest_lap_number(session, driver) -> int:
