@@ -12,6 +12,10 @@ RENAMES = [
     ("silver.car_telemetry", "speed", "speed_kph"),
     ("silver.laps", "speed_i1", "speed_i1_kph"),
     ("silver.laps", "speed_st", "speed_st_kph"),
+    ("silver.timing_final", "knocked_out_part", "knocked_out_qualifying_part"),
+    ("gold.results", "knocked_out_part", "knocked_out_qualifying_part"),
+    ("gold.teammate_head_to_head", "quali_part", "compared_qualifying_part"),
+    ("gold.teammate_head_to_head", "quali_delta_s", "qualifying_delta_s"),
 ]
 
 

@@ -56,8 +56,8 @@ def test_positions_match_the_feed_in_every_session(results):
 def test_qualifying_parts(results):
     q = results[results.session_key == 5502].sort_values("position")  # 2019 Italy
     assert q.head(3).abbreviation.tolist() == ["LEC", "HAM", "BOT"]
-    assert q.knocked_out_part.isna().sum() == 10
-    assert (q.knocked_out_part == 2).sum() == 5 and (q.knocked_out_part == 1).sum() == 5
+    assert q.knocked_out_qualifying_part.isna().sum() == 10
+    assert (q.knocked_out_qualifying_part == 2).sum() == 5 and (q.knocked_out_qualifying_part == 1).sum() == 5
     assert q.iloc[0].q3_s == pytest.approx(79.307)
     # the in-laps after the Q3 chequered flag are not times: ALB, STR, RAI have no Q3 time
     assert q.set_index("abbreviation").q3_s[["ALB", "STR", "RAI"]].isna().all()

@@ -39,7 +39,7 @@ SCHEMA = {
     "classified": "boolean", "laps_completed": "int32", "total_time_s": "float64", "gap_s": "float64", "line_gap_s": "float64",
     "laps_behind": "int32", "dnf_lap": "int32", "grid_position": "int32", "points": "float64",
     "fastest_lap": "boolean", "best_lap_s": "float64", "gap_to_fastest_s": "float64",
-    "q1_s": "float64", "q2_s": "float64", "q3_s": "float64", "knocked_out_part": "int32",
+    "q1_s": "float64", "q2_s": "float64", "q3_s": "float64", "knocked_out_qualifying_part": "int32",
     "feed_position": "int32", "penalty_s": "float64",
 }
 
@@ -59,7 +59,7 @@ def _conform(t):
         checks.not_null("session_key", "position", "driver_number", "abbreviation", "status", "session_kind"),
         checks.accepted_values("status", ["finished", "lapped", "dnf", "dsq", "timed", "no_time"]),
         positions_contiguous(), points_total(), all_timed_drivers_present(), position_matches_feed(),
-        checks.in_range("points", 0, 26), checks.in_range("knocked_out_part", 1, 3),
+        checks.in_range("points", 0, 26), checks.in_range("knocked_out_qualifying_part", 1, 3),
     ],
 )
 def results(sessions, laps, drivers, timing_final, race_control_messages, intervals, penalties):

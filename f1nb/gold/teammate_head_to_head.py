@@ -6,8 +6,8 @@ part times) and `gold.race_pace` (median clean lap), so trace to
 `silver.laps` through those tables' (session_key, driver_number) rows.
 - `ahead`: the abbreviation of the better-placed driver in the session's
   classification (races: finishing order; qualifying/practice: timed order).
-- Qualifying: `quali_part` = the last part in which both set a time and
-  `quali_delta_s` = a's best in it − b's.
+- Qualifying: `compared_qualifying_part` = the last part in which both set a
+  time and `qualifying_delta_s` = a's best in it − b's.
 - `best_lap_delta_s` = a's best lap − b's; `pace_delta_s` = a's median clean
   lap − b's (null where either has none)."""
 
@@ -29,7 +29,7 @@ def _side(t, s):
     inputs=["gold.results", "gold.race_pace"],
     schema={"session_key": "int64", "session_kind": "string", "team_name": "string", "driver_a": "string",
             "driver_b": "string", "position_a": "int32", "position_b": "int32", "ahead": "string",
-            "quali_part": "int32", "quali_delta_s": "float64", "best_lap_delta_s": "float64",
+            "compared_qualifying_part": "int32", "qualifying_delta_s": "float64", "best_lap_delta_s": "float64",
             "pace_delta_s": "float64"},
     checks=[checks.unique("session_key", "team_name", "driver_a", "driver_b"),
             checks.not_null("session_key", "team_name", "driver_a", "driver_b", "ahead"),
@@ -51,5 +51,5 @@ def teammate_head_to_head(results, race_pace):
     return j.select(
         "session_key", "session_kind", "team_name", driver_a=j.a, driver_b=j.b, position_a=j.a_position,
         position_b=j.b_position, ahead=ibis.ifelse(j.a_position < j.b_position, j.a, j.b),
-        quali_part=part, quali_delta_s=delta, best_lap_delta_s=j.a_best - j.b_best,
+        compared_qualifying_part=part, qualifying_delta_s=delta, best_lap_delta_s=j.a_best - j.b_best,
         pace_delta_s=j.a_pace - j.b_pace)

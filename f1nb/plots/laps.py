@@ -287,8 +287,8 @@ def quali_table(session) -> pd.DataFrame:
     results = gold_frame(session, "gold.results")
     if results is not None and "best_lap_s" in results and results.best_lap_s.notna().any():
         t = results[["driver_number", "position", "best_lap_s"]].dropna(subset=["best_lap_s"])
-        if "knocked_out_part" in results:
-            t = t.assign(knocked_out_part=results.loc[t.index, "knocked_out_part"])
+        if "knocked_out_qualifying_part" in results:
+            t = t.assign(knocked_out_qualifying_part=results.loc[t.index, "knocked_out_qualifying_part"])
     else:
         laps = session.get_laps()
         laps = laps[laps.lap_time_s.notna() & ~laps.deleted.fillna(False).astype(bool)]
@@ -315,8 +315,8 @@ def quali_gaps(session, style: str = "auto"):
     for y, row in enumerate(t.itertuples()):
         text = fmt_laptime(row.best_lap_s) if y == 0 else f"+{row.gap_s:.3f}"
         ax.text(row.gap_s + t.gap_s.max() * 0.01 + 0.005, y, text, va="center", fontsize=8)
-    if "knocked_out_part" in t:  # separators between Q3 / Q2 / Q1 cuts
-        parts = t.knocked_out_part.fillna(9).to_numpy()
+    if "knocked_out_qualifying_part" in t:  # separators between Q3 / Q2 / Q1 cuts
+        parts = t.knocked_out_qualifying_part.fillna(9).to_numpy()
         for y in np.nonzero(np.diff(parts))[0]:
             ax.axhline(y + 0.5, color=edge_colour(style), lw=0.8, ls=":")
     ax.set_xlim(0, max(t.gap_s.max() * 1.15, 0.1))

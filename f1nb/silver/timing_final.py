@@ -6,7 +6,7 @@ cross-check:
 - `final_position`: the last TimingData `Position` the feed sent.
 - `stopped` / `retired`: TimingData `Stopped` / `Retired` was ever "true";
   `stopped_session_s` is the first time `Stopped` turned true.
-- `knocked_out_part`: qualifying part in which the driver was knocked out
+- `knocked_out_qualifying_part`: qualifying part in which the driver was knocked out
   (TimingData `KnockedOut` is "true" at the end of the feed; the part is the
   last `SessionPart` that had started when it first turned true after its last
   "false", strictly before it: F1 sends the knock-outs in the same message as,
@@ -42,18 +42,18 @@ def _knocked_out(timing, parts):
     first = first.join(final, KEY)
     j = first.join(parts, [first.session_key == parts.session_key, parts.part_start_s < first.ko_s])
     j = j.select(first.session_key, first.driver_number, parts.part)
-    return j.group_by(KEY).aggregate(knocked_out_part=j.part.max())
+    return j.group_by(KEY).aggregate(knocked_out_qualifying_part=j.part.max())
 
 
 @model(
     "silver.timing_final",
     inputs=["bronze.fields", "bronze.sessions"],
     schema={"session_key": "int64", "driver_number": "int32", "grid_position": "int32", "final_position": "int32",
-            "stopped": "boolean", "stopped_session_s": "float64", "retired": "boolean", "knocked_out_part": "int32",
+            "stopped": "boolean", "stopped_session_s": "float64", "retired": "boolean", "knocked_out_qualifying_part": "int32",
             "stopped_utc": "timestamp('UTC', 6)"},
     checks=[checks.unique("session_key", "driver_number"), checks.not_null("session_key", "driver_number"),
             checks.in_range("grid_position", 0, 40), checks.in_range("final_position", 1, 40),
-            checks.in_range("knocked_out_part", 1, 3)],
+            checks.in_range("knocked_out_qualifying_part", 1, 3)],
 )
 def timing_final(fields, sessions):
     """The feed's final per-driver state: grid, last position, stop/retire flags, knock-out part;
