@@ -16,6 +16,7 @@ RENAMES = [
     ("gold.results", "knocked_out_part", "knocked_out_qualifying_part"),
     ("gold.teammate_head_to_head", "quali_part", "compared_qualifying_part"),
     ("gold.teammate_head_to_head", "quali_delta_s", "qualifying_delta_s"),
+    ("gold.pit_stop_summary", "laps", "pit_in_lap_numbers"),
 ]
 
 

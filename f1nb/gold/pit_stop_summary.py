@@ -1,9 +1,9 @@
 """`gold.pit_stop_summary`: per driver, pit stops in the session.
 
 Key: (session_key, driver_number). From `silver.pit_stops` (one row per pit
-lane entry: session_key, driver_number, stop_number); `laps` lists the
-entry laps (`silver.laps` lap_number of each in-lap) comma-separated in
-order (the first MAX_LISTED); `total_pit_lane_s` sums pit-lane times (entry to exit; a stop with no
+lane entry: session_key, driver_number, stop_number); `pit_in_lap_numbers`
+lists the entry laps (`silver.laps` lap_number of each in-lap) comma-separated
+in order (the first MAX_LISTED: text, as SQLite has no lists; `stops` is the count); `total_pit_lane_s` sums pit-lane times (entry to exit; a stop with no
 exit is not counted), `total_stationary_s` the stationary times F1 sent.
 Drivers of `silver.drivers` (in_timing) with no stop have a row with 0 stops.
 In practice a "stop" includes the time in the garage."""
@@ -14,14 +14,14 @@ from ..modeling import checks
 from ..modeling.model import model
 from .common import DRIVER, driver_names, left
 
-MAX_LISTED = 12  # stops listed in `laps`; `stops` counts them all (practice can have more garage visits)
+MAX_LISTED = 12  # stops listed in `pit_in_lap_numbers`; `stops` counts them all (practice can have more garage visits)
 
 
 @model(
     "gold.pit_stop_summary",
     inputs=["silver.pit_stops", "silver.drivers"],
     schema={"session_key": "int64", "driver_number": "int32", "abbreviation": "string", "team_name": "string",
-            "stops": "int32", "laps": "string", "total_pit_lane_s": "float64", "shortest_pit_lane_s": "float64",
+            "stops": "int32", "pit_in_lap_numbers": "string", "total_pit_lane_s": "float64", "shortest_pit_lane_s": "float64",
             "total_stationary_s": "float64"},
     checks=[checks.unique(*DRIVER), checks.not_null(*DRIVER, "stops"), checks.in_range("stops", 0, 200),
             checks.in_range("total_pit_lane_s", 0.0, None)],
@@ -40,6 +40,6 @@ def pit_stop_summary(pit_stops, drivers):
     pieces = [ibis.ifelse(g[f"_l{k}"].isnull(), "", ibis.literal(",").concat(g[f"_l{k}"].cast("string")))
               for k in range(1, MAX_LISTED + 1)]
     text = ibis.literal("").concat(*pieces)
-    g = g.mutate(laps=ibis.ifelse(text == "", None, text.substr(1))).drop(*listed)
+    g = g.mutate(pit_in_lap_numbers=ibis.ifelse(text == "", None, text.substr(1))).drop(*listed)
     t = left(driver_names(drivers), g, DRIVER)
     return t.mutate(stops=t.stops.fill_null(0))
