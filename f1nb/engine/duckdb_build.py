@@ -29,6 +29,11 @@ class BuildReport:
         return f"built {len(self.seconds)} tables in {total:.2f} s"
 
 
+def _outdated(step: Step, catalog: dict) -> bool:
+    """The model's table exists with other columns than the plan's (built by an older f1nb)."""
+    return catalog.get((step.layer, step.table_name)) not in (None, [c for c, _ in step.columns])
+
+
 def _ensure_table(lake, step: Step, catalog: dict) -> bool:
     """Create the model's table if missing or outdated. True if it was (re)created."""
     key = (step.layer, step.table_name)
@@ -86,10 +91,13 @@ def build_layers(lake, session_keys: list[int] | None = None, layers=("silver", 
     if session_keys is None:
         session_keys = [r[0] for r in lake.raw.execute("SELECT session_key FROM bronze.sessions").fetchall()]
     keys = [int(k) for k in session_keys]
-    steps = [s for s in plan() if s.layer in layers and s.name not in exclude]
+    steps = [s for s in plan() if s.layer in layers]
     result = BuildReport()
     pointed: dict[str, str] = {}
     with lake.catalog_snapshot() as catalog, lake.transaction():
+        # an excluded table an older f1nb built is rebuilt all the same: the models after it read
+        # its new columns
+        steps = [s for s in steps if s.name not in exclude or _outdated(s, catalog)]
         for i, step in enumerate(steps):
             if report is not None:
                 report(i / len(steps), f"building {step.name}")
@@ -108,8 +116,7 @@ def outdated_tables(lake) -> list[str]:
     (a column renamed since). A build drops and recreates each (`_ensure_table`), for every
     session; until then, reads that name the new columns would fail."""
     with lake.catalog_snapshot() as catalog:
-        return [s.name for s in plan()
-                if catalog.get((s.layer, s.table_name)) not in (None, [c for c, _ in s.columns])]
+        return [s.name for s in plan() if _outdated(s, catalog)]
 
 
 def run_checks(lake, names: list[str] | None = None) -> list[dict]:
