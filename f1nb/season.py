@@ -32,13 +32,11 @@ class Season:
     def load(self, session_types: tuple[str, ...] = ("Race", "Qualifying"), progress: bool = True) -> list:
         """Load and build every session of these types from the archive index."""
         from .archive.client import ArchiveClient
-        from .bronze.load import load_archive_session
+        from .ingest import ArchiveSession, ingest
 
-        client = ArchiveClient(base_url=self.archive_url, progress=progress)
-        reports = [load_archive_session(self.lake, client, ref) for ref in client.season(self.year)
-                   if ref.session_type in session_types]
-        self.lake.build([r.session_key for r in reports])
-        return reports
+        with ArchiveClient(base_url=self.archive_url, progress=progress) as client:
+            sources = [ArchiveSession(ref, client) for ref in client.season(self.year) if ref.session_type in session_types]
+            return ingest(sources, self.lake).loads
 
     def _gold(self, name: str) -> pd.DataFrame:
         if not _sessions_in_lake(self.lake, self.year):
@@ -64,19 +62,20 @@ def get_season(year: int, lake: Lake | str | None = None, archive_url: str | Non
     return Season(year, lake, archive_url)
 
 
-def demo_session(session: str = "Race", lake: Lake | str | None = None, config=None, progress: bool = False) -> Session:
+def demo_session(session: str = "Race", lake: Lake | str | None = None, config=None, progress: bool = False,
+                 report=None) -> Session:
     """The built-in offline demo session (generated, loaded and built on first use). `session`
-    takes the names `get_session` takes ("Race", "R", "quali", …)."""
+    takes the names `get_session` takes ("Race", "R", "quali", …); `report(done, text)`
+    (f1nb.progress) hears of a first use's steps."""
     from .demo import DemoConfig
-    from .pipeline import load_demo
+    from .ingest import Demo, ingest
 
     lake = lake if isinstance(lake, Lake) else Lake(lake)
     cfg = config or DemoConfig()
     wanted = _demo_ref(cfg, session)  # an unknown name fails here, before anything is generated
     loaded = {r.session_key: r for r in _sessions_in_lake(lake, cfg.year)}
     if wanted.session_key not in loaded:
-        reports = load_demo(lake, cfg, progress=progress)
-        lake.build([r.session_key for r in reports])
+        ingest(Demo(cfg, progress=progress), lake, report=report)
         loaded = {r.session_key: r for r in _sessions_in_lake(lake, cfg.year)}
     return Session(loaded[wanted.session_key], lake)
 

@@ -91,38 +91,39 @@ class Session(LayerAccess):
         return self._client
 
     def load_data(self, topics: list[str] | None = None, force: bool = False, refresh: bool = False, *,
-                  dataNames=None):  # noqa: N803
-        """Fill Bronze for this session (downloads, or reads the raw cache). Returns a LoadReport,
-        or None when it was already loaded and `force` is false. `refresh` downloads every file
-        again (and implies `force`).
+                  dataNames=None, build: bool | None = None, report=None):  # noqa: N803
+        """Fill Bronze for this session (downloads, or reads the raw cache), through
+        `f1nb.ingest`. Returns a LoadReport, or None when it was already loaded and `force`
+        is false. `refresh` downloads every file again (and implies `force`).
 
         With `topics`, only those feeds are (re)loaded: their rows are replaced and the
-        session's other feeds stay. Layers that were built are rebuilt from the new Bronze,
-        so Silver and Gold never lag behind it. `dataNames` is livef1's name for `topics`."""
+        session's other feeds stay. `build`: build Silver and Gold after the load; by default
+        only layers that were built are rebuilt, so they never lag behind Bronze.
+        `report(done, text)` (f1nb.progress) hears of the job. `dataNames` is livef1's name
+        for `topics`."""
         topics = topics if topics is not None else dataNames
         if self.is_loaded and not (force or refresh):
             return None
-        from .bronze.load import load_archive_session
+        from .ingest import ArchiveSession, ingest
 
-        was_built = self.is_built
+        build = self.is_built if build is None else build
         self._frames.clear()
         self._ready = False
-        report = load_archive_session(self.lake, self._archive_client(), self.ref, topics=topics, refresh=refresh)
-        if was_built:
-            self.generate()
-        return report
+        source = ArchiveSession(self.ref, self._archive_client(), tuple(topics) if topics is not None else None, refresh)
+        return ingest(source, self.lake, build=build, report=report).loads[0]
 
-    def generate(self, silver: bool = True, gold: bool = True):
-        """Build this session's Silver and Gold tables (one transaction)."""
+    def generate(self, silver: bool = True, gold: bool = True, report=None):
+        """Build this session's Silver and Gold tables (one transaction): the Session's one
+        verb for building. `report(done, text)` (f1nb.progress) hears of each model."""
         layers = tuple(name for name, on in (("silver", silver), ("gold", gold)) if on)
         self._frames.clear()
         self._ready = False
-        return self.lake.build([self.session_key], layers)
+        return self.lake.build([self.session_key], layers, report=report)
 
     def _ensure(self) -> None:
         if not self.is_loaded:
-            self.load_data()
-        if not self.is_built:
+            self.load_data(build=True)
+        elif not self.is_built:
             self.generate()
 
     # -- tables --------------------------------------------------------------------

@@ -108,7 +108,7 @@ def test_livef1_load_data_datanames(tmp_path):
     from f1nb.archive.serve import ArchiveServer
     from f1nb.demo import DemoConfig
     from f1nb.lake.lake import Lake
-    from f1nb.pipeline import demo_tree
+    from f1nb.demo.tree import demo_tree
     from f1nb.session import Session
 
     tree = demo_tree(DemoConfig(drivers=4, race_laps=3, quali_minutes=(3.0, 2.0, 2.0)))

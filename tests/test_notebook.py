@@ -33,7 +33,7 @@ def shared_demo(tmp_path_factory) -> dict:
     if not _SHARED:
         import f1nb
         from f1nb.lake.lake import Lake
-        from f1nb.pipeline import demo_tree
+        from f1nb.demo.tree import demo_tree
 
         home = tmp_path_factory.mktemp("nb-demo-home")
         with pytest.MonkeyPatch.context() as mp:

@@ -325,11 +325,13 @@ class Lake:
 
         return export_bronze(self, root, session_keys)
 
-    def build(self, session_keys: list[int] | None = None, layers=("silver", "gold"), report=None):
-        """Build Silver and Gold; `report(done, text)` (f1nb.progress) hears of each model."""
+    def build(self, session_keys: list[int] | None = None, layers=("silver", "gold"), report=None,
+              exclude: tuple[str, ...] = ()):
+        """Build Silver and Gold (all sessions when `session_keys` is None); `report(done, text)`
+        (f1nb.progress) hears of each model; models named in `exclude` keep their rows."""
         from ..engine.duckdb_build import build_layers
 
-        return build_layers(self, session_keys, layers, report=report)
+        return build_layers(self, session_keys, layers, exclude=exclude, report=report)
 
     def check(self, names: list[str] | None = None) -> list[dict]:
         from ..engine.duckdb_build import run_checks

@@ -40,14 +40,12 @@ def _load(m, args, cell):
         topics = [t for t in topics if t not in TELEMETRY_TOPICS]
     if session.is_loaded and not args.force:
         print(f"{session.label}: already in the lake")
+        if not session.is_built:
+            print("Building Silver and Gold…", flush=True)
+            session.generate()
     else:
-        print(f"Downloading {session.label}…", flush=True)
-        report = session.load_data(topics=topics, force=True)
-        if report is not None:
-            print(report)
-    if not session.is_built or args.force:
-        print("Building Silver and Gold…", flush=True)
-        session.generate()
+        print(f"Downloading {session.label}, then building Silver and Gold…", flush=True)
+        print(session.load_data(topics=topics, force=True, build=True))
     m.bind(session, args.name)
     print(f"bound to `{args.name}`")
     m.show(session)

@@ -219,39 +219,18 @@ class SessionPicker(widgets.VBox):
         if not session.is_loaded:
             if self.offline:
                 raise F1nbError(f"{ref.label} is not in the lake and the picker is offline")
-            client = self._archive_client()
-            step(0.02, f"{ref.label}: reading the feed list…")
-            feeds, _source = client.session_feeds(ref)
-            topics = list(feeds)
-            chunk = 3
-            for i in range(0, len(topics), chunk):  # download in small groups so the bar moves
-                part = topics[i:i + chunk]
-                step(0.05 + 0.6 * i / max(len(topics), 1), f"downloading {', '.join(part)}…")
-                client.fetch_session(ref, topics=part)
-            step(0.65, "writing Bronze…")
-            session.load_data()  # every file is in the cache now
-        if not session.is_built:
-            step(0.75, "building Silver…")
-            session.generate(silver=True, gold=False)
-            step(0.88, "building Gold…")
-            session.generate(silver=False, gold=True)
+            session.load_data(build=True, report=step)  # downloads a few feeds at a time: the bar moves
+        elif not session.is_built:
+            session.generate(report=span(step, 0.02, 1.0))
         return session
 
     def _load_demo(self, kind: str, step):
         from ..demo import DemoConfig
-        from ..pipeline import load_demo
         from ..season import demo_session
-        from ..session import _sessions_in_lake
 
-        cfg = self.demo_config or DemoConfig()
-        loaded = [r for r in _sessions_in_lake(self.lake, cfg.year) if r.session_name == kind]
-        if not loaded:
-            step(0.02, "generating the demo season (offline)…")
-            reports = load_demo(self.lake, cfg, progress=False, report=span(step, 0.02, 0.75))
-            keys = [r.session_key for r in reports]
-            self.lake.build(keys, ("silver",), report=span(step, 0.75, 0.92))
-            self.lake.build(keys, ("gold",), report=span(step, 0.92, 1.0))
-        return demo_session(kind, lake=self.lake, config=cfg)
+        step(0.02, "preparing the demo season (offline)…")
+        return demo_session(kind, lake=self.lake, config=self.demo_config or DemoConfig(), progress=False,
+                            report=span(step, 0.02, 1.0))
 
 
 def show(lake=None, archive_url: str | None = None, offline: bool = False, **kwargs) -> SessionPicker:
