@@ -44,7 +44,7 @@ class Season:
             raise F1nbError(f"no sessions of {self.year} in the lake (it holds {', '.join(map(str, years)) or 'none'}); "
                             f"load them first: get_season({self.year}).load() or `f1nb load {self.year} MEETING SESSION`")
         t = self.lake.table(name)
-        from .notebook.tables import tag
+        from .display.views import tag
 
         return tag(t.filter(t.year == self.year).to_pandas(), name)
 

@@ -20,8 +20,8 @@ from .session_ref import SessionRef
 from .archive.lookup import find_session
 from .errors import F1nbError, InvalidChoice, LakeError
 from .lake.lake import Lake
-from .layers import LayerAccess, find_by_key, session_args
-from .notebook.tables import tag
+from .layers import LayerAccess
+from .display.views import tag
 
 
 def _ref_from_row(row: dict) -> SessionRef:
@@ -55,7 +55,7 @@ class Session(LayerAccess):
 
     def _repr_html_(self) -> str:
         try:
-            from .notebook.display import session_card
+            from .display.views import session_card
         except ImportError:
             return f"<b>{html.escape(self.label)}</b>"
         return session_card(self)
@@ -271,6 +271,26 @@ def _sessions_in_lake(lake: Lake, year: int | None = None) -> list[SessionRef]:
     rows = lake.sql(f"SELECT * FROM bronze.sessions {where}").to_pylist()
     return [_ref_from_row(r) for r in rows if r.get("path") and r.get("meeting_name") and r.get("session_name")
             and r.get("session_type")]
+
+
+def session_args(meeting, session, meeting_identifier=None, session_identifier=None):
+    """get_session's meeting/session, from f1nb's names or livef1's keywords."""
+    meeting = meeting if meeting is not None else meeting_identifier
+    session = session if session is not None else session_identifier
+    return meeting, session
+
+
+def find_by_key(season: int, session_key: int, lake, archive_url: str | None):
+    """A Session for `session_key`: from the lake if loaded there, else from the season's index."""
+    from .archive.client import ArchiveClient
+
+    if int(session_key) in lake.session_keys():
+        return session_from_lake(int(session_key), lake)
+    client = ArchiveClient(base_url=archive_url)
+    for ref in client.season(int(season)):
+        if ref.session_key == int(session_key):
+            return Session(ref, lake, client)
+    raise F1nbError(f"no session with key {session_key} in {season}; `f1nb sessions {season}` lists the keys")
 
 
 def get_session(season: int, meeting: str | int | None = None, session: str | int | None = None,

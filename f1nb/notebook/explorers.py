@@ -48,8 +48,8 @@ class LapExplorer(widgets.VBox):
         from IPython.display import HTML
 
         from ..plots import lap_times
-        from .display import styled_table, with_abbreviations
-        from .tables import LAP_COLUMNS
+        from ..display.views import styled_table, with_abbreviations
+        from ..display.tables import LAP_COLUMNS
 
         chosen = list(self.drivers.value)
         self.chart.outputs = ()

@@ -120,8 +120,8 @@ def _laps_args(p):
 def _laps(m, args, cell):
     import pandas as pd
 
-    from .display import with_abbreviations
-    from .tables import LAP_COLUMNS, tag  # (pandas comes with the first frame, never with %load_ext)
+    from ..display.tables import LAP_COLUMNS  # (pandas comes with the first frame, never with %load_ext)
+    from ..display.views import tag, with_abbreviations
 
     s = m.session(args)
     frames = [s.get_laps(d) for d in args.drivers] if args.drivers else [s.get_laps()]
@@ -222,7 +222,7 @@ def _style(m, args, cell):
 
 @subcommand("lake", "lake: layers, tables with row counts, sessions loaded")
 def _lake(m, args, cell):
-    from .display import lake_overview
+    from ..display.views import lake_overview
 
     return lake_overview(m.get_lake())
 
@@ -300,7 +300,7 @@ def _sql(m, rest: str, cell):
         raise MagicUsageError("usage: %%f1 sql [--write] [NAME <<]   (query in the cell) | %f1 sql [NAME <<] QUERY\n",
                               "no query given")
     key = m.session().session_key if "{session_key}" in query else None
-    from .tables import tag
+    from ..display.views import tag
 
     df = tag(m.get_lake().sql(fill_placeholders(query, key), write=write,
                           write_hint="use %%f1 sql --write").to_pandas(), "sql")

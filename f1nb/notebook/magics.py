@@ -203,9 +203,9 @@ def load_ipython_extension(ipython) -> None:
 
 
 def _frame_html(df):
-    from .tables import _html_for_frame
+    from ..display.views import html_for_frame
 
-    return _html_for_frame(df)
+    return html_for_frame(df)
 
 
 from . import magic_commands  # noqa: E402,F401  (registers the subcommands)

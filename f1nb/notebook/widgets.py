@@ -202,7 +202,7 @@ class SessionPicker(widgets.VBox):
         self.progress.bar_style = "success"
         self.status.value = _ok_html(f"{session.label} loaded — picker.session")
         self.output.outputs = ()
-        from .display import SessionCard
+        from ..display.views import SessionCard
 
         self.output.append_display_data(SessionCard(session))
         self.session = session
