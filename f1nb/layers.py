@@ -84,18 +84,18 @@ class Layer:
     def get_table(self, name: str) -> pd.DataFrame:
         """This session's rows of `name` as pandas (all columns, full precision)."""
         if self.level != "bronze":
-            self.session._ensure()
+            self.session.ensure_built()
         elif not self.session.is_loaded:
             self.session.load_data()
         table, topic = self.resolve(name)
         columns = self.session.lake.columns(self.level, table)
         order = tuple(c for c in ("driver_number", "lap_number", "seq", "utc") if c in columns)
         where = {"topic": topic} if topic else {}
-        return self.session._frame(f"{self.level}.{table}", order=order, **where)
+        return self.session.frame(f"{self.level}.{table}", order=order, **where)
 
     def table(self, name: str):
         """This session's rows of `name` as an Ibis table."""
-        self.session._ensure()
+        self.session.ensure_built()
         table, topic = self.resolve(name)
         t = self.session.table(f"{self.level}.{table}")
         return t.filter(t.topic == topic) if topic else t

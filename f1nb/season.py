@@ -6,7 +6,7 @@ import pandas as pd
 
 from .errors import F1nbError
 from .lake.lake import Lake
-from .session import Session, _sessions_in_lake, get_session
+from .session import Session, sessions_in_lake, get_session
 
 
 class Season:
@@ -18,7 +18,7 @@ class Season:
         self.archive_url = archive_url
 
     def __repr__(self) -> str:
-        return f"<Season {self.year}: {len(_sessions_in_lake(self.lake, self.year))} sessions in {self.lake.location}>"
+        return f"<Season {self.year}: {len(sessions_in_lake(self.lake, self.year))} sessions in {self.lake.location}>"
 
     def sessions(self) -> pd.DataFrame:
         """Sessions of this year already in the lake."""
@@ -39,8 +39,8 @@ class Season:
             return ingest(sources, self.lake).loads
 
     def _gold(self, name: str) -> pd.DataFrame:
-        if not _sessions_in_lake(self.lake, self.year):
-            years = sorted({r.year for r in _sessions_in_lake(self.lake)})
+        if not sessions_in_lake(self.lake, self.year):
+            years = sorted({r.year for r in sessions_in_lake(self.lake)})
             raise F1nbError(f"no sessions of {self.year} in the lake (it holds {', '.join(map(str, years)) or 'none'}); "
                             f"load them first: get_season({self.year}).load() or `f1nb load {self.year} MEETING SESSION`")
         t = self.lake.table(name)
@@ -73,10 +73,10 @@ def demo_session(session: str = "Race", lake: Lake | str | None = None, config=N
     lake = lake if isinstance(lake, Lake) else Lake(lake)
     cfg = config or DemoConfig()
     wanted = _demo_ref(cfg, session)  # an unknown name fails here, before anything is generated
-    loaded = {r.session_key: r for r in _sessions_in_lake(lake, cfg.year)}
+    loaded = {r.session_key: r for r in sessions_in_lake(lake, cfg.year)}
     if wanted.session_key not in loaded:
         ingest(Demo(cfg, progress=progress), lake, report=report)
-        loaded = {r.session_key: r for r in _sessions_in_lake(lake, cfg.year)}
+        loaded = {r.session_key: r for r in sessions_in_lake(lake, cfg.year)}
     return Session(loaded[wanted.session_key], lake)
 
 

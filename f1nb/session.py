@@ -83,7 +83,7 @@ class Session(LayerAccess):
         return rows[0]
 
     # -- loading -------------------------------------------------------------------
-    def _archive_client(self):
+    def archive_client(self):
         if self._client is None:
             from .archive.client import ArchiveClient
 
@@ -109,7 +109,7 @@ class Session(LayerAccess):
         build = self.is_built if build is None else build
         self._frames.clear()
         self._ready = False
-        source = ArchiveSession(self.ref, self._archive_client(), tuple(topics) if topics is not None else None, refresh)
+        source = ArchiveSession(self.ref, self.archive_client(), tuple(topics) if topics is not None else None, refresh)
         return ingest(source, self.lake, build=build, report=report).loads[0]
 
     def generate(self, silver: bool = True, gold: bool = True, report=None):
@@ -120,7 +120,7 @@ class Session(LayerAccess):
         self._ready = False
         return self.lake.build([self.session_key], layers, report=report)
 
-    def _ensure(self) -> None:
+    def ensure_built(self) -> None:
         if not self.is_loaded:
             self.load_data(build=True)
         elif not self.is_built:
@@ -129,7 +129,7 @@ class Session(LayerAccess):
     # -- tables --------------------------------------------------------------------
     def table(self, name: str):
         """The Ibis table `name` (e.g. 'laps', 'gold.results') filtered to this session."""
-        self._ensure()
+        self.ensure_built()
         t = self.lake.table(name)
         return t.filter(t.session_key == self.session_key) if "session_key" in t.columns else t
 
@@ -142,7 +142,7 @@ class Session(LayerAccess):
 
     def driver_number(self, driver: int | str) -> int:
         """A racing number from a number, '44' or an abbreviation ('HAM')."""
-        d = self._frame("drivers")
+        d = self.frame("drivers")
         if isinstance(driver, numbers.Integral) or (isinstance(driver, str) and driver.strip().isdecimal()):
             match = d[d.driver_number == int(driver)]
         else:
@@ -153,13 +153,13 @@ class Session(LayerAccess):
             raise InvalidChoice(f"no driver {driver!r} in {self.label}; drivers: {', '.join(names)}")
         return int(match.driver_number.iloc[0])
 
-    def _frame(self, name: str, order: tuple[str, ...] = (), **where: Any) -> pd.DataFrame:
+    def frame(self, name: str, order: tuple[str, ...] = (), **where: Any) -> pd.DataFrame:
         """A built table's rows for this session. Plain parameterised SQL rather than
         an Ibis expression: compiling Ibis costs more than these reads."""
         key = (name, tuple(sorted(where.items())))
         if key not in self._frames:
             if not self._ready:
-                self._ensure()
+                self.ensure_built()
                 self._ready = True
             layer, table = name.split(".") if "." in name else ("silver", name)
             columns = self.lake.columns(layer, table)
@@ -189,7 +189,7 @@ class Session(LayerAccess):
                 raise InvalidChoice(f"lap={lap!r}: pass a lap number, 'fastest', or None for every lap")
             if driver is None:
                 raise InvalidChoice("lap='fastest' needs a driver, e.g. get_car_telemetry('VER', lap='fastest')")
-            fastest = self._frame("gold.fastest_laps", driver_number=self.driver_number(driver))
+            fastest = self.frame("gold.fastest_laps", driver_number=self.driver_number(driver))
             if fastest.empty:
                 raise F1nbError(f"{driver} has no timed lap in {self.label}, so no fastest lap")
             return int(fastest.lap_number.iloc[0])
@@ -197,7 +197,7 @@ class Session(LayerAccess):
             number = int(lap)
         except (TypeError, ValueError):
             raise InvalidChoice(f"lap={lap!r}: pass a lap number, 'fastest', or None for every lap") from None
-        laps = self._frame("laps", driver_number=self._driver_filter(driver)).lap_number
+        laps = self.frame("laps", driver_number=self._driver_filter(driver)).lap_number
         if number not in set(laps):
             who = f"{driver} has" if driver is not None else "no driver has"
             span = f"laps {int(laps.min())}–{int(laps.max())}" if len(laps) else "no laps"
@@ -205,36 +205,36 @@ class Session(LayerAccess):
         return number
 
     def get_drivers(self) -> pd.DataFrame:
-        return self._frame("drivers", order=("driver_number",))
+        return self.frame("drivers", order=("driver_number",))
 
     def get_laps(self, driver: int | str | None = None) -> pd.DataFrame:
-        return self._frame("laps", order=("driver_number", "lap_number"), driver_number=self._driver_filter(driver))
+        return self.frame("laps", order=("driver_number", "lap_number"), driver_number=self._driver_filter(driver))
 
     def get_car_telemetry(self, driver=None, lap=None) -> pd.DataFrame:
-        return self._frame("car_telemetry", order=("driver_number", "utc"),
+        return self.frame("car_telemetry", order=("driver_number", "utc"),
                            driver_number=self._driver_filter(driver), lap_number=self._lap_filter(driver, lap))
 
     def get_positions(self, driver=None, lap=None) -> pd.DataFrame:
-        return self._frame("positions", order=("driver_number", "utc"),
+        return self.frame("positions", order=("driver_number", "utc"),
                            driver_number=self._driver_filter(driver), lap_number=self._lap_filter(driver, lap))
 
     def get_weather(self) -> pd.DataFrame:
-        return self._frame("weather", order=("seq",))
+        return self.frame("weather", order=("seq",))
 
     def get_race_control_messages(self) -> pd.DataFrame:
-        return self._frame("race_control_messages", order=("message_index",))
+        return self.frame("race_control_messages", order=("message_index",))
 
     def get_track_status(self) -> pd.DataFrame:
-        return self._frame("track_status", order=("seq",))
+        return self.frame("track_status", order=("seq",))
 
     def get_stints(self) -> pd.DataFrame:
-        return self._frame("stints", order=("driver_number", "stint"))
+        return self.frame("stints", order=("driver_number", "stint"))
 
     def get_results(self) -> pd.DataFrame:
-        return self._frame("gold.results", order=("position",))
+        return self.frame("gold.results", order=("position",))
 
     def get_fastest_laps(self) -> pd.DataFrame:
-        return self._frame("gold.fastest_laps")
+        return self.frame("gold.fastest_laps")
 
     def compare_laps(self, driver_a, driver_b, lap="fastest", lap_b=None, step_m: float = 10.0) -> pd.DataFrame:
         """`driver_b`'s lap against `driver_a`'s along the distance: one row per `step_m`
@@ -266,7 +266,7 @@ class Session(LayerAccess):
             [int(self.session_key), topic, int(start * 1000), int(end * 1000), number]).df()
 
 
-def _sessions_in_lake(lake: Lake, year: int | None = None) -> list[SessionRef]:
+def sessions_in_lake(lake: Lake, year: int | None = None) -> list[SessionRef]:
     where = f"WHERE year = {int(year)}" if year is not None else ""
     rows = lake.sql(f"SELECT * FROM bronze.sessions {where}").to_pylist()
     return [_ref_from_row(r) for r in rows if r.get("path") and r.get("meeting_name") and r.get("session_name")
@@ -306,7 +306,7 @@ def get_session(season: int, meeting: str | int | None = None, session: str | in
     if meeting is None or session is None:
         raise F1nbError("get_session needs a meeting and a session, e.g. get_session(2024, 'Monaco', 'R'), "
                         "or session_key=")
-    loaded = _sessions_in_lake(lake, season)
+    loaded = sessions_in_lake(lake, season)
     if loaded and archive_url is None:
         try:
             return Session(find_session(loaded, meeting, session), lake)

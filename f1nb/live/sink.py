@@ -39,7 +39,7 @@ from datetime import datetime, timezone
 
 import pyarrow as pa
 
-from ..bronze.build import SessionSource, _sessions_table, build_bronze
+from ..bronze.build import SessionSource, sessions_table, build_bronze
 from ..bronze.clock import SessionClock
 from ..bronze.schema import FEEDS
 from ..decode.messages import Message, Reject
@@ -273,7 +273,7 @@ class LakeSink:
             "rejects": pa.array([self._bad.get(t, 0) for t in topics], pa.int64()),
         }, schema=FEEDS)
         clock = SessionClock(self.t0, "live frames", 0.001) if self.t0 else SessionClock()
-        sessions = _sessions_table(src, feeds, clock)
+        sessions = sessions_table(src, feeds, clock)
         # the first batch of a run replaces the session; later ones append, and refresh its catalogue rows
         batch = {**{n: tables[n] for n in APPEND_TABLES}, "sessions": sessions, "feeds": feeds}
         ingest(LiveBatch(key, batch, replace="all" if not self.batches else ("sessions", "feeds")), self._writer,

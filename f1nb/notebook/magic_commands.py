@@ -31,11 +31,11 @@ def _load(m, args, cell):
     check_free_name(m.shell, args.name, (Session,), SUBCOMMANDS["load"].parser().format_usage())
     lake = m.get_lake()
     print(f"Finding {args.season} {args.meeting} {args.session}…", flush=True)
-    session = get_session(args.season, args.meeting, args.session, lake=lake, archive_url=m._archive())
+    session = get_session(args.season, args.meeting, args.session, lake=lake, archive_url=m.archive_url_or_default())
     topics = args.topics
     if args.no_telemetry:
         if topics is None:
-            feeds, _ = session._archive_client().session_feeds(session.ref)
+            feeds, _ = session.archive_client().session_feeds(session.ref)
             topics = list(feeds)
         topics = [t for t in topics if t not in TELEMETRY_TOPICS]
     if session.is_loaded and not args.force:
@@ -69,7 +69,7 @@ def _sessions(m, args, cell):
     from ..archive.client import ArchiveClient
 
     try:
-        with ArchiveClient(base_url=m._archive(), progress=False, retries=1, timeout=8) as client:
+        with ArchiveClient(base_url=m.archive_url_or_default(), progress=False, retries=1, timeout=8) as client:
             refs = client.season(args.season)
     except Exception as exc:
         if loaded[loaded.year == args.season].empty:
@@ -269,7 +269,7 @@ def _picker_args(p):
 def _picker(m, args, cell):
     from .widgets import SessionPicker
 
-    picker = SessionPicker(lake=m.get_lake(), archive_url=m._archive(), offline=args.offline)
+    picker = SessionPicker(lake=m.get_lake(), archive_url=m.archive_url_or_default(), offline=args.offline)
 
     def adopt(change):
         if change["new"] is not None:

@@ -106,7 +106,8 @@ class F1Magics(Magics):
         self.current = session
         self.shell.user_ns[name or "session"] = session
 
-    def _archive(self) -> str | None:
+    def archive_url_or_default(self) -> str | None:
+        """The `archive_url` setting, or None for $F1NB_ARCHIVE_URL / F1's archive."""
         return self.archive_url or None
 
     def show(self, obj) -> None:
