@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("load", help="load a session (archive or recording) into the lake")
     s.add_argument("year", nargs="?", type=int)
-    s.add_argument("event", nargs="?", help="meeting name, location, country or round number")
+    s.add_argument("meeting", nargs="?", help="meeting name, location, country or round number")
     s.add_argument("session", nargs="?", help="session name or R, Q, S, SQ, FP1, FP2, FP3")
     s.add_argument("--path", help="load by archive path (e.g. 2018/2018-04-29_Azerbaijan_Grand_Prix/2018-04-29_Race/)")
     s.add_argument("--recording", help="load a live recording file (or folder) instead")
@@ -126,19 +126,19 @@ def cmd_load(args) -> int:
     from .ingest import ArchiveSession, Recording, ingest
 
     if args.recording:
-        if args.year or args.event or args.session or args.path:
-            raise F1nbError("pass either --recording FILE or YEAR EVENT SESSION, not both")
+        if args.year or args.meeting or args.session or args.path:
+            raise F1nbError("pass either --recording FILE or YEAR MEETING SESSION, not both")
         with _lake(args, create=True) as lake:
             print(ingest(Recording(args.recording), lake, build=not args.no_build))
         return 0
-    if not (args.path or (args.year and args.event and args.session)):
-        raise F1nbError("say which session: f1nb load YEAR EVENT SESSION (e.g. 2024 Monaco R), --path or --recording")
+    if not (args.path or (args.year and args.meeting and args.session)):
+        raise F1nbError("say which session: f1nb load YEAR MEETING SESSION (e.g. 2024 Monaco R), --path or --recording")
     with _client(args) as client:
         # the session is resolved before the lake is opened: a mistyped name creates no lake
         if args.path:
             ref = client.session_from_path(args.path, refresh=args.refresh)
         else:
-            ref = client.find(args.year, args.event, args.session, refresh=args.refresh)
+            ref = client.find(args.year, args.meeting, args.session, refresh=args.refresh)
         topics = tuple(args.topics) if args.topics is not None else None
         with _lake(args, create=True) as lake:
             print(ingest(ArchiveSession(ref, client, topics, args.refresh), lake, build=not args.no_build))

@@ -293,12 +293,17 @@ def find_by_key(season: int, session_key: int, lake, archive_url: str | None):
     raise F1nbError(f"no session with key {session_key} in {season}; `f1nb sessions {season}` lists the keys")
 
 
-def get_session(season: int, meeting: str | int | None = None, session: str | int | None = None,
-                lake: Lake | str | None = None, archive_url: str | None = None, *,
+def get_session(year: int | None = None, meeting: str | int | None = None, session: str | int | None = None,
+                lake: Lake | str | None = None, archive_url: str | None = None, *, season: int | None = None,
                 meeting_identifier=None, session_identifier=None, session_key: int | None = None) -> Session:
-    """Find a session by season, meeting (name, place, country or round) and session
-    (name or R, Q, S, SQ, FP1…). Sessions already in the lake are found offline.
-    livef1's keywords work too: meeting_identifier, session_identifier, session_key."""
+    """Find a session by year, meeting (name, place, country or round) and session
+    (name or R, Q, S, SQ, FP1…): f1nb's words everywhere, as in the lake's columns
+    (year, meeting_name, session_name). Sessions already in the lake are found offline.
+    livef1's keywords work too: season (for year), meeting_identifier, session_identifier,
+    session_key."""
+    season = year if year is not None else season
+    if season is None:
+        raise F1nbError("get_session needs a year, e.g. get_session(2024, 'Monaco', 'R')")
     lake = lake if isinstance(lake, Lake) else Lake(lake)
     if session_key is not None:
         return find_by_key(season, session_key, lake, archive_url)

@@ -15,7 +15,7 @@ TELEMETRY_TOPICS = ("CarData.z", "Position.z")
 
 
 def _load_args(p):
-    p.add_argument("season", type=int, help="year, e.g. 2024")
+    p.add_argument("year", type=int, help="e.g. 2024")
     p.add_argument("meeting", help="meeting name, place, country or round number")
     p.add_argument("session", help="session name or R, Q, S, SQ, FP1…")
     p.add_argument("--as", dest="name", default="session", help="variable to bind (default: session)")
@@ -24,14 +24,14 @@ def _load_args(p):
     p.add_argument("--force", action="store_true", help="download and rebuild even if already loaded")
 
 
-@subcommand("load", "load SEASON MEETING SESSION [--as NAME] [--topics ...] [--no-telemetry]", _load_args)
+@subcommand("load", "load YEAR MEETING SESSION [--as NAME] [--topics ...] [--no-telemetry]", _load_args)
 def _load(m, args, cell):
     from ..session import Session, get_session
 
     check_free_name(m.shell, args.name, (Session,), SUBCOMMANDS["load"].parser().format_usage())
     lake = m.get_lake()
-    print(f"Finding {args.season} {args.meeting} {args.session}…", flush=True)
-    session = get_session(args.season, args.meeting, args.session, lake=lake, archive_url=m.archive_url_or_default())
+    print(f"Finding {args.year} {args.meeting} {args.session}…", flush=True)
+    session = get_session(args.year, args.meeting, args.session, lake=lake, archive_url=m.archive_url_or_default())
     topics = args.topics
     if args.no_telemetry:
         if topics is None:
@@ -53,30 +53,30 @@ def _load(m, args, cell):
 
 
 def _sessions_args(p):
-    p.add_argument("season", type=int, nargs="?", help="year (default: every season in the lake)")
+    p.add_argument("year", type=int, nargs="?", help="default: every year in the lake")
     p.add_argument("--lake", action="store_true", help="only sessions already in the lake (offline)")
 
 
-@subcommand("sessions", "sessions [SEASON] [--lake]: the season's sessions (archive index, else the lake)",
+@subcommand("sessions", "sessions [YEAR] [--lake]: the year's sessions (archive index, else the lake)",
             _sessions_args)
 def _sessions(m, args, cell):
     import pandas as pd
 
     lake = m.get_lake()
     loaded = lake.sessions().to_pandas()
-    if args.season is None or args.lake:
-        return loaded if args.season is None else loaded[loaded.year == args.season].reset_index(drop=True)
+    if args.year is None or args.lake:
+        return loaded if args.year is None else loaded[loaded.year == args.year].reset_index(drop=True)
     from ..archive.client import ArchiveClient
 
     try:
         with ArchiveClient(base_url=m.archive_url_or_default(), progress=False, retries=1, timeout=8) as client:
-            refs = client.season(args.season)
+            refs = client.season(args.year)
     except Exception as exc:
-        if loaded[loaded.year == args.season].empty:
+        if loaded[loaded.year == args.year].empty:
             raise
         print(f"f1: archive index unavailable ({first_line(str(exc))}); showing sessions in the lake",
               file=sys.stderr)
-        return loaded[loaded.year == args.season].reset_index(drop=True)
+        return loaded[loaded.year == args.year].reset_index(drop=True)
     keys = set(loaded.session_key)
     return pd.DataFrame([{"round": r.round, "meeting": r.meeting_name, "session": r.session_name,
                           "type": r.session_type, "start": r.start_date, "session_key": r.session_key,
