@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 from .feeds_timing import Bests, empty_line, lap_events, stats_first, stint_entry
 from .fmt import Events, gap, laptime
