@@ -46,10 +46,13 @@ def _load(m, args, cell):
     else:
         print(f"Downloading {session.label}, then building Silver and Gold…", flush=True)
         print(session.load_data(topics=topics, force=True, build=True))
-    m.bind(session, args.name)
-    print(f"bound to `{args.name}`")
+    return _bind_and_show(m, session, args.name)
+
+
+def _bind_and_show(m, session, name: str) -> None:
+    m.bind(session, name)
+    print(f"bound to `{name}`")
     m.show(session)
-    return None
 
 
 def _sessions_args(p):
@@ -104,10 +107,7 @@ def _demo(m, args, cell):
         kw["race_laps"] = args.laps
     print("Preparing the demo session (generated offline; the first time takes a few seconds)…", flush=True)
     session = demo_session(args.kind, lake=m.get_lake(), config=DemoConfig(**kw))
-    m.bind(session, args.name)
-    print(f"bound to `{args.name}`")
-    m.show(session)
-    return None
+    return _bind_and_show(m, session, args.name)
 
 
 def _laps_args(p):
