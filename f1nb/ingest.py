@@ -215,4 +215,4 @@ def _built(lake, keys: list[int]) -> bool:
     return row == (len(keys), len(keys))
 
 
-__all__ = ["ingest", "IngestReport", "ArchiveSession", "ArchivePath", "Recording", "Demo", "LiveBatch"]
+__all__ = ["ArchivePath", "ArchiveSession", "Demo", "IngestReport", "LiveBatch", "Recording", "ingest"]
