@@ -11,12 +11,7 @@ import pytest
 
 from f1nb.errors import F1nbError
 
-from .test_notebook import shared_demo
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return shared_demo(tmp_path_factory)
+from .test_notebook import demo  # noqa: F401  (the demo lake shared with the notebook tests)
 
 
 @pytest.fixture
