@@ -32,14 +32,13 @@ def test_the_plan_has_the_new_names_only(table, old, new):
 @pytest.fixture(scope="module")
 def race_lake(tmp_path_factory):
     from f1nb.demo import DemoConfig
+    from f1nb.ingest import Demo, ingest
     from f1nb.lake.lake import Lake
-    from f1nb.pipeline import load_demo
 
     root = tmp_path_factory.mktemp("renames")
     lake = Lake(root / "lake.duckdb")
-    load_demo(lake, DemoConfig(drivers=4, race_laps=3, rounds=1, sessions=("Race",)), out=root / "tree",
-              progress=False)
-    lake.build()
+    ingest(Demo(DemoConfig(drivers=4, race_laps=3, rounds=1, sessions=("Race",)), root / "tree", progress=False),
+           lake)
     yield lake
     lake.close()
 
