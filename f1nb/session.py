@@ -80,6 +80,16 @@ class Session(LayerAccess):
         # a lake built by an older f1nb (columns renamed since) is rebuilt on first use, like an unbuilt one
         return not outdated_tables(self.lake)
 
+    @property
+    def session_kind(self) -> str:
+        """'race', 'sprint', 'qualifying', 'sprint_shootout' or 'practice': Gold's one rule
+        (gold.common.session_kind, gold.results' `session_kind`) on this session's bronze.sessions
+        row, run in the engine."""
+        from .gold.common import session_kinds
+
+        kinds = session_kinds(self.table("bronze.sessions")).session_kind.to_pyarrow().to_pylist()
+        return kinds[0] if kinds else "practice"
+
     def info(self) -> dict:
         """The session's row in bronze.sessions."""
         rows = self.lake.sql(f"SELECT * FROM bronze.sessions WHERE session_key = {int(self.session_key)}").to_pylist()

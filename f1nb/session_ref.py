@@ -15,6 +15,13 @@ from urllib.parse import quote
 
 from .errors import ArchiveError
 
+# The kinds of session, from its type and name: gold.common.session_kind is the rule (Gold's
+# session_kind column), Session.session_kind asks it for one session; here, so Gold and the
+# plots share the categories without the plots importing Gold.
+SESSION_KINDS = ("race", "sprint", "qualifying", "sprint_shootout", "practice")
+RACE_KINDS = ("race", "sprint")
+QUALI_KINDS = ("qualifying", "sprint_shootout")
+
 
 @dataclass(frozen=True)
 class SessionRef:

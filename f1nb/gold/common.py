@@ -5,12 +5,11 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from ..session_ref import QUALI_KINDS, RACE_KINDS  # noqa: F401  (one definition; Gold models import them here)
 from ..silver.common import left_all  # noqa: F401  (one definition; Gold models import it from here)
 
 DRIVER = ["session_key", "driver_number"]
 LAP = ["session_key", "driver_number", "lap_number"]
-RACE_KINDS = ("race", "sprint")
-QUALI_KINDS = ("qualifying", "sprint_shootout")
 
 
 def session_kind(sessions: ir.Table) -> ir.Value:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from matplotlib.lines import Line2D
 
 from ..errors import F1nbError
+from ..session_ref import RACE_KINDS
 from .common import (
     abbreviation,
     colour_for,
@@ -29,7 +30,6 @@ def gap_to_car_ahead(session, drivers=None, style: str = "auto", top: int = TOP_
     `top` finishers. The title says which table the gaps come from (`fig.f1nb_source`)."""
     # Ibis (the engine's query) on first use, so `import f1nb.plots` stays light
     from ..analysis.car_ahead_gaps import CAR_AHEAD, SOURCES, car_ahead_gaps
-    from ..gold.common import RACE_KINDS
 
     if session_kind(session) not in RACE_KINDS:
         raise F1nbError(f"{session.label} is not a race: the gap to the car ahead is drawn for races and sprints")

@@ -191,13 +191,10 @@ def gold_frame(session, name: str) -> pd.DataFrame | None:
 
 
 def session_kind(session) -> str:
-    """'race', 'sprint', 'qualifying', 'sprint_shootout' or 'practice': the Gold layer's one rule
-    (gold.common.session_kind, the `session_kind` of gold.results) on the session's bronze.sessions
-    row, run in the engine, so a plot and a Gold table never disagree on what a session is."""
-    from ..gold.common import session_kinds  # Ibis and the Gold models: on first use
-
-    kinds = session_kinds(session.table("bronze.sessions")).session_kind.to_pyarrow().to_pylist()
-    return kinds[0] if kinds else "practice"
+    """'race', 'sprint', 'qualifying', 'sprint_shootout' or 'practice' (session_ref.SESSION_KINDS):
+    `Session.session_kind`, the Gold layer's one rule, so a plot and a Gold table never disagree
+    on what a session is."""
+    return session.session_kind
 
 
 def fastest_lap_number(session, driver) -> int:

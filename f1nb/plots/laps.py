@@ -9,6 +9,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 from ..errors import F1nbError
+from ..session_ref import QUALI_KINDS
 from .common import (
     styled_plot,
     COMPOUND_COLOURS,
@@ -320,8 +321,6 @@ def quali_gaps(session, style: str = "auto"):
         for y in np.nonzero(np.diff(parts))[0]:
             ax.axhline(y + 0.5, color=edge_colour(style), lw=0.8, ls=":")
     ax.set_xlim(0, max(t.gap_s.max() * 1.15, 0.1))
-    from ..gold.common import QUALI_KINDS  # Ibis and the Gold models: on first use
-
     quali = session_kind(session) in QUALI_KINDS
     ax.set_xlabel("Gap to pole (s)" if quali else "Gap to the fastest lap (s)")
     ax.grid(axis="y", visible=False)
