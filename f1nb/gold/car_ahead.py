@@ -20,8 +20,8 @@ a null car ahead."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from ..silver.common import under_buckets
 from .common import RACE_KINDS, session_kinds
 
