@@ -66,3 +66,36 @@ def test_a_failed_build_restores_threads_and_changes_nothing(loaded, tmp_path):
 
 def test_models_on_the_samples_are_the_telemetry_models():
     assert sample_models(plan()) == {"silver.car_telemetry", "silver.positions", "gold.car_ahead", "gold.corners"}
+
+
+def _count(lake, sql: str) -> int:
+    return lake.raw.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+
+
+def test_sessions_without_samples_skip_the_sample_models(loaded, tmp_path):
+    """A session without car or position samples gets no rows from the four models over them
+    (their SQL is not run); other sessions keep theirs, and a lake without any samples gets
+    the tables empty, with their declared columns."""
+    telemetry = sorted(sample_models(plan()))
+    with _copy(loaded, tmp_path) as lake:
+        lake.build()
+        quali, race = lake.session_keys()
+        for name in telemetry:
+            lake.raw.execute(f"CREATE TEMP TABLE \"{name}\" AS SELECT * FROM {name} WHERE session_key = {race}")
+            assert _count(lake, f'FROM "{name}"') > 0, name
+        for table in ("bronze.car_samples", "bronze.position_samples"):
+            lake.raw.execute(f"DELETE FROM {table} WHERE session_key = {quali}")
+        lake.build([quali])
+        for name in telemetry:
+            assert _count(lake, f"FROM {name} WHERE session_key = {quali}") == 0, name
+            assert _count(lake, f'FROM {name} EXCEPT ALL FROM "{name}"') == 0, name
+            assert _count(lake, f'FROM "{name}" EXCEPT ALL FROM {name}') == 0, name
+    (tmp_path / "none").mkdir()
+    with _copy(loaded, tmp_path / "none") as lake:
+        for table in ("bronze.car_samples", "bronze.position_samples"):
+            lake.raw.execute(f"DELETE FROM {table}")
+        lake.build()
+        for step in plan():
+            if step.name in telemetry:
+                assert lake.columns(step.layer, step.table_name) == [c for c, _ in step.columns]
+                assert _count(lake, f"FROM {step.name}") == 0
