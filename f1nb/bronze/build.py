@@ -107,7 +107,7 @@ def _feeds_table(src: SessionSource, rejects: list[Reject], messages: list[Messa
     )
 
 
-def _sessions_table(src: SessionSource, feeds: pa.Table, clock: SessionClock) -> pa.Table:
+def sessions_table(src: SessionSource, feeds: pa.Table, clock: SessionClock) -> pa.Table:
     status = feeds.column("status").to_pylist()
     topics = feeds.column("topic").to_pylist()
     row = {name: src.meta.get(name) for name in SESSIONS.names}
@@ -144,7 +144,7 @@ def build_bronze(src: SessionSource) -> dict[str, pa.Table]:
     rejects = src.rejects + car_rejects + pos_rejects + field_rejects
     feeds = _feeds_table(src, rejects, kept)
     return {
-        "sessions": _sessions_table(src, feeds, session_clock(messages, car, pos, fields)),
+        "sessions": sessions_table(src, feeds, session_clock(messages, car, pos, fields)),
         "feeds": feeds,
         "messages": messages,
         "fields": fields,
