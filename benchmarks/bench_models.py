@@ -21,9 +21,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import duckdb  # noqa: E402
+import duckdb
 
-from f1nb.engine.compiled import input_view, plan  # noqa: E402
+from f1nb.engine.compiled import input_view, plan
 
 
 def _cpu() -> float:

@@ -23,11 +23,13 @@ _CSS = ("<style>.f1nb-checks{border-collapse:collapse;font-size:12px;font-family
 class CheckTable:
     """One row per check: {"table", "check", "violations"} (see `Lake.check`)."""
 
-    columns = list(COLUMNS)
-
     def __init__(self, rows: list[dict]):
         self.rows = [{c: r[c] for c in COLUMNS} for r in rows]
         self._frame = None
+
+    @property
+    def columns(self) -> list[str]:
+        return list(COLUMNS)
 
     def __len__(self) -> int:
         return len(self.rows)
