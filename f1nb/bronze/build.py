@@ -19,7 +19,7 @@ from ..decode.zpayload import InflateBudget
 from .clock import SessionClock, session_clock
 from .fields import fields_table
 from .messages import messages_table
-from .samples import car_samples_table, iter_samples, position_samples_table
+from .samples import car_samples_table, iter_session_samples, position_samples_table
 from .schema import CAR_SAMPLES, FEEDS, POSITION_SAMPLES, REJECTS, SESSIONS
 
 
@@ -142,18 +142,19 @@ SAMPLE_TABLES = {"CarData.z": "car_samples", "Position.z": "position_samples"}
 
 def _write_samples(src: SessionSource, by_topic: dict[str, list[Message]], write) -> SamplesWritten:
     """Decode the session's samples slice by slice and hand each slice to `write(table_name,
-    rows)` at once: the samples are never all in memory. Car then position, in one thread,
-    so the session's inflate budget runs out at the same message every time."""
-    out = SamplesWritten()
-    for topic, name in SAMPLE_TABLES.items():
-        out.rows[name], out.latest[topic] = 0, []
-        for part in iter_samples(src.session_key, by_topic.get(topic, []), topic, src.budget):
-            write(name, part.table)
-            out.rows[name] += part.table.num_rows
-            out.rejects += part.rejects
-            out.unusable |= {(topic, seq) for seq in part.unusable}
-            latest = part.table.group_by("seq").aggregate([("utc", "max")])
-            out.latest[topic].append(latest.rename_columns(["seq", "utc"]))
+    rows)` at once: the samples are never all in memory. Car then position, inflated in
+    order, so the session's inflate budget runs out at the same message every time."""
+    out = SamplesWritten(rows={name: 0 for name in SAMPLE_TABLES.values()},
+                         latest={topic: [] for topic in SAMPLE_TABLES})
+    topics = [(topic, by_topic.get(topic, [])) for topic in SAMPLE_TABLES]
+    for topic, part in iter_session_samples(src.session_key, topics, src.budget):
+        name = SAMPLE_TABLES[topic]
+        write(name, part.table)
+        out.rows[name] += part.table.num_rows
+        out.rejects += part.rejects
+        out.unusable |= {(topic, seq) for seq in part.unusable}
+        latest = part.table.group_by("seq").aggregate([("utc", "max")])
+        out.latest[topic].append(latest.rename_columns(["seq", "utc"]))
     return out
 
 

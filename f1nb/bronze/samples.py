@@ -3,7 +3,9 @@ Position.z as typed columns, with no interpretation (a 104 throttle stays 104)."
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -236,26 +238,56 @@ def _decode_slice(con, query: str, session_key: int, messages: list[Message], sp
     return pa.concat_tables([fast, slow]), rejects
 
 
-def iter_samples(session_key: int, messages: Sequence[Message], topic: str,
-                 budget: InflateBudget | None = None) -> Iterator[SamplesPart]:
-    """The samples of `topic`'s messages (CarData.z or Position.z), slice by slice.
+_IN_FLIGHT = 2  # slices decoding at once: one per scratch thread (scratch.py gives each half the cores)
+
+
+def iter_session_samples(session_key: int, topics: Sequence[tuple[str, Sequence[Message]]],
+                         budget: InflateBudget | None = None) -> Iterator[tuple[str, SamplesPart]]:
+    """(topic, part) for the samples of each (topic, messages) in `topics` (CarData.z,
+    Position.z), slice by slice, in message order.
 
     Each slice holds about `_SLICE_BYTES` of inflated JSON: DuckDB's parsed
     intermediate is many times the text, and a caller that writes each part
-    before asking for the next (`bronze.write`) holds one slice of a session's
-    samples at a time, however long the session. `budget` bounds what all the
-    payloads inflate to together; a payload past it is rejected.
+    before asking for the next (`bronze.build.write_bronze`) holds a few slices of
+    a session's samples at a time, however long the session. This thread inflates
+    (zlib releases the GIL), in order, so `budget` (what all payloads may inflate
+    to together) runs out at the same message every time; `_IN_FLIGHT` slices
+    decode at once on their own DuckDB cursors, and come out in order.
     """
-    spec = _SPECS[topic]
-    if not messages:
+    topics = [(topic, messages) for topic, messages in topics if messages]
+    if not topics:
         return
-    query = render(spec[0], session_key=int(session_key))
-    with scratch() as con:
-        for part, inflate_rejects in _inflated_slices(messages, budget):
-            table, rejects = _decode_slice(con, query, session_key, part, spec)
+    queries = {topic: render(_SPECS[topic][0], session_key=int(session_key)) for topic, _ in topics}
+    with scratch() as con, ThreadPoolExecutor(max_workers=_IN_FLIGHT) as pool:
+
+        def decode(topic: str, part: list[Message], inflate_rejects: list[Reject]) -> SamplesPart:
+            cursor = con.cursor()  # a connection of its own to the scratch database: queries run side by side
+            try:
+                cursor.execute("SET TimeZone = 'UTC'")
+                table, rejects = _decode_slice(cursor, queries[topic], session_key, part, _SPECS[topic])
+            finally:
+                cursor.close()
             rejects = inflate_rejects + rejects
             unusable = {r.line_number for r in inflate_rejects} | {r.line_number for r in rejects if not_json(r)}
-            yield SamplesPart(table, sorted(rejects, key=lambda r: r.line_number), unusable)
+            return SamplesPart(table, sorted(rejects, key=lambda r: r.line_number), unusable)
+
+        pending: deque = deque()
+        for topic, messages in topics:
+            for part, inflate_rejects in _inflated_slices(messages, budget):
+                pending.append((topic, pool.submit(decode, topic, part, inflate_rejects)))
+                while len(pending) > _IN_FLIGHT:
+                    done, job = pending.popleft()
+                    yield done, job.result()
+        while pending:
+            done, job = pending.popleft()
+            yield done, job.result()
+
+
+def iter_samples(session_key: int, messages: Sequence[Message], topic: str,
+                 budget: InflateBudget | None = None) -> Iterator[SamplesPart]:
+    """The samples of one topic's messages, slice by slice (see `iter_session_samples`)."""
+    for _, part in iter_session_samples(session_key, [(topic, messages)], budget):
+        yield part
 
 
 def samples_table(session_key: int, messages: Sequence[Message], topic: str,
