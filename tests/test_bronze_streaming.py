@@ -53,9 +53,11 @@ def _peak_rss_mb(tmp_path, name: str, messages: int) -> float:
 def test_peak_memory_does_not_grow_with_the_samples(tmp_path):
     small = _peak_rss_mb(tmp_path, "small", 100)  # 80,000 samples, ~9 MB of inflated JSON
     large = _peak_rss_mb(tmp_path, "large", 1000)  # 800,000 samples, ~90 MB inflated, ~2 MB on disk
-    # Held whole, the large session's samples cost ~400 MB more than the small one's (inflated
-    # text, its parse in DuckDB, the Arrow rows); streamed, both hold a few slices at a time.
-    assert large < small + 100, (small, large)
+    # Held whole (f1nb before streaming), the large session peaked 505 MB above the small one
+    # (275 -> 780 MB): inflated text, its parse in DuckDB, the Arrow rows. Streamed, both hold a
+    # few 1 MB slices at a time; what still grows is DuckDB's own copy of the uncommitted rows
+    # (about 80 bytes a sample until COMMIT): measured 262 -> 379 MB.
+    assert large < small + 200, (small, large)
 
 
 def test_streamed_rows_equal_the_whole_session_decoded_at_once(tmp_path, monkeypatch):

@@ -184,7 +184,7 @@ _POSITION_SQL = _samples_sql(
     "TRY_CAST(v.X AS INTEGER) AS x, TRY_CAST(v.Y AS INTEGER) AS y, TRY_CAST(v.Z AS INTEGER) AS z, v.Status AS status")
 
 
-_SLICE_BYTES = 4 << 20
+_SLICE_BYTES = 1 << 20
 
 
 @dataclass
