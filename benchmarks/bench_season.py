@@ -68,7 +68,7 @@ import json, statistics, sys, time
 queries, repeat = json.loads(sys.argv[3]), int(sys.argv[4])
 t_start = time.perf_counter()
 from f1nb.lake.lake import Lake
-from f1nb.lake.spark import SparkLake, build_with_spark, spark_session
+from f1nb.engine.spark import SparkLake, build_with_spark, spark_session
 t0 = time.perf_counter()
 spark = spark_session()
 t_session = time.perf_counter()
@@ -173,7 +173,7 @@ def main() -> None:
         try:
             import pyspark  # noqa: F401
 
-            import f1nb.lake.spark  # noqa: F401
+            import f1nb.engine.spark  # noqa: F401
         except ImportError as exc:
             reason = f"PySpark unavailable ({exc})"
         if reason is None and shutil.which("java") is None and not os.environ.get("JAVA_HOME"):

@@ -150,17 +150,17 @@ def cmd_load(args) -> int:
 def _build_after_load(args, lake, session_key: int) -> None:
     if args.no_build:
         return
-    from .lake.build import build_layers
+    from .engine.duckdb_build import build_layers
 
     print(build_layers(lake, [session_key]))
 
 
 def cmd_build(args) -> int:
-    from .lake.build import build_layers
+    from .engine.duckdb_build import build_layers
 
     with _lake(args) as lake:
         if getattr(args, "backend", "duckdb") == "spark":
-            from .lake.spark import build_with_spark
+            from .engine.spark import build_with_spark
 
             out = args.out or str(Path(lake.location).with_suffix("")) + "-parquet"
             print(build_with_spark(lake, out, args.session, master=args.master), f"(Spark, Parquet lake: {out})")
@@ -181,7 +181,7 @@ def cmd_export_parquet(args) -> int:
 def cmd_check(args) -> int:
     import pyarrow as pa
 
-    from .lake.build import run_checks
+    from .engine.duckdb_build import run_checks
     from .textfmt import format_table
 
     with _lake(args) as lake:

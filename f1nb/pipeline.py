@@ -115,7 +115,7 @@ def run_demo(args) -> int:
 
     cfg = DemoConfig(seed=args.seed, race_laps=args.laps, drivers=args.drivers, rounds=args.rounds,
                      telemetry=not args.no_telemetry)
-    from .lake.build import build_layers
+    from .engine.duckdb_build import build_layers
 
     with Lake(args.lake) as lake:
         with terminal("f1nb demo: generate and load", enabled=not args.quiet) as report:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from .archive.index import SessionRef
+from .session_ref import SessionRef
 from .archive.lookup import find_session
 from .errors import F1nbError, InvalidChoice, LakeError
 from .lake.lake import Lake

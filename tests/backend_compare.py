@@ -9,7 +9,7 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
-from f1nb.lake.models import registry
+from f1nb.engine.registry import registry
 
 
 def M(name):
@@ -52,7 +52,7 @@ def spark_for_tests():
         import pytest
 
         pytest.importorskip("pyspark", reason="PySpark not installed: pip install -e '.[spark]' (and Java 17)")
-        from f1nb.lake.spark import spark_session
+        from f1nb.engine.spark import spark_session
 
         _SPARK.append(spark_session("local[2]"))
         atexit.register(_SPARK[0].stop)
@@ -97,8 +97,8 @@ def build_loaded(backend: str, con, inputs: dict, model_name: str) -> pd.DataFra
     """Build the model from already-loaded inputs; a frame sorted by its keys."""
     model = M(model_name)
     expr = model.build({full: inputs[full] for full in model.inputs})
-    if backend == "pyspark":  # through f1nb's Spark SQL compile (see f1nb.lake.spark.spark_sql)
-        from f1nb.lake.spark import to_arrow
+    if backend == "pyspark":  # through f1nb's Spark SQL compile (see f1nb.engine.spark.spark_sql)
+        from f1nb.engine.spark import to_arrow
 
         df = to_arrow(con, expr).to_pandas()
     else:

@@ -42,7 +42,7 @@ def real_lake(tmp_path_factory):
     from f1nb.archive.client import ArchiveClient
     from f1nb.archive.serve import ArchiveServer
     from f1nb.bronze.load import load_archive_session
-    from f1nb.lake.build import build_layers
+    from f1nb.engine.duckdb_build import build_layers
     from f1nb.lake.lake import Lake
 
     root = tmp_path_factory.mktemp("real-lake")

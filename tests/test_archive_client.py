@@ -13,7 +13,8 @@ import pytest
 
 from f1nb.archive.cache import MANIFEST
 from f1nb.archive.client import ArchiveClient, SessionFiles
-from f1nb.archive.index import SessionRef, parse_season_index
+from f1nb.archive.index import parse_season_index
+from f1nb.session_ref import SessionRef
 from f1nb.archive.serve import ArchiveServer, generate_season_index
 from f1nb.archive.topics import KNOWN_TOPICS
 from f1nb.decode.jsonstream import encode_jsonstream

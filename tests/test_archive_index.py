@@ -8,17 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from f1nb.archive.index import (
-    ArchiveIndexWarning,
-    SessionRef,
-    normalize,
-    parse_season_index,
-    sanitize_path,
-    session_ref_from_info,
-)
+from f1nb.archive.index import ArchiveIndexWarning, parse_season_index
 from f1nb.archive.lookup import find_meeting, find_session
 from f1nb.archive.topics import CORE_TOPICS, KNOWN_TOPICS
 from f1nb.errors import ArchiveError, SessionNotFound
+from f1nb.session_ref import SessionRef, normalize, sanitize_path, session_ref_from_info
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 ARCHIVE = REALDATA / "archive"

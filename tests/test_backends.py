@@ -10,7 +10,7 @@ import sqlite3
 
 import pytest
 
-from f1nb.lake.models import build_order, registry
+from f1nb.engine.registry import build_order, registry
 
 from .backend_compare import assert_same, build_loaded, load_all
 
@@ -33,7 +33,7 @@ XFAIL = {
         "silver.positions": "ibis 12's DataFusion compiler has no rule for DateDelta (day difference "
                             "used to get session time past 2038 portably)",
     },
-    "pyspark": {},  # every model runs on Spark 4.0 (via f1nb.lake.spark.spark_sql); see tests/test_spark.py
+    "pyspark": {},  # every model runs on Spark 4.0 (via f1nb.engine.spark.spark_sql); see tests/test_spark.py
 }
 BACKENDS = ("datafusion", "sqlite", "pyspark")
 MODELS = [m.name for m in build_order(registry())]

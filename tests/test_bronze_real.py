@@ -54,7 +54,7 @@ def test_feed_hashes_match_files(real_lake):
 
 
 def test_silver_checks_pass_on_real_sessions(real_lake):
-    from f1nb.lake.build import run_checks
+    from f1nb.engine.duckdb_build import run_checks
 
     results = run_checks(real_lake)
     assert len(results) > 20

@@ -37,7 +37,7 @@ def car_ahead_agreement(lake) -> dict:
 @pytest.fixture(scope="module")
 def race_lake(tmp_path_factory):
     demo = pytest.importorskip("f1nb.demo")
-    from f1nb.lake.build import build_layers
+    from f1nb.engine.duckdb_build import build_layers
     from f1nb.lake.lake import Lake
     from f1nb.pipeline import load_demo
 
@@ -51,7 +51,7 @@ def race_lake(tmp_path_factory):
 
 
 def test_demo_car_ahead_agrees_with_the_timing_feed_at_the_line(race_lake):
-    from f1nb.lake.build import run_checks
+    from f1nb.engine.duckdb_build import run_checks
 
     lake = race_lake
     got = car_ahead_agreement(lake)

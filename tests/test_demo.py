@@ -14,6 +14,7 @@ import pytest
 
 from f1nb.decode.jsonstream import BOM, parse_jsonstream
 from f1nb.demo import DEMO_YEAR, DemoConfig, demo_session_path, write_demo_archive
+from f1nb.errors import F1nbError
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 SMALL = DemoConfig(seed=7, drivers=6, race_laps=6, quali_minutes=(9.0, 8.0, 7.0))
@@ -173,3 +174,22 @@ def test_key_paths_and_types_match_real_data(small_tree):
             compared.add(topic)
     assert {"TimingData", "TimingAppData", "DriverList", "RaceControlMessages", "SessionInfo",
             "TrackStatus", "SessionStatus", "LapCount", "WeatherData"} <= compared
+
+
+def test_sessions_written_by_worker_processes_are_the_same_bytes(tmp_path):
+    """The season's sessions are shared out to fresh processes; the tree must not depend on how."""
+    cfg = DemoConfig(seed=5, drivers=4, race_laps=4, rounds=2, quali_minutes=(8.0, 8.0, 8.0), sample_hz=2.0)
+    one = write_demo_archive(tmp_path / "one", cfg, workers=1)
+    three = write_demo_archive(tmp_path / "three", cfg, workers=3)
+    assert _tree_hash(tmp_path / "one") == _tree_hash(tmp_path / "three")
+    assert [(s.round, s.session_name, s.topics) for s in one] == [(s.round, s.session_name, s.topics) for s in three]
+    assert [s.directory.relative_to(tmp_path / "three") for s in three] == [
+        s.directory.relative_to(tmp_path / "one") for s in one]
+
+
+def test_a_failing_worker_process_is_one_clear_error(tmp_path):
+    from f1nb.demo import writer
+
+    proc = writer._start_worker(tmp_path, DemoConfig(drivers=4, race_laps=4), [(1, "Sprint")])
+    with pytest.raises(F1nbError, match="writing the demo archive failed in a worker process: StopIteration"):
+        writer._finish_worker(proc)

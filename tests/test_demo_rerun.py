@@ -10,7 +10,7 @@ ARGS = ["demo", "--drivers", "4", "--laps", "4", "--no-telemetry"]
 
 
 def _built_all(text: str) -> bool:
-    from f1nb.lake.compiled import plan
+    from f1nb.engine.compiled import plan
 
     return f"built {len(plan())} tables" in text
 

@@ -15,7 +15,7 @@ import pytest
 from f1nb.bronze.build import SessionSource, build_bronze
 from f1nb.decode.jsonstream import parse_jsonstream
 from f1nb.decode.merge import merge_value
-from f1nb.lake.build import build_layers, run_checks
+from f1nb.engine.duckdb_build import build_layers, run_checks
 from f1nb.lake.lake import Lake
 
 from .backend_compare import assert_same, on_both

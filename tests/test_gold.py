@@ -10,7 +10,7 @@ import pytest
 
 from f1nb.gold.clean_laps import clean_laps
 from f1nb.gold.points import points_expr, points_table
-from f1nb.lake.build import run_checks
+from f1nb.engine.duckdb_build import run_checks
 
 BAKU = 5090
 # Official classification, 2018 Azerbaijan GP (FIA / Wikipedia), positions 1-10

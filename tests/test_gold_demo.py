@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from f1nb.lake.build import build_layers, run_checks
+from f1nb.engine.duckdb_build import build_layers, run_checks
 
 from .test_gold import compare_season
 

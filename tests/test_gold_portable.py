@@ -10,7 +10,7 @@ import ibis
 import pandas as pd
 import pytest
 
-from f1nb.lake.models import registry
+from f1nb.engine.registry import registry
 
 # gold.car_ahead and gold.corners read car telemetry, which no real session here has (they are
 # compared across engines in tests/test_backends.py and checked on the demo in

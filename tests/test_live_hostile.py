@@ -153,3 +153,54 @@ def test_unusable_frames_reach_bronze_rejects_through_a_replay(tmp_path):
         rows = lake.raw.execute("SELECT topic, reason FROM bronze.rejects ORDER BY line_number").fetchall()
     assert [t for t, _ in rows] == ["LapCount", LIVE_FRAME_TOPIC, "TimingData"]
     assert "bad UTC" in rows[0][1] and "topic is not a name" in rows[1][1] and "deeper" in rows[2][1]
+
+
+def _state(heartbeat) -> str:
+    reply = {"LapCount": {"CurrentLap": 4, "_kf": True}, "TrackStatus": {"Status": "1", "_kf": True}}
+    if heartbeat is not None:
+        reply["Heartbeat"] = heartbeat
+    return orjson.dumps({"R": reply, "I": "1"}).decode()
+
+
+@pytest.mark.parametrize("heartbeat", [{"Utc": "9999-12-31T23:59:59-23:59"}, {"Utc": 17}, None],
+                         ids=["utc overflow", "utc not a string", "no heartbeat"])
+def test_a_subscribe_reply_without_a_usable_clock_is_dated_by_the_next_frame(heartbeat):
+    """Item 11: the reply's topics are never stamped with the wall clock; a bad Heartbeat is a reject."""
+    c, got = _client()
+    c.on_text(_state(heartbeat))
+    assert [type(x).__name__ for x in got] == ([] if heartbeat is None else ["Reject"])
+    c.on_text(frames.classic_feed("LapCount", {"CurrentLap": 5}, UTC % 7))
+    messages = [m for m in got if type(m).__name__ == "Message"]
+    assert [(m.topic, m.seq) for m in messages] == [("LapCount", 0), ("TrackStatus", 0), ("LapCount", 1)]
+    assert {m.utc.isoformat() for m in messages} == {"2031-01-02T13:00:07+00:00"}
+    if heartbeat is not None:
+        reject = got[0]
+        assert reject.topic == "Heartbeat" and "bad UTC in Heartbeat" in reject.reason
+        assert str(heartbeat["Utc"]) in reject.raw and "Heartbeat" not in c.state
+
+
+def test_a_good_heartbeat_still_dates_the_reply():
+    c, got = _client()
+    c.on_text(_state({"Utc": UTC % 3}))
+    assert sorted(m.topic for m in got) == ["Heartbeat", "LapCount", "TrackStatus"]
+    assert {m.utc.second for m in got} == {3}
+
+
+def test_a_clockless_reply_with_no_frame_after_it_is_dated_by_the_sink(tmp_path):
+    """The client stops before any dated frame: the topics still reach the lake, dated by the last
+    time the sink saw (here the recording's last frame), not lost and not the wall clock."""
+    from f1nb.live.session import LiveSession
+
+    with Lake(tmp_path / "l.duckdb") as lake:
+        live = LiveSession(lake, source=_recording(tmp_path), build=False).start()
+        try:
+            assert live.wait(timeout=120)
+            live.client.on_text(_state({"Utc": "not a time"}))  # as if the server had re-sent its state
+        finally:
+            live.stop()
+        rows = lake.raw.execute(
+            "SELECT topic, CAST(utc AS VARCHAR) FROM bronze.messages WHERE topic IN ('LapCount', 'TrackStatus') "
+            "ORDER BY topic, seq").fetchall()
+        rejects = lake.raw.execute("SELECT topic, reason FROM bronze.rejects").fetchall()
+    assert rows[-1] == ("TrackStatus", "2031-01-02 13:00:02+00") and ("LapCount", "2031-01-02 13:00:02+00") in rows
+    assert rejects == [("Heartbeat", rejects[0][1])] and "bad UTC" in rejects[0][1]

@@ -67,8 +67,8 @@ def test_plot_kinds_named_in_the_magic_are_the_plot_functions():
 
 
 def test_checks_from_the_plan_count_what_the_ibis_checks_count(tmp_path):
-    from f1nb.lake.build import run_checks
-    from f1nb.lake.models import build_order, registry
+    from f1nb.engine.duckdb_build import run_checks
+    from f1nb.engine.registry import build_order, registry
 
     with Lake(_built_lake(tmp_path)) as lake:
         # break two rows so some checks fail, and both paths must say so alike
@@ -82,7 +82,7 @@ def test_checks_from_the_plan_count_what_the_ibis_checks_count(tmp_path):
 
 
 def test_lineage_from_the_plan_equals_the_model_registry(tmp_path):
-    from f1nb.lake.models import lineage as registry_lineage
+    from f1nb.engine.registry import upstream as registry_lineage
 
     with Lake(tmp_path / "empty.duckdb") as lake:
         for name in ("gold.results", "silver.car_telemetry", "gold.race_pace"):

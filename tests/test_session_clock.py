@@ -43,7 +43,7 @@ def _bronze(lake, key: int) -> dict:
 @pytest.fixture(scope="module")
 def demo_lake(tmp_path_factory):
     demo = pytest.importorskip("f1nb.demo")
-    from f1nb.lake.build import build_layers
+    from f1nb.engine.duckdb_build import build_layers
     from f1nb.lake.lake import Lake
     from f1nb.pipeline import load_demo
 

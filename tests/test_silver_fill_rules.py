@@ -126,7 +126,7 @@ def test_speed_traps_top_speed_earliest_lap_on_ties():
         for n, i1, fl, st in ((1, 300.0, 280.0, None), (2, 310.0, 0.0, 330.0), (3, 310.0, 281.0, 329.0))
     ] + [dict(session_key=1, driver_number=5, lap_number=1, speed_i1=305.0, speed_i2=None, speed_fl=None,
               speed_st=330.0)])
-    from f1nb.lake.models import registry
+    from f1nb.engine.registry import registry
 
     schema = registry()["silver.laps"].schema.to_pyarrow()
     laps = pa.Table.from_pylist([{c: r.get(c) for c in schema.names} for r in laps.to_pylist()], schema=schema)

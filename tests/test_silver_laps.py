@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from f1nb.lake.build import run_checks
+from f1nb.engine.duckdb_build import run_checks
 from f1nb.peers.fastf1_laps import compare, read_reference
 
 from .conftest import REALDATA

@@ -14,7 +14,7 @@ import pytest
 
 from f1nb.bronze.fields import as_number
 from f1nb.bronze.schema import CAR_SAMPLES, FIELDS, POSITION_SAMPLES, SESSIONS
-from f1nb.lake.models import registry
+from f1nb.engine.registry import registry
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 FASTF1 = REALDATA / "reference" / "fastf1"
@@ -36,7 +36,7 @@ from .backend_compare import SUBSECOND_ENGINE, assert_same, on_both, one_session
 # -- the real sessions -----------------------------------------------------------------------------
 
 def test_checks_pass_on_real_sessions(real_lake):
-    from f1nb.lake.build import run_checks
+    from f1nb.engine.duckdb_build import run_checks
 
     results = run_checks(real_lake, names=MINE)
     assert results and all(r["violations"] == 0 for r in results), [r for r in results if r["violations"]]
@@ -220,7 +220,7 @@ def test_positions_synthetic_on_duckdb_and_sqlite():
 @pytest.fixture(scope="module")
 def demo_lake(tmp_path_factory):
     demo = pytest.importorskip("f1nb.demo", reason="demo generator not available")
-    from f1nb.lake.build import build_layers
+    from f1nb.engine.duckdb_build import build_layers
     from f1nb.lake.lake import Lake
     from f1nb.pipeline import load_demo
 
@@ -257,7 +257,7 @@ def test_demo_distance_per_lap_is_track_length(demo_lake):
           AND c.driver_number = l.driver_number AND c.session_time_s >= l.s AND c.session_time_s < l.e
         WHERE c.lap_number IS DISTINCT FROM l.lap_number""").to_pylist()[0]
     assert list(bad.values()) == [0]
-    from f1nb.lake.build import run_checks
+    from f1nb.engine.duckdb_build import run_checks
 
     results = run_checks(lake, names=MINE)
     assert all(r["violations"] == 0 for r in results), [r for r in results if r["violations"]]
@@ -342,7 +342,7 @@ def test_demo_corners_found_from_the_data(demo_lake):
     import numpy as np
 
     from f1nb.demo.track import build_track
-    from f1nb.lake.build import build_layers, run_checks
+    from f1nb.engine.duckdb_build import build_layers, run_checks
 
     lake, cfg = demo_lake
     build_layers(lake, layers=("gold",))

@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from f1nb.lake.models import build_order, registry
+from f1nb.engine.registry import build_order, registry
 
 from .backend_compare import assert_same, spark_for_tests
 
@@ -47,7 +47,7 @@ def spark_built(tmp_path_factory):
     spark = spark_for_tests()
     from f1nb.demo import DemoConfig
     from f1nb.lake.lake import Lake
-    from f1nb.lake.spark import SparkLake, build_with_spark
+    from f1nb.engine.spark import SparkLake, build_with_spark
     from f1nb.pipeline import load_demo
 
     root = tmp_path_factory.mktemp("spark-e2e")
@@ -120,7 +120,7 @@ def test_reexport_is_idempotent(spark_built):
 def test_missing_session_is_a_clear_error(spark_built, tmp_path):
     from f1nb.errors import LakeError
     from f1nb.lake.parquet import export_bronze
-    from f1nb.lake.spark import SparkLake
+    from f1nb.engine.spark import SparkLake
 
     lake = spark_built[0]
     with pytest.raises(LakeError, match="not in the lake"):

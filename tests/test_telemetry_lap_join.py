@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 
 from f1nb.bronze.schema import CAR_SAMPLES, POSITION_SAMPLES, SESSIONS
-from f1nb.lake.models import registry
+from f1nb.engine.registry import registry
 
 from .backend_compare import assert_same, build_on, load_all
 

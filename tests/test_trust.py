@@ -16,7 +16,7 @@ import sys
 import pytest
 
 from f1nb.archive.client import ArchiveClient
-from f1nb.archive.index import SessionRef
+from f1nb.session_ref import SessionRef
 from f1nb.cli import main
 from f1nb.demo import DemoConfig, write_demo_archive
 from f1nb.errors import ReadOnlyQuery, SessionNotAvailable

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from f1nb.lake.build import run_checks
+from f1nb.engine.duckdb_build import run_checks
 
 
 def test_every_lap_of_practice_and_qualifying_gets_the_nearest_sample(real_lake):

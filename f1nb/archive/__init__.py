@@ -1,6 +1,7 @@
 """F1's static live-timing archive: season indexes, session lookup, downloads with a raw cache, a local server."""
 
-from .index import ArchiveIndexWarning, SessionRef, parse_season_index, session_ref_from_info
+from ..session_ref import SessionRef, session_ref_from_info
+from .index import ArchiveIndexWarning, parse_season_index
 from .lookup import find_meeting, find_session
 from .topics import CORE_TOPICS, KNOWN_TOPICS
 

@@ -38,7 +38,8 @@ if TYPE_CHECKING:  # httpx is imported on the first download: file:// trees neve
     import httpx
 from .download import Retryable, body_problem, get_once
 from .cache import RawCache
-from .index import SessionRef, parse_season_index, quote_path, sanitize_path, session_ref_from_info
+from ..session_ref import SessionRef, quote_path, sanitize_path, session_ref_from_info
+from .index import parse_season_index
 from .lookup import find_session
 from .topics import KNOWN_TOPICS, stream_file
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ..errors import SessionNotFound
-from .index import SessionRef, _is_testing_name, normalize
+from ..session_ref import SessionRef, is_testing_name, normalize
 
 
 def _strip_gp(norm: str) -> str:
@@ -26,7 +26,7 @@ class _Meeting:
 
     @property
     def testing(self) -> bool:
-        return _is_testing_name(self.name)
+        return is_testing_name(self.name)
 
     def describe(self) -> str:
         r = f"round {self.round}, " if self.round is not None and not self.testing else ""

@@ -20,6 +20,7 @@ from ..decode.messages import Message, Reject
 from ..decode.zpayload import InflateBudget
 from ..decode.recordings import decode_recording
 from ..errors import DecodeError, SessionNotAvailable
+from ..session_ref import session_ref_from_info
 from .build import FeedInfo, SessionSource, session_info, synthetic_session_key, write_bronze
 
 
@@ -93,8 +94,6 @@ def identify_session(messages: list[Message], fallback_name: str | None = None,
     from its SessionInfo when that carries a Key and a Path; else, given `fallback_name`, a
     stable synthetic key made from that name (shown as `label`, default the name); else
     None (not known yet: wait for more)."""
-    from ..archive.index import session_ref_from_info
-
     info = session_info(messages)
     if info.get("Key") and info.get("Path"):
         return _meta_of_ref(session_ref_from_info(info))

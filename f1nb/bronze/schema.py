@@ -124,3 +124,13 @@ TABLES: dict[str, pa.Schema] = {
 # Bronze tables without a `topic` column whose rows all come from one topic: a reload of
 # some topics replaces them only when their topic is among those reloaded.
 TABLE_TOPIC = {"car_samples": "CarData.z", "position_samples": "Position.z"}
+
+
+def parquet_schema(name: str) -> pa.Schema:
+    """The Bronze table's schema as exported to Parquet (lake/parquet.py): its columns, plus
+    `year` (a partition column) if it lacks one. Readers pass it, since hive partitioning
+    gives the partition columns back from the path."""
+    schema = TABLES[name]
+    if "year" not in schema.names:
+        schema = schema.append(pa.field("year", pa.int32()))
+    return schema

@@ -110,7 +110,7 @@ def session_path(year: int, round_: int, session: str) -> str:
 
 def demo_session_refs(config: DemoConfig, round: int = 1) -> list:  # noqa: A002
     """The `SessionRef`s of one demo round, as the season index describes them (for name lookup)."""
-    from ..archive.index import SessionRef
+    from ..session_ref import SessionRef
 
     name, location, country, _, circuit, gmt = place(round)
     return [SessionRef(year=config.year, round=round, meeting_key=meeting_key(round), meeting_name=name,

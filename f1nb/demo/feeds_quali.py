@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 
 from .feeds_timing import _Bests, _empty_line, _lap_events, _stint, stats_first
 from .fmt import Events, gap, laptime

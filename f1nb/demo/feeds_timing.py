@@ -62,7 +62,6 @@ def _lap_events(sim: Sim, lp: Lap, ev: Events, stats: Events, bests: _Bests, fir
     """Sector, segment, speed-trap and pit events of one lap; returns the delayed end-of-lap patch."""
     rn = sim.drivers[lp.car].rn
     quali = sim.kind == "Qualifying"
-    L = sim.track.length
     pts = sim.track.segment_points()
     for i, sec in enumerate(lp.segment_end):
         prev = lp.sector_end[i - 1] if i else lp.start

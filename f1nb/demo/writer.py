@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -10,6 +14,7 @@ import orjson
 
 from ..decode.jsonstream import BOM, encode_jsonstream, format_offset
 from ..decode.zpayload import deflate
+from ..errors import F1nbError
 from ..progress import Report, span
 from ..decode.merge import merge_value
 from . import config as C
@@ -100,55 +105,131 @@ def _session_topics(cfg, meeting, session, sim, support, t0, rng, race_laps):
     return out
 
 
-def write_demo_archive(root: Path, config: C.DemoConfig = C.DemoConfig(), report: Report | None = None
-                       ) -> list[C.SessionPaths]:
+def _rng(cfg: C.DemoConfig, rnd: int, name: str) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence([cfg.seed, rnd, 2 if name == "Race" else 3]))
+
+
+def _simulate(cfg: C.DemoConfig, drivers, track, rnd: int, name: str):
+    """(sim, rng, lead-in) of one session. A race starts from its qualifying's order, so it
+    simulates that qualifying first (cheap next to writing the feeds); every session draws
+    from its own seeded stream, so a session comes out the same whichever process makes it."""
+    grid = sorted(range(len(drivers)), key=lambda c: (drivers[c].pace, c))
+    rng = _rng(cfg, rnd, "Qualifying")
+    lead = LEAD_IN["Qualifying"] + float(rng.uniform(0, 60))
+    sim = simulate_quali(track, drivers, cfg.quali_minutes, rng, lead)
+    if name == "Qualifying":
+        return sim, rng, lead
+    ranked = [c for part in reversed(sim.knocked) for c in part]
+    top = [c for c in grid if c not in ranked]
+    qbest = {}
+    for c in top:
+        ms = [lp.ms[0] for lp in sim.laps[c] if lp.push and not lp.deleted and lp.part == 3]
+        qbest[c] = min(ms) if ms else 10**9
+    grid = sorted(top, key=lambda c: (qbest[c], c)) + ranked
+    rng = _rng(cfg, rnd, "Race")
+    lead = LEAD_IN["Race"] + float(rng.uniform(0, 60))
+    return simulate_race(track, drivers, cfg.race_laps, rng, lead, grid), rng, lead
+
+
+def _drivers(cfg: C.DemoConfig):
+    return make_grid(cfg.drivers, np.random.default_rng(np.random.SeedSequence([cfg.seed, 0])))
+
+
+def write_session(root: Path, cfg: C.DemoConfig, rnd: int, name: str, report: Report | None = None
+                  ) -> C.SessionPaths:
+    """Write one session of the demo season under `root` (the same bytes in any process)."""
+    step = report or (lambda done, text: None)
+    step(0.0, f"round {rnd} {name}: simulating")
+    drivers, meeting = _drivers(cfg), _meeting(cfg, rnd)
+    track = build_track(np.random.default_rng(np.random.SeedSequence([cfg.seed, rnd, 1])))
+    sim, rng, lead = _simulate(cfg, drivers, track, rnd, name)
+    session = next(s for s in meeting["Sessions"] if s["Name"] == name)
+    start_local = datetime.fromisoformat(session["StartDate"])
+    gmt = int(session["GmtOffset"].replace("-", "").split(":")[0]) * (-1 if session["GmtOffset"].startswith("-") else 1)
+    t0 = (start_local - timedelta(hours=gmt) - timedelta(seconds=lead)).replace(microsecond=0)
+    step(0.1, f"round {rnd} {name}: timing and telemetry feeds")
+    records = _session_topics(cfg, meeting, session, sim, support_driver(), t0, rng, cfg.race_laps)
+    folder = Path(root) / session["Path"]
+    folder.mkdir(parents=True, exist_ok=True)
+    for i, topic in enumerate(sorted(records)):
+        step(0.5 + 0.5 * i / len(records), f"round {rnd} {name}: writing {topic}")
+        _write_topic(folder, topic, records[topic])
+    index = {"Feeds": {t: {"KeyFramePath": f"{t}.json", "StreamPath": f"{t}.jsonStream"} for t in sorted(records)}}
+    (folder / "Index.json").write_bytes((BOM + orjson.dumps(index).decode()).encode("utf-8"))
+    return C.SessionPaths(cfg.year, rnd, meeting["Key"], meeting["Name"], session["Key"], name,
+                          session["Path"], folder, tuple(sorted(records)))
+
+
+def _workers(jobs: int) -> int:
+    """Processes to write sessions on: one per usable core, at most one per session."""
+    try:
+        cores = len(os.sched_getaffinity(0))  # follows taskset/cgroup cpusets, where cpu_count does not
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, jobs, 4))
+
+
+def _shares(jobs: list, workers: int) -> list[list]:
+    """Jobs dealt to `workers` processes, races first so that each gets a like share of the work."""
+    order = sorted(jobs, key=lambda job: job[1] != "Race")
+    return [order[i::workers] for i in range(workers)]
+
+
+def _start_worker(root: Path, cfg: C.DemoConfig, jobs: list) -> subprocess.Popen:
+    """A fresh interpreter that writes `jobs` (`python -m f1nb.demo.session_worker`). Not
+    multiprocessing: its spawn re-runs the caller's main script, and its fork copies a process
+    whose DuckDB or Jupyter threads may hold locks."""
+    package_root = str(Path(__file__).resolve().parents[2])  # the f1nb this process imported
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
+    args = [sys.executable, "-m", "f1nb.demo.session_worker", str(root), orjson.dumps(asdict(cfg)).decode()]
+    args += [f"{rnd}:{name}" for rnd, name in jobs]
+    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _finish_worker(proc: subprocess.Popen) -> list[C.SessionPaths]:
+    out, err = proc.communicate()
+    if proc.returncode != 0:
+        tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
+        raise F1nbError(f"writing the demo archive failed in a worker process: {tail[0]}")
+    return [C.SessionPaths(**{**row, "directory": Path(row["directory"]), "topics": tuple(row["topics"])})
+            for row in orjson.loads(out)]
+
+
+def _write_parallel(root: Path, cfg: C.DemoConfig, jobs: list, workers: int, report: Report) -> list:
+    """This process writes one share of the sessions while fresh processes write the others:
+    the feeds are pure Python, so a second core halves the wall time."""
+    mine, *theirs = _shares(jobs, workers)
+    procs = [_start_worker(root, cfg, share) for share in theirs]
+    try:
+        written = {(sp.round, sp.session_name): sp for sp in
+                   (write_session(root, cfg, rnd, name, span(report, i / len(mine), (i + 1) / len(mine)))
+                    for i, (rnd, name) in enumerate(mine))}
+        report(1.0, f"waiting for {len(procs)} worker process(es)")
+        for proc in procs:
+            written.update(((sp.round, sp.session_name), sp) for sp in _finish_worker(proc))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    return [written[job] for job in jobs]
+
+
+def write_demo_archive(root: Path, config: C.DemoConfig = C.DemoConfig(), report: Report | None = None,
+                       workers: int | None = None) -> list[C.SessionPaths]:
     """Write the demo season under `root`; returns what was written, in order.
-    `report(done, text)` (f1nb.progress) hears of each session's steps and files."""
-    root = Path(root)
-    cfg = config
-    drivers = make_grid(cfg.drivers, np.random.default_rng(np.random.SeedSequence([cfg.seed, 0])))
-    support = support_driver()
-    meetings, written = [], []
-    for rnd in range(1, cfg.rounds + 1):
-        meeting = _meeting(cfg, rnd)
-        meetings.append(meeting)
-        track = build_track(np.random.default_rng(np.random.SeedSequence([cfg.seed, rnd, 1])))
-        by_name = {s["Name"]: s for s in meeting["Sessions"]}
-        grid = sorted(range(len(drivers)), key=lambda c: (drivers[c].pace, c))
-        for part, name in enumerate(("Qualifying", "Race")):
-            step = span(report, (2 * (rnd - 1) + part) / (2 * cfg.rounds), (2 * (rnd - 1) + part + 1) / (2 * cfg.rounds))
-            step(0.0, f"round {rnd} {name}: simulating")
-            rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, rnd, 2 if name == "Race" else 3]))
-            lead = LEAD_IN[name] + float(rng.uniform(0, 60))
-            if name == "Qualifying":
-                sim = simulate_quali(track, drivers, cfg.quali_minutes, rng, lead)
-                ranked = [c for part in reversed(sim.knocked) for c in part]
-                top = [c for c in grid if c not in ranked]
-                qbest = {}
-                for c in top:
-                    ms = [lp.ms[0] for lp in sim.laps[c] if lp.push and not lp.deleted and lp.part == 3]
-                    qbest[c] = min(ms) if ms else 10**9
-                grid = sorted(top, key=lambda c: (qbest[c], c)) + [c for part in reversed(sim.knocked) for c in part]
-            else:
-                sim = simulate_race(track, drivers, cfg.race_laps, rng, lead, grid)
-            if name not in by_name:
-                continue
-            session = by_name[name]
-            start_local = datetime.fromisoformat(session["StartDate"])
-            gmt = int(session["GmtOffset"].replace("-", "").split(":")[0]) * (-1 if session["GmtOffset"].startswith("-") else 1)
-            t0 = start_local - timedelta(hours=gmt) - timedelta(seconds=lead)
-            t0 = t0.replace(microsecond=0)
-            step(0.1, f"round {rnd} {name}: timing and telemetry feeds")
-            records = _session_topics(cfg, meeting, session, sim, support, t0, rng, cfg.race_laps)
-            folder = root / session["Path"]
-            folder.mkdir(parents=True, exist_ok=True)
-            for i, topic in enumerate(sorted(records)):
-                step(0.5 + 0.5 * i / len(records), f"round {rnd} {name}: writing {topic}")
-                _write_topic(folder, topic, records[topic])
-            index = {"Feeds": {t: {"KeyFramePath": f"{t}.json", "StreamPath": f"{t}.jsonStream"} for t in sorted(records)}}
-            (folder / "Index.json").write_bytes((BOM + orjson.dumps(index).decode()).encode("utf-8"))
-            written.append(C.SessionPaths(cfg.year, rnd, meeting["Key"], meeting["Name"], session["Key"], name,
-                                          session["Path"], folder, tuple(sorted(records))))
+    `report(done, text)` (f1nb.progress) hears of each session's steps and files. Sessions are
+    written on `workers` processes (default: one per core); the bytes do not depend on it."""
+    root, cfg = Path(root), config
+    report = report or (lambda done, text: None)
+    meetings = [_meeting(cfg, rnd) for rnd in range(1, cfg.rounds + 1)]
+    jobs = [(rnd, name) for rnd in range(1, cfg.rounds + 1) for name in ("Qualifying", "Race") if name in cfg.sessions]
+    workers = min(_workers(len(jobs)) if workers is None else workers, len(jobs))
+    if workers > 1:
+        written = _write_parallel(root, cfg, jobs, workers, report)
+    else:
+        written = [write_session(root, cfg, rnd, name, span(report, i / len(jobs), (i + 1) / len(jobs)))
+                   for i, (rnd, name) in enumerate(jobs)]
     season = {"Year": cfg.year, "Meetings": meetings}
     (root / str(cfg.year)).mkdir(parents=True, exist_ok=True)
     (root / str(cfg.year) / "Index.json").write_bytes((BOM + orjson.dumps(season).decode()).encode("utf-8"))

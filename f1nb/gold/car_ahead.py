@@ -20,8 +20,8 @@ a null car ahead."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import RACE_KINDS, session_kinds
 
 BUCKET_M = 128.0  # a power of two, so rd / BUCKET_M is exact

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ibis
 
-from ..lake.checks import Check
+from ..modeling.checks import Check
 from .points import fastest_lap_point_expr, full_points_expr, scoring_positions_expr
 
 
@@ -34,23 +34,23 @@ def points_total() -> Check:
     return Check("points_total(fully classified races)", count)
 
 
-def _sibling(t, layer: str, name: str):
-    """`layer.name` from t's backend; unbound, with its declared schema, when t is unbound
+def _silver_drivers(t):
+    """silver.drivers from t's backend; unbound, with its declared schema, when t is unbound
     (the build plan compiles every check once, to SQL over the lake's tables)."""
     from ibis.common.exceptions import IbisError
 
     try:
-        return t._find_backend().table(name, database=layer)
+        return t._find_backend().table("drivers", database="silver")
     except IbisError:
-        from ..lake.models import REGISTRY
+        from ..silver.drivers import drivers
 
-        return ibis.table(REGISTRY[f"{layer}.{name}"].schema, name=name, database=layer)
+        return ibis.table(drivers.schema, name="drivers", database="silver")
 
 
 def all_timed_drivers_present() -> Check:
     """Every driver of silver.drivers with `in_timing` has a row (read from the same backend)."""
     def count(t):
-        drivers = _sibling(t, "silver", "drivers")
+        drivers = _silver_drivers(t)
         drivers = drivers.filter(drivers.in_timing & drivers.session_key.isin(t.select("session_key").distinct().session_key))
         return drivers.anti_join(t, ["session_key", "driver_number"]).count()
 

@@ -14,8 +14,8 @@ its laps, `min_speed_kph` the lowest speed."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import first_per
 
 FASTEST_LAPS = 5

@@ -14,8 +14,8 @@ abbreviation; those trace to `silver.laps` by session_key, driver_number).
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 
 
 def season_aggregates(r, by):

@@ -8,8 +8,8 @@ the session) and `gap_to_fastest_s` is the gap to that lap."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .checks import positions_contiguous
 from .common import DRIVER, first_per, timed_laps
 

@@ -10,8 +10,8 @@ before."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import RACE_KINDS, left, session_kinds
 
 

@@ -9,8 +9,8 @@ Position on that lap (`silver.laps.position`), for comparison."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .checks import positions_contiguous
 from .common import RACE_KINDS, left, session_kinds
 

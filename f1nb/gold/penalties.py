@@ -38,8 +38,8 @@ from __future__ import annotations
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 
 KEY = ["session_key", "message_index", "driver_number"]
 KINDS = ["served", "disqualified", "no_further_action", "stop_go", "drive_through", "grid", "time",

@@ -10,8 +10,8 @@ In practice a "stop" includes the time in the garage."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import DRIVER, driver_names, left
 
 MAX_LISTED = 12  # stops listed in `laps`; `stops` counts them all (practice can have more garage visits)

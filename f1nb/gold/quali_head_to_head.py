@@ -8,8 +8,8 @@ excluded) where both drivers have a row in `gold.results`: `a_ahead` /
 Trace each session through `gold.teammate_head_to_head` (same pair, session_key)."""
 
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 
 
 @model(

@@ -9,8 +9,8 @@ Drivers with no clean lap have no row."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .checks import positions_contiguous
 from .clean_laps import clean_laps
 from .common import DRIVER, left, median_by

@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .checks import (
     all_timed_drivers_present,
     points_total,

@@ -10,8 +10,8 @@ sectors over all drivers (the same on every row of the session)."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import DRIVER, left_all, timed_laps
 
 

@@ -8,8 +8,8 @@ orders drivers per trap (1 = fastest)."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .checks import positions_contiguous
 from .common import DRIVER, first_per, left
 

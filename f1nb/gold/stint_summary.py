@@ -19,8 +19,8 @@ Trace to `silver.laps` with (session_key, driver_number) and lap_number in
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .clean_laps import clean_laps
 from .common import left_all, median_by
 

@@ -6,8 +6,8 @@ drivers from `gold.results`; `races` counts Grand Prix sessions the team
 took part in, `drivers` the distinct abbreviations that drove for it."""
 
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .driver_season import season_aggregates
 
 

@@ -13,8 +13,8 @@ part times) and `gold.race_pace` (median clean lap), so trace to
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 
 
 def _side(t, s):

@@ -11,8 +11,8 @@ from `silver.laps.lap_end_session_s`), null outside races. Trace to
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 
 SHOWN = ["2", "4", "5", "6", "7"]
 

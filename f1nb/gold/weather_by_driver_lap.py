@@ -7,8 +7,8 @@ an end time and a silver.weather sample within ±WINDOW_S of it. The sample is
 the one nearest in time to the lap's end, before or after (earliest on ties),
 found with a portable range join and a ranking, as in gold.weather_by_lap."""
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import first_per
 from .weather_by_lap import WINDOW_S
 

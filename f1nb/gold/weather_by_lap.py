@@ -9,8 +9,8 @@ on a window of ±WINDOW_S around the lap end and a ranking, not an as-of join.""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import RACE_KINDS, first_per, session_kinds
 
 WINDOW_S = 600.0

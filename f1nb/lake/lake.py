@@ -322,25 +322,31 @@ class Lake:
         ).to_arrow_table()
 
     def lineage(self, name: str):
-        """Where `name` comes from: tables, inputs and raw feeds (see `lake.lineage`)."""
-        from .lineage import lineage
+        """Where `name` comes from: tables, inputs and raw feeds (see `engine.lineage`)."""
+        from ..engine.lineage import lineage
 
         return lineage(self, name)
 
     def sql_of(self, name: str, dialect: str | None = None) -> str:
         """The SQL that builds a Silver or Gold table, for this lake's backend."""
-        from .lineage import sql_of
+        from ..engine.lineage import sql_of
 
         return sql_of(self, name, dialect)
 
+    def export_parquet(self, root, session_keys: list[int] | None = None) -> dict[str, int]:
+        """Write Bronze as Parquet under `root`, partitioned by year and session (see `lake.parquet`)."""
+        from .parquet import export_bronze
+
+        return export_bronze(self, root, session_keys)
+
     def build(self, session_keys: list[int] | None = None, layers=("silver", "gold"), report=None):
         """Build Silver and Gold; `report(done, text)` (f1nb.progress) hears of each model."""
-        from .build import build_layers
+        from ..engine.duckdb_build import build_layers
 
         return build_layers(self, session_keys, layers, report=report)
 
     def check(self, names: list[str] | None = None) -> list[dict]:
-        from .build import run_checks
+        from ..engine.duckdb_build import run_checks
 
         return run_checks(self, names)
 

@@ -6,7 +6,7 @@
 writes `out/bronze/<table>/year=YYYY/session_key=K/*.parquet` with DuckDB's
 `COPY ... (FORMAT PARQUET, PARTITION_BY (year, session_key))`. Spark and DuckDB
 both read the layout (hive partitioning); the partition columns come back from
-the path, so readers pass the Bronze schema explicitly (`bronze_read_schema`).
+the path, so readers pass the Bronze schema explicitly (`bronze.schema.parquet_schema`).
 
 A session's export is atomic per table partition and all-or-nothing in practice:
 every table of the session is first written into a staging folder (the slow
@@ -21,20 +21,11 @@ import shutil
 import uuid
 from pathlib import Path
 
-import pyarrow as pa
 
 from ..bronze.schema import TABLES as BRONZE_TABLES
 from ..errors import LakeError
 
 PARTITIONS = ("year", "session_key")
-
-
-def bronze_read_schema(name: str) -> pa.Schema:
-    """The Bronze table's schema as stored: its columns, plus `year` (a partition column) if it lacks one."""
-    schema = BRONZE_TABLES[name]
-    if "year" not in schema.names:
-        schema = schema.append(pa.field("year", pa.int32()))
-    return schema
 
 
 def partition_dir(root: str | os.PathLike, table: str, year: int, session_key: int) -> Path:
@@ -112,4 +103,4 @@ def duckdb_bronze_views(con, root: str | os.PathLike, schema: str = "bronze") ->
     return made
 
 
-__all__ = ["export_bronze", "bronze_read_schema", "partition_dir", "duckdb_bronze_views"]
+__all__ = ["export_bronze", "partition_dir", "duckdb_bronze_views"]

@@ -30,7 +30,7 @@ import threading
 import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
@@ -112,6 +112,7 @@ class LiveClient:
         self.rejected = 0  # frames (or topics of a state) that could not be used: each a reject row
         self.duplicates_dropped = 0
         self._recent: OrderedDict[bytes, None] = OrderedDict()  # digests of the last RECENT_FRAMES feeds
+        self._undated: list[tuple[str, str]] = []  # a state reply's topics, waiting for a time
         self.last_frame = 0.0
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -197,6 +198,7 @@ class LiveClient:
         except asyncio.CancelledError:
             pass
         finally:
+            self._emit_undated(None)
             self._status("f1nb live: client stopped")
 
     # -- one connection -------------------------------------------------------------
@@ -293,10 +295,20 @@ class LiveClient:
         return orjson.dumps(value).decode("utf-8")
 
     def _emit(self, topic: str, text: str, utc: datetime | None) -> None:
+        if utc is not None and self._undated:
+            self._emit_undated(utc)
         seq = self._seq[topic]
         self._seq[topic] = seq + 1
         self.emitted += 1
         self.on_message(Message(topic, seq, None, utc, text))
+
+    def _emit_undated(self, utc: datetime | None) -> None:
+        """A Subscribe reply with no usable clock is dated by the first time that follows it: its
+        topics were the state just before that frame. With none (the client stops first), they go
+        out undated and the sink dates them."""
+        undated, self._undated = self._undated, []
+        for topic, text in undated:
+            self._emit(topic, text, utc)
 
     def _is_duplicate(self, topic: str, utc: str, text: str) -> bool:
         """An exact repeat (topic, utc, payload) of a recent frame: F1 sends no such thing twice."""
@@ -329,14 +341,25 @@ class LiveClient:
             merge_state(self.state, event.topic, event.payload)
         self._emit(event.topic, text, utc)
 
+    def _state_clock(self, state: dict) -> datetime | None:
+        """The Subscribe reply's time: its Heartbeat's Utc. The wall clock is never used (it would
+        give a replay, or a late subscriber, wrong offsets); a bad Utc rejects the Heartbeat."""
+        hb = state.get("Heartbeat")
+        if not isinstance(hb, dict) or "Utc" not in hb:
+            return None
+        try:
+            if not isinstance(hb["Utc"], str):
+                raise DecodeError("utc is not a string")
+            return parse_utc(hb["Utc"])
+        except DecodeError as exc:
+            self._reject("Heartbeat", _printable(hb), f"Subscribe reply: bad UTC in Heartbeat: {exc}")
+            del state["Heartbeat"]
+            return None
+
     def _on_state(self, state: dict) -> None:
         self.states_received += 1
-        hb = state.get("Heartbeat")
-        try:
-            utc = parse_utc(hb["Utc"]) if isinstance(hb, dict) and isinstance(hb.get("Utc"), str) else None
-        except DecodeError:
-            utc = None
-        utc = utc or datetime.now(timezone.utc)
+        state = dict(state)
+        utc = self._state_clock(state)
         first = self.states_received == 1
         for topic, value in state.items():
             try:
@@ -350,7 +373,9 @@ class LiveClient:
             if not first and topic in self.state:
                 self.resent_emitted += 1
             self.state[topic] = value if is_compressed_topic(topic) else merge_value(None, value)
-            self._emit(topic, text, utc)
-
+            if utc is None:
+                self._undated.append((topic, text))
+            else:
+                self._emit(topic, text, utc)
 
 __all__ = ["LiveClient", "NO_TOKEN_WARNING", "TOPICS", "F1_CLASSIC_URL", "F1_CORE_URL"]

@@ -96,6 +96,7 @@ class LakeSink:
         self.session_key: int | None = None
         self.meta: dict = {}
         self.t0: datetime | None = None
+        self._last_utc: datetime | None = None
         self._queue: queue.Queue = queue.Queue()
         self._pending: list[tuple[float, Message | Reject]] = []
         self._unbuilt: list[float] = []  # arrival times appended but not yet built
@@ -219,7 +220,10 @@ class LakeSink:
         return True
 
     def _with_offset(self, msg: Message) -> Message:
-        utc = msg.utc or datetime.now(timezone.utc)
+        # undated (a clockless Subscribe reply at the very end): the last time seen, the wall clock only
+        # when nothing was ever dated
+        utc = msg.utc or self._last_utc or datetime.now(timezone.utc)
+        self._last_utc = max(utc, self._last_utc) if self._last_utc else utc
         if self.t0 is None:
             self.t0 = utc
         offset = max(0, round((utc - self.t0).total_seconds() * 1000))
@@ -278,7 +282,7 @@ class LakeSink:
         `TELEMETRY_INTERVAL_S`, and the last one) the telemetry tables — the
         heaviest, and read by no other model — keep their rows, so the lap and
         timing tables stay a few seconds behind the feed."""
-        from ..lake.build import build_layers
+        from ..engine.duckdb_build import build_layers
 
         if self.session_key is None:
             return

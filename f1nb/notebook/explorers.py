@@ -49,7 +49,7 @@ class LapExplorer(widgets.VBox):
 
         from ..plots import lap_times
         from .display import styled_table, with_abbreviations
-        from .magic_commands import LAP_COLUMNS
+        from .tables import LAP_COLUMNS
 
         chosen = list(self.drivers.value)
         self.chart.outputs = ()

@@ -1,5 +1,6 @@
-"""The `%f1` subcommands. Each registers itself with `@subcommand`; importing
-this module (done by `magics.py`) makes them available."""
+"""The `%f1` subcommands. Each registers itself with `@subcommand` (subcommands.py);
+importing this module (done by `magics.py`) makes them available. A handler gets
+the F1Magics instance as `m`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 import sys
 
 from ..errors import F1nbError
-from .magics import F1Magics, MagicUsageError, SUBCOMMANDS, _first_line, _session_arg, _style_arg, subcommand, usage_text
+from .subcommands import SUBCOMMANDS, MagicUsageError, first_line, session_arg, style_arg, subcommand, usage_text
 from .names import check_free_name
 
 TELEMETRY_TOPICS = ("CarData.z", "Position.z")
@@ -24,7 +25,7 @@ def _load_args(p):
 
 
 @subcommand("load", "load SEASON MEETING SESSION [--as NAME] [--topics ...] [--no-telemetry]", _load_args)
-def _load(m: F1Magics, args, cell):
+def _load(m, args, cell):
     from ..session import Session, get_session
 
     check_free_name(m.shell, args.name, (Session,), SUBCOMMANDS["load"].parser().format_usage())
@@ -60,7 +61,7 @@ def _sessions_args(p):
 
 @subcommand("sessions", "sessions [SEASON] [--lake]: the season's sessions (archive index, else the lake)",
             _sessions_args)
-def _sessions(m: F1Magics, args, cell):
+def _sessions(m, args, cell):
     import pandas as pd
 
     lake = m.get_lake()
@@ -75,7 +76,7 @@ def _sessions(m: F1Magics, args, cell):
     except Exception as exc:
         if loaded[loaded.year == args.season].empty:
             raise
-        print(f"f1: archive index unavailable ({_first_line(str(exc))}); showing sessions in the lake",
+        print(f"f1: archive index unavailable ({first_line(str(exc))}); showing sessions in the lake",
               file=sys.stderr)
         return loaded[loaded.year == args.season].reset_index(drop=True)
     keys = set(loaded.session_key)
@@ -92,7 +93,7 @@ def _demo_args(p):
 
 
 @subcommand("demo", "demo [--as NAME] [--session Race|Qualifying]: the offline demo session", _demo_args)
-def _demo(m: F1Magics, args, cell):
+def _demo(m, args, cell):
     from ..demo import DemoConfig
     from ..season import demo_session
     from ..session import Session
@@ -114,20 +115,15 @@ def _demo(m: F1Magics, args, cell):
 def _laps_args(p):
     p.add_argument("drivers", nargs="*", help="abbreviations or numbers (default: all)")
     p.add_argument("--all-columns", action="store_true", help="every column of silver.laps")
-    _session_arg(p)
-
-
-LAP_COLUMNS = ["driver_number", "abbreviation", "lap_number", "lap_time_s", "sector_1_s", "sector_2_s",
-               "sector_3_s", "compound", "tyre_age_laps", "stint", "position", "pit_in_session_s",
-               "pit_out_session_s", "track_status", "deleted", "is_accurate", "qualifying_part"]
+    session_arg(p)
 
 
 @subcommand("laps", "laps [DRIVER ...]: the session's laps as a DataFrame", _laps_args)
-def _laps(m: F1Magics, args, cell):
+def _laps(m, args, cell):
     import pandas as pd
 
     from .display import with_abbreviations
-    from .tables import tag  # (pandas comes with the first frame, never with %load_ext)
+    from .tables import LAP_COLUMNS, tag  # (pandas comes with the first frame, never with %load_ext)
 
     s = m.session(args)
     frames = [s.get_laps(d) for d in args.drivers] if args.drivers else [s.get_laps()]
@@ -137,8 +133,8 @@ def _laps(m: F1Magics, args, cell):
     return tag(laps, "silver.laps")
 
 
-@subcommand("results", "results: the classification (gold.results)", _session_arg)
-def _results(m: F1Magics, args, cell):
+@subcommand("results", "results: the classification (gold.results)", session_arg)
+def _results(m, args, cell):
     s = m.session(args)
     if "results" not in s.lake.table_names("gold"):
         raise F1nbError("gold.results is not in this lake yet: rebuild with session.generate()")
@@ -150,13 +146,13 @@ def _telemetry_args(p):
     p.add_argument("drivers", nargs="+", help="one driver (returns the telemetry) or two (shows the comparison)")
     p.add_argument("--lap", default=["fastest"], help="'fastest' (default) or a lap number; one per driver: --lap 12 14",
                    nargs="+")
-    _session_arg(p)
-    _style_arg(p)
+    session_arg(p)
+    style_arg(p)
 
 
 @subcommand("telemetry", "telemetry DRIVER [DRIVER] [--lap fastest|N]: one lap's telemetry, or two compared",
             _telemetry_args)
-def _telemetry(m: F1Magics, args, cell):
+def _telemetry(m, args, cell):
     from ..plots import telemetry_comparison
     from ..plots.common import lap_telemetry
 
@@ -185,13 +181,13 @@ def _plot_args(p):
     p.add_argument("--color-by", default="speed", choices=["speed", "gear", "throttle", "brake"],
                    help="track map colouring")
     p.add_argument("--save", metavar="FILE", help="also save the figure (png, svg, pdf)")
-    _session_arg(p)
-    _style_arg(p)
+    session_arg(p)
+    style_arg(p)
 
 
 @subcommand("plot", "plot KIND [DRIVER ...] [--lap N] [--color-by gear] [--style dark]: "
                     "laps, telemetry, track, strategy, positions, gaps, weather, quali", _plot_args)
-def _plot(m: F1Magics, args, cell):
+def _plot(m, args, cell):
     from .. import plots
 
     s = m.session(args)
@@ -219,7 +215,7 @@ def _plot(m: F1Magics, args, cell):
 
 @subcommand("style", "style [light|dark|auto]: the plot style of every %f1 plot (auto follows the notebook theme)",
             lambda p: p.add_argument("style", nargs="?", choices=["light", "dark", "auto"]))
-def _style(m: F1Magics, args, cell):
+def _style(m, args, cell):
     if args.style:
         m.style = args.style
     print(f"plot style: {m.style}" + (" (follows the notebook's light or dark theme)" if m.style == "auto" else ""))
@@ -227,7 +223,7 @@ def _style(m: F1Magics, args, cell):
 
 
 @subcommand("lake", "lake: layers, tables with row counts, sessions loaded")
-def _lake(m: F1Magics, args, cell):
+def _lake(m, args, cell):
     from .display import lake_overview
 
     return lake_overview(m.get_lake())
@@ -235,7 +231,7 @@ def _lake(m: F1Magics, args, cell):
 
 @subcommand("lineage", "lineage TABLE [--sql]: where a table comes from (and its SQL)",
             lambda p: (p.add_argument("table"), p.add_argument("--sql", action="store_true")))
-def _lineage(m: F1Magics, args, cell):
+def _lineage(m, args, cell):
     lake = m.get_lake()
     if args.sql:
         from .sql_view import ModelSql
@@ -246,7 +242,7 @@ def _lineage(m: F1Magics, args, cell):
 
 @subcommand("backend", "backend [PATH | duckdb:///PATH]: show or switch the lake",
             lambda p: p.add_argument("target", nargs="?"))
-def _backend(m: F1Magics, args, cell):
+def _backend(m, args, cell):
     if args.target:
         m.set_lake(args.target)
     lake = m.get_lake()
@@ -256,7 +252,7 @@ def _backend(m: F1Magics, args, cell):
 
 @subcommand("check", "check [TABLE ...]: run the data checks of the built tables",
             lambda p: p.add_argument("tables", nargs="*"))
-def _check(m: F1Magics, args, cell):
+def _check(m, args, cell):
     import pandas as pd
 
     rows = m.get_lake().check(args.tables or None)
@@ -272,7 +268,7 @@ def _picker_args(p):
 
 
 @subcommand("picker", "picker [--offline]: a season → meeting → session picker with a Load button", _picker_args)
-def _picker(m: F1Magics, args, cell):
+def _picker(m, args, cell):
     from .widgets import SessionPicker
 
     picker = SessionPicker(lake=m.get_lake(), archive_url=m._archive(), offline=args.offline)
@@ -290,7 +286,7 @@ _SQL_TARGET = re.compile(r"^\s*([A-Za-z_]\w*)\s*<<\s*(.*)$", re.S)
 
 @subcommand("sql", "sql [--write] [NAME <<] QUERY, or %%f1 sql [--write] [NAME <<] with the query in the cell "
             "(read-only unless --write)", raw=True)
-def _sql(m: F1Magics, rest: str, cell):
+def _sql(m, rest: str, cell):
     from ..lake.user_sql import fill_placeholders
 
     write = rest.startswith("--write") and (len(rest) == 7 or rest[7].isspace())
@@ -322,7 +318,7 @@ def _help_args(p):
 
 
 @subcommand("help", "help [COMMAND]: this list, or a command's options", _help_args)
-def _help(m: F1Magics, args, cell):
+def _help(m, args, cell):
     if args.command and args.command in SUBCOMMANDS:
         print(SUBCOMMANDS[args.command].parser().format_help())
     else:
@@ -340,7 +336,7 @@ def _live_args(p):
 
 @subcommand("live", "live [start|stop|status] [--replay SOURCE] [--speed N] [--record DIR]: "
             "a timing tower while the lake fills", _live_args)
-def _live(m: F1Magics, args, cell):
+def _live(m, args, cell):
     from ..live.session import LiveSession
 
     current = m.shell.user_ns.get(args.name)

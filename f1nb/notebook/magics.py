@@ -6,10 +6,10 @@
     %%f1 sql fast <<
     SELECT * FROM gold.results WHERE position <= 3
 
-Subcommands live in `SUBCOMMANDS` (name -> `Subcommand`). Adding one takes a
-few lines, anywhere:
+Subcommands live in `SUBCOMMANDS` (name -> `Subcommand`, notebook/subcommands.py).
+Adding one takes a few lines, anywhere:
 
-    from f1nb.notebook.magics import subcommand
+    from f1nb.notebook.subcommands import subcommand
 
     @subcommand("live", "follow a live session", lambda p: p.add_argument("--topics", nargs="*"))
     def _live(magics, args, cell):
@@ -21,32 +21,23 @@ line; nothing prints a traceback or a token.
 
 from __future__ import annotations
 
-import argparse
 import shlex
-import sys
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Enum, Unicode
 
 from ..errors import F1nbError
+from .subcommands import (  # noqa: F401  (SUBCOMMANDS and subcommand: the documented way in)
+    SUBCOMMANDS,
+    HelpShown,
+    MagicUsageError,
+    first_line,
+    short_usage,
+    subcommand,
+    usage_text,
+)
 
-# ------------------------------------------------------------------ argument parsing
-
-
-class MagicUsageError(Exception):
-    """Wrong arguments: carries the usage text to print."""
-
-    def __init__(self, usage: str, message: str):
-        super().__init__(message)
-        self.usage = usage
-        self.message = message
-
-
-class _HelpShown(Exception):
-    pass
+# ------------------------------------------------------------------ errors
 
 
 class F1CellError(Exception):
@@ -59,82 +50,6 @@ class F1CellError(Exception):
 
     def _render_traceback_(self) -> list[str]:
         return self.text.splitlines()
-
-
-class MagicArgumentParser(argparse.ArgumentParser):
-    """argparse that raises instead of exiting (and prints help to stdout)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("exit_on_error", False)
-        kwargs.setdefault("add_help", True)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message):
-        raise MagicUsageError(self.format_usage(), message)
-
-    def exit(self, status=0, message=None):
-        if message:
-            raise MagicUsageError(self.format_usage(), message.strip())
-        raise _HelpShown()
-
-    def print_help(self, file=None):
-        print(self.format_help(), file=file or sys.stdout)
-
-    def parse(self, argv: list[str]) -> argparse.Namespace:
-        try:
-            return self.parse_args(argv)
-        except argparse.ArgumentError as exc:
-            raise MagicUsageError(self.format_usage(), str(exc)) from None
-
-
-@dataclass
-class Subcommand:
-    name: str
-    help: str
-    handler: Callable[[F1Magics, Any, str | None], Any]
-    arguments: Callable[[argparse.ArgumentParser], None] | None = None
-    raw: bool = False  # the handler gets the rest of the line as a string (no argparse)
-
-    def parser(self) -> MagicArgumentParser:
-        p = MagicArgumentParser(prog=f"%f1 {self.name}", description=self.help)
-        if self.arguments is not None:
-            self.arguments(p)
-        return p
-
-
-SUBCOMMANDS: dict[str, Subcommand] = {}
-
-
-def subcommand(name: str, help: str, arguments: Callable[[argparse.ArgumentParser], None] | None = None,
-               raw: bool = False):
-    """Register `%f1 NAME`: the handler is called as handler(magics, args, cell)."""
-
-    def register(fn):
-        SUBCOMMANDS[name] = Subcommand(name, help, fn, arguments, raw)
-        return fn
-
-    return register
-
-
-def usage_text() -> str:
-    width = max(len(n) for n in SUBCOMMANDS)
-    lines = ["usage: %f1 COMMAND [options]   (%f1 COMMAND -h for a command's options)", "", "commands:"]
-    lines += [f"  {n:<{width}}  {c.help}" for n, c in SUBCOMMANDS.items()]
-    return "\n".join(lines)
-
-
-def short_usage() -> str:
-    return f"usage: %f1 {{{','.join(SUBCOMMANDS)}}} [options]   (%f1 help lists them)"
-
-
-def _session_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("-s", "--session", metavar="VAR",
-                   help="a Session variable of the notebook (default: the last one loaded)")
-
-
-def _style_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--style", choices=["light", "dark", "auto"],
-                   help="plot style (default: the `style` setting, `%%f1 style`; auto follows the notebook theme)")
 
 
 # ------------------------------------------------------------------ the magics
@@ -227,18 +142,18 @@ class F1Magics(Magics):
         """%f1 COMMAND [options] — `%f1 help` lists the commands."""
         try:
             return self.run(line, cell)
-        except _HelpShown:
+        except HelpShown:
             return None
         except MagicUsageError as exc:
-            raise F1CellError(f"{exc.usage.rstrip()}\n{_first_line(exc.message)}") from None
+            raise F1CellError(f"{exc.usage.rstrip()}\n{first_line(exc.message)}") from None
         except F1nbError as exc:
             from ..errors import DownloadError
 
             hint = ("; in a notebook: `%config F1Magics.archive_url = 'URL'`, or `%f1 demo` works offline"
                     if isinstance(exc, DownloadError) else "")
-            raise F1CellError(f"f1: {_first_line(str(exc))}{hint}") from None
+            raise F1CellError(f"f1: {first_line(str(exc))}{hint}") from None
         except KeyError as exc:
-            raise F1CellError(f"f1: {_first_line(str(exc.args[0]) if exc.args else str(exc))}") from None
+            raise F1CellError(f"f1: {first_line(str(exc.args[0]) if exc.args else str(exc))}") from None
         except Exception as exc:  # network and OS errors: what failed and what to try, no traceback
             raise F1CellError(_network_message(exc, self)) from None
 
@@ -265,10 +180,6 @@ class F1Magics(Magics):
         return command.handler(self, args, cell)
 
 
-def _first_line(text: str) -> str:
-    return (text or "").strip().splitlines()[0] if (text or "").strip() else "error"
-
-
 def _network_message(exc: Exception, magics: F1Magics) -> str:
     import httpx
 
@@ -276,10 +187,10 @@ def _network_message(exc: Exception, magics: F1Magics) -> str:
 
     url = config.archive_url(magics.archive_url or None)
     if isinstance(exc, (httpx.HTTPError, ConnectionError, TimeoutError)):
-        return (f"f1: could not reach the archive at {url} ({type(exc).__name__}: {_first_line(str(exc))}). "
+        return (f"f1: could not reach the archive at {url} ({type(exc).__name__}: {first_line(str(exc))}). "
                 "Check the network, set another archive with `%config F1Magics.archive_url = '...'`, "
                 "or try `%f1 demo` (offline).")
-    return f"f1: {type(exc).__name__}: {_first_line(str(exc))}"
+    return f"f1: {type(exc).__name__}: {first_line(str(exc))}"
 
 
 def load_ipython_extension(ipython) -> None:

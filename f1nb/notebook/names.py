@@ -11,7 +11,7 @@ _MISSING = object()
 def check_free_name(shell, name: str, kinds: tuple[type, ...], usage: str) -> None:
     """A magic may bind a new name, or replace what f1nb itself bound there (an object of
     `kinds`); never a variable of the user's own or one IPython defines (In, Out, exit, …)."""
-    from .magics import MagicUsageError
+    from .subcommands import MagicUsageError
 
     if not re.fullmatch(r"[A-Za-z_]\w*", name) or keyword.iskeyword(name):
         raise MagicUsageError(usage, f"--as {name!r} is not a name")

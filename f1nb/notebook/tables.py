@@ -19,6 +19,11 @@ TAG = "f1nb_table"
 SCROLL_ROWS = 15  # taller tables get a scroll box
 MAX_ROWS = 200
 
+# the columns of `%f1 laps` and the lap explorer, unless all are asked for
+LAP_COLUMNS = ["driver_number", "abbreviation", "lap_number", "lap_time_s", "sector_1_s", "sector_2_s",
+               "sector_3_s", "compound", "tyre_age_laps", "stint", "position", "pit_in_session_s",
+               "pit_out_session_s", "track_status", "deleted", "is_accurate", "qualifying_part"]
+
 # columns shown by default when a table has more than WIDE columns; the rest stay in the frame
 WIDE = 12
 COMPACT = {

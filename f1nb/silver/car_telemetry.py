@@ -24,8 +24,8 @@ session time, lap and distance along the lap.
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .merge_position import with_xyz
 
 KEY = ["session_key", "driver_number"]

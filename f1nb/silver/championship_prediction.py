@@ -10,8 +10,8 @@ sprints only)."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .feed_state import as_int, latest_values, split_first
 
 

@@ -9,8 +9,8 @@ the session has no DriverRaceInfo."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import ffill, session_time_s, topic_rows, with_utc
 
 CARRIED = ["position", "pit_stops", "out_text"]

@@ -2,8 +2,8 @@
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 
 TEXT_FIELDS = {
     "abbreviation": "Tla", "first_name": "FirstName", "last_name": "LastName", "full_name": "FullName",

@@ -18,8 +18,8 @@ operations (no cast ever sees a non-numeric string, on any engine):
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import session_time_s, with_utc
 
 KEY = ["session_key", "driver_number"]

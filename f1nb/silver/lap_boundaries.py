@@ -1,8 +1,8 @@
 """`silver.lap_boundaries`: where each lap of each driver starts and ends on the
 session clock — the staging table `silver.laps` is cut from (see `lap_events`)."""
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import with_utc
 from .lap_events import lap_ends
 

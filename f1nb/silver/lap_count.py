@@ -2,8 +2,8 @@
 
 
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import ffill, session_time_s, topic_rows, with_utc
 
 

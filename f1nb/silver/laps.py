@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .lap_deletions import deletions_by_lap
 from .lap_events import (
     DRIVER,

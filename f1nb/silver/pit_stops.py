@@ -22,8 +22,8 @@ the garage, so `pit_lane_time_s` can be minutes.
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import with_utc
 from .stints import KEY, driving_lap_at, lap_counter
 

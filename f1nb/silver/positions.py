@@ -8,8 +8,8 @@ rules as silver.car_telemetry (utc - t0_utc with millisecond precision; a
 range join on [lap start, next lap's start), null outside every lap).
 """
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .car_telemetry import UTC, with_laps
 
 

@@ -2,8 +2,8 @@
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import session_time_s, topic_rows
 
 

@@ -1,7 +1,7 @@
 """`silver.session_status`: every SessionStatus change (Started, Aborted, Finished, …)."""
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import session_time_s, topic_rows, with_utc
 
 

@@ -22,8 +22,8 @@ completes only at the next pit exit, after the new stint has opened). So:
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import with_utc
 
 KEY = ["session_key", "driver_number"]

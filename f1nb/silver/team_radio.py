@@ -7,8 +7,8 @@ known. Empty where the session has no TeamRadio."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import topic_rows
 
 ARCHIVE_URL = "https://livetiming.formula1.com/static/"

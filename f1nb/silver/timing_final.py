@@ -16,8 +16,8 @@ cross-check:
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import left_all, with_utc
 from .lap_events import session_parts
 

@@ -5,8 +5,8 @@ Key (session_key, driver_number); the final state of the feed: each value is the
 latest one F1 sent for it (a cleared "" gives null). Ranks are F1's `Position`
 among the drivers of the session. Empty where the session has no TimingStats."""
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .feed_state import latest_values
 
 SECTORS = {f"best_sector_{i + 1}_s": f"BestSectors.{i}.Value" for i in range(3)}

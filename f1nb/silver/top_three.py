@@ -8,8 +8,8 @@ a slot's index where a driver's number would be (`Lines.<i>`), so here
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .feed_state import latest_values
 
 

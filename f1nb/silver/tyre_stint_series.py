@@ -9,8 +9,8 @@ has both. Empty where the session has no TyreStintSeries."""
 
 import ibis
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .feed_state import as_int, latest_values, split_first
 
 

@@ -1,7 +1,7 @@
 """`silver.weather`: one row per WeatherData sample (F1 sends one a minute)."""
 
-from ..lake import checks
-from ..lake.models import model
+from ..modeling import checks
+from ..modeling.model import model
 from .common import session_time_s, topic_rows, with_utc
 
 

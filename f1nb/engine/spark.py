@@ -1,7 +1,7 @@
 """The same Silver and Gold models on PySpark, over a Parquet lake.
 
     from f1nb.lake.lake import Lake
-    from f1nb.lake.spark import SparkLake, build_with_spark
+    from f1nb.engine.spark import SparkLake, build_with_spark
 
     build_with_spark(Lake("lake.duckdb"), "sparklake/")       # export Bronze, build Silver/Gold on Spark
     with SparkLake("sparklake/") as sl:                      # local[2], or $F1NB_SPARK_MASTER / master=
@@ -9,7 +9,7 @@
 
 Layout under the lake folder (Parquet, hive-partitioned, read by Spark and DuckDB):
 
-    bronze/<table>/year=YYYY/session_key=K/*.parquet    (f1nb.lake.parquet.export_bronze)
+    bronze/<table>/year=YYYY/session_key=K/*.parquet    (Lake.export_parquet)
     silver/<model>/session_key=K/*.parquet              (per-session models)
     gold/<model>/*.parquet                              (cross-session models: not partitioned)
 
@@ -33,10 +33,11 @@ import ibis
 import pyarrow as pa
 
 from ..bronze.schema import TABLES as BRONZE_TABLES
+from ..bronze.schema import parquet_schema
 from ..errors import LakeError
-from .build import BuildReport
-from .models import Model, build_order, registry, session_scope
-from .parquet import bronze_read_schema, export_bronze
+from ..modeling.model import Model, session_scope
+from .duckdb_build import BuildReport
+from .registry import build_order, registry
 
 MASTER_ENV = "F1NB_SPARK_MASTER"
 LAYERS = ("bronze", "silver", "gold")
@@ -173,7 +174,7 @@ class SparkLake:
         self._views: dict[str, ibis.Schema] = {}
         for name in BRONZE_TABLES:
             self._register("bronze", name, ibis.Schema.from_pyarrow(BRONZE_TABLES[name]),
-                           ibis.Schema.from_pyarrow(bronze_read_schema(name)))
+                           ibis.Schema.from_pyarrow(parquet_schema(name)))
         for m in build_order(registry()):
             if self._path(m.name).is_dir():
                 self._register(m.layer, m.table_name, m.schema)
@@ -279,8 +280,9 @@ class SparkLake:
 
 def build_with_spark(lake, root: str | os.PathLike, session_keys: list[int] | None = None,
                      master: str | None = None, session=None, layers=("silver", "gold")) -> BuildReport:
-    """Export a DuckDB lake's Bronze to Parquet under `root`, then build Silver and Gold there on Spark."""
-    export_bronze(lake, root, session_keys)
+    """Export a DuckDB lake's Bronze to Parquet under `root` (`Lake.export_parquet`), then build
+    Silver and Gold there on Spark."""
+    lake.export_parquet(root, session_keys)
     spark_lake = SparkLake(root, master=master, session=session)
     try:
         return spark_lake.build(session_keys, layers)

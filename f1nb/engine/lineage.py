@@ -35,7 +35,7 @@ def sql_of(lake, name: str, dialect: str | None = None) -> str:
     """The SQL of a Silver or Gold table, for the lake's backend (or `dialect`)."""
     import ibis
 
-    from .models import registry
+    from .registry import registry
 
     models = registry()
     m = models[model_name(name, models)]

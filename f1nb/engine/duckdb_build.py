@@ -4,7 +4,7 @@ All models of one build run in one transaction: a failure leaves every layer
 as it was. Per-session models rebuild only the sessions asked for, so loading
 a session never rewrites another; cross-session models are rebuilt whole.
 
-A build runs the compiled plan (lake/compiled.py) as plain DuckDB SQL: with the
+A build runs the compiled plan (engine/compiled.py) as plain DuckDB SQL: with the
 plan cached it imports neither Ibis nor the model code, and it reads the
 catalogue once (`Lake.catalog_snapshot`).
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from ..errors import LakeError
 from .compiled import Step, input_view, plan
-from .models import session_scope
+from ..modeling.model import session_scope
 
 
 @dataclass

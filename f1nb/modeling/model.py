@@ -1,10 +1,11 @@
 """Models: every Silver and Gold table is a pure function of Ibis tables,
-registered with its name, inputs, output schema and data checks (dbt's
-discipline, in Python). The registry is filled at import of f1nb.silver and
-f1nb.gold, never mutated afterwards.
+declared with its name, inputs, output schema and data checks (dbt's
+discipline, in Python). `@model(...)` turns the function into a `Model`;
+`f1nb.silver.MODELS` and `f1nb.gold.MODELS` list them, and the engine
+(`f1nb.engine.registry`) collects those lists. Nothing here keeps global state.
 
-This module imports Ibis only when a model is registered: a build from the
-compiled plan (lake/compiled.py) imports it for `session_scope` alone."""
+This module imports Ibis only when a model is declared: a build from the
+compiled plan (engine/compiled.py) imports it for `session_scope` alone."""
 
 from __future__ import annotations
 
@@ -18,9 +19,6 @@ if TYPE_CHECKING:
     import ibis.expr.types as ir
 
     from .checks import Check
-
-REGISTRY: dict[str, Model] = {}
-
 
 class LayerName:
     """`layer` and `table_name` of a `name` such as "silver.laps"."""
@@ -54,6 +52,10 @@ class Model(LayerName):
             raise TypeError(f"{self.name} does not produce columns {missing}")
         return expr.select(*(expr[c].cast(t).name(c) for c, t in self.schema.items()))
 
+    def __call__(self, *tables: ir.Table) -> ir.Table:
+        """The model's function on its inputs, as written (no conforming to the schema)."""
+        return self.fn(*tables)
+
 
 def session_scope(per_session: bool, keys: list[int] | None, input_columns) -> list[int] | None:
     """The sessions an input (with `input_columns`) is read for when building
@@ -65,62 +67,18 @@ def session_scope(per_session: bool, keys: list[int] | None, input_columns) -> l
 
 
 def model(name: str, inputs: list[str], schema: dict, checks: list[Check] = (), per_session: bool = True):
-    """Register a model function. Parameters of the function match `inputs` one to one."""
+    """Declare a model: the decorated function becomes a `Model`. Parameters of the
+    function match `inputs` one to one. List it in its layer's `MODELS`."""
     import ibis
 
-    def register(fn):
+    def declare(fn) -> Model:
         params = list(inspect.signature(fn).parameters)
         if len(params) != len(inputs):
             raise TypeError(f"{name}: function takes {params} but inputs are {inputs}")
-        REGISTRY[name] = Model(name, tuple(inputs), fn, ibis.schema(schema), tuple(checks), per_session,
-                               inspect.getdoc(fn) or "")
-        return fn
+        return Model(name, tuple(inputs), fn, ibis.schema(schema), tuple(checks), per_session,
+                     inspect.getdoc(fn) or "")
 
-    return register
-
-
-def registry() -> dict[str, Model]:
-    """All models, importing the layers on first use."""
-    from .. import gold, silver  # noqa: F401  (importing registers the models)
-
-    return REGISTRY
+    return declare
 
 
-def build_order(models: dict[str, Model] | None = None) -> list[Model]:
-    """Models sorted so each comes after its inputs."""
-    models = models or registry()
-    order: list[Model] = []
-    seen: set[str] = set()
-
-    def visit(name: str, stack: tuple[str, ...] = ()) -> None:
-        if name in seen or name not in models:
-            return
-        if name in stack:
-            raise ValueError(f"model cycle: {' -> '.join(stack + (name,))}")
-        for dep in models[name].inputs:
-            visit(dep, stack + (name,))
-        seen.add(name)
-        order.append(models[name])
-
-    for name in sorted(models):
-        visit(name)
-    return order
-
-
-def lineage(name: str, models: dict[str, Model] | None = None) -> dict[str, list[str]]:
-    """{table: [its inputs]} for `name` and everything upstream of it."""
-    models = models or registry()
-    graph: dict[str, list[str]] = {}
-
-    def visit(n: str) -> None:
-        if n in graph:
-            return
-        graph[n] = list(models[n].inputs) if n in models else []
-        for dep in graph[n]:
-            visit(dep)
-
-    visit(name)
-    return graph
-
-
-__all__ = ["Model", "model", "registry", "build_order", "lineage", "session_scope"]
+__all__ = ["LayerName", "Model", "model", "session_scope"]
