@@ -44,8 +44,11 @@ def _walk(value, path: tuple[str, ...], out: list) -> None:
     if isinstance(value, dict):
         if not value:
             out.append((path, None, "null", None))  # an empty object still says something (e.g. {} patch)
-        for key, child in value.items():
-            _walk(child, path + (str(key),), out)
+        for key, child in value.items():  # parsed JSON: keys are str already
+            if isinstance(child, str):  # most leaves: no call
+                out.append((path + (key,), child, "str", _string_number(child)))
+            else:
+                _walk(child, path + (key,), out)
     elif isinstance(value, list):
         if not value:
             out.append((path, "[]", "str", None))
