@@ -88,8 +88,9 @@ def test_a_failure_while_samples_stream_leaves_the_lake_as_it_was(tmp_path, monk
     with Lake(tmp_path / "l.duckdb") as lake:
         write_bronze(lake, src)
         before = lake.raw.execute("SELECT count(*) FROM bronze.car_samples").fetchone()
-        monkeypatch.setattr(build, "fields_table", lambda *a: 1 / 0)  # fails while the samples are being written
+        longer, _ = parse_jsonstream("CarData.z", _car_stream(30, entries=2))  # a reload with more samples...
+        monkeypatch.setattr(build, "fields_table", lambda *a: 1 / 0)  # ...that fails while they are being written
         with pytest.raises(ZeroDivisionError):
-            write_bronze(lake, SessionSource(1, {"session_key": 1}, messages * 1, rejects, [], "test"))
-        assert lake.raw.execute("SELECT count(*) FROM bronze.car_samples").fetchone() == before
+            write_bronze(lake, SessionSource(1, {"session_key": 1}, longer, [], [], "test"))
+        assert lake.raw.execute("SELECT count(*) FROM bronze.car_samples").fetchone() == before == (10 * 2 * 20,)
         assert lake.raw.execute("SELECT count(*) FROM bronze.sessions").fetchone() == (1,)
