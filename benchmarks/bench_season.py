@@ -4,8 +4,8 @@ cross-session queries, on DuckDB and (when PySpark is there) on PySpark local.
     python benchmarks/bench_season.py [--rounds 24] [--drivers 20] [--laps 57] [--telemetry]
                                       [--repeat 3] [--no-spark] [--spark-timeout 300]
 
-The demo archive is generated once (not timed; `f1nb.pipeline.demo_tree`). Timed, in a fresh process:
-every session loaded into Bronze (file:// archive through ArchiveClient, `load_demo`), then one
+The demo archive is generated once (not timed; `f1nb.demo.tree.demo_tree`). Timed, in a fresh process:
+every session loaded into Bronze (file:// archive through ArchiveClient, `ingest(Demo(...), build=False)`), then one
 `lake.build` of Silver and Gold for all sessions. Then the lake's size on disk, and the median time of
 each query (in-process, warm: after one untimed run):
   points  : season points table from gold.driver_season
@@ -46,12 +46,12 @@ import json, resource, sys, time
 t_start = time.perf_counter()
 from f1nb.demo import DemoConfig
 from f1nb.lake.lake import Lake
-from f1nb.pipeline import load_demo
+from f1nb.ingest import Demo, ingest
 t0 = time.perf_counter()
 cfg = eval(sys.argv[1], {"DemoConfig": DemoConfig})
 root, lake_file = sys.argv[2], sys.argv[3]
 lake = Lake(lake_file)
-reports = load_demo(lake, cfg, root, progress=False)
+reports = ingest(Demo(cfg, root, progress=False), lake, build=False).loads
 t_bronze = time.perf_counter()
 report = lake.build([r.session_key for r in reports])
 t_gold = time.perf_counter()
@@ -131,7 +131,7 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (lake, archive)")
     args = ap.parse_args()
     from f1nb.demo import DemoConfig
-    from f1nb.pipeline import demo_tree
+    from f1nb.demo.tree import demo_tree
 
     cfg = DemoConfig(rounds=args.rounds, drivers=args.drivers, race_laps=args.laps,
                      telemetry=args.telemetry, sessions=("Qualifying", "Race"))

@@ -1,7 +1,7 @@
 """f1nb: Formula 1 live-timing data as a Bronze/Silver/Gold lakehouse in Jupyter.
 
 Public API:
-    get_session(season, meeting, session) -> Session     (lazy load + build, DataFrames out)
+    get_session(year, meeting, session) -> Session       (lazy load + build, DataFrames out)
     get_season(year) -> Season                            (season roll-ups across the lake)
     demo_session("Race" | "Qualifying") -> Session        (offline, generated)
     Lake(path)                                            (the lakehouse: sql, tables, lineage, checks)

@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("load", help="load a session (archive or recording) into the lake")
     s.add_argument("year", nargs="?", type=int)
-    s.add_argument("event", nargs="?", help="meeting name, location, country or round number")
+    s.add_argument("meeting", nargs="?", help="meeting name, location, country or round number")
     s.add_argument("session", nargs="?", help="session name or R, Q, S, SQ, FP1, FP2, FP3")
     s.add_argument("--path", help="load by archive path (e.g. 2018/2018-04-29_Azerbaijan_Grand_Prix/2018-04-29_Race/)")
     s.add_argument("--recording", help="load a live recording file (or folder) instead")
@@ -123,41 +123,29 @@ def cmd_sessions(args) -> int:
 
 
 def cmd_load(args) -> int:
-    from .bronze.load import load_archive_session, load_recording
+    from .ingest import ArchiveSession, Recording, ingest
 
     if args.recording:
-        if args.year or args.event or args.session or args.path:
-            raise F1nbError("pass either --recording FILE or YEAR EVENT SESSION, not both")
+        if args.year or args.meeting or args.session or args.path:
+            raise F1nbError("pass either --recording FILE or YEAR MEETING SESSION, not both")
         with _lake(args, create=True) as lake:
-            report = load_recording(lake, args.recording)
-            print(report)
-            _build_after_load(args, lake, report.session_key)
+            print(ingest(Recording(args.recording), lake, build=not args.no_build))
         return 0
-    if not (args.path or (args.year and args.event and args.session)):
-        raise F1nbError("say which session: f1nb load YEAR EVENT SESSION (e.g. 2024 Monaco R), --path or --recording")
+    if not (args.path or (args.year and args.meeting and args.session)):
+        raise F1nbError("say which session: f1nb load YEAR MEETING SESSION (e.g. 2024 Monaco R), --path or --recording")
     with _client(args) as client:
+        # the session is resolved before the lake is opened: a mistyped name creates no lake
         if args.path:
             ref = client.session_from_path(args.path, refresh=args.refresh)
         else:
-            ref = client.find(args.year, args.event, args.session, refresh=args.refresh)
+            ref = client.find(args.year, args.meeting, args.session, refresh=args.refresh)
+        topics = tuple(args.topics) if args.topics is not None else None
         with _lake(args, create=True) as lake:
-            report = load_archive_session(lake, client, ref, topics=args.topics, refresh=args.refresh)
-            print(report)
-            _build_after_load(args, lake, report.session_key)
+            print(ingest(ArchiveSession(ref, client, topics, args.refresh), lake, build=not args.no_build))
     return 0
 
 
-def _build_after_load(args, lake, session_key: int) -> None:
-    if args.no_build:
-        return
-    from .engine.duckdb_build import build_layers
-
-    print(build_layers(lake, [session_key]))
-
-
 def cmd_build(args) -> int:
-    from .engine.duckdb_build import build_layers
-
     with _lake(args) as lake:
         if getattr(args, "backend", "duckdb") == "spark":
             from .engine.spark import build_with_spark
@@ -165,15 +153,13 @@ def cmd_build(args) -> int:
             out = args.out or str(Path(lake.location).with_suffix("")) + "-parquet"
             print(build_with_spark(lake, out, args.session, master=args.master), f"(Spark, Parquet lake: {out})")
             return 0
-        print(build_layers(lake, args.session))
+        print(lake.build(args.session))
     return 0
 
 
 def cmd_export_parquet(args) -> int:
-    from .lake.parquet import export_bronze
-
     with _lake(args) as lake:
-        rows = export_bronze(lake, args.dir, args.session)
+        rows = lake.export_parquet(args.dir, args.session)
     print(f"wrote Bronze as Parquet under {args.dir}/bronze: " + ", ".join(f"{t} {n}" for t, n in rows.items()))
     return 0
 
@@ -181,11 +167,10 @@ def cmd_export_parquet(args) -> int:
 def cmd_check(args) -> int:
     import pyarrow as pa
 
-    from .engine.duckdb_build import run_checks
     from .textfmt import format_table
 
     with _lake(args) as lake:
-        results = run_checks(lake, args.tables or None)
+        results = lake.check(args.tables or None)
     if not results:
         raise F1nbError("no built tables to check; load a session first (f1nb load … or f1nb demo)")
     print(format_table(pa.Table.from_pylist(results), max_rows=10_000))
@@ -195,9 +180,29 @@ def cmd_check(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from .pipeline import run_demo
+    """The offline demo season: generated, loaded through the real archive client (from a
+    file:// tree), every layer built, a summary printed."""
+    from .demo import DemoConfig
+    from .ingest import Demo, ingest
+    from .progress import terminal
+    from .textfmt import format_table
 
-    return run_demo(args)
+    cfg = DemoConfig(seed=args.seed, race_laps=args.laps, drivers=args.drivers, rounds=args.rounds,
+                     telemetry=not args.no_telemetry)
+    with _lake(args, create=True) as lake:
+        with terminal("f1nb demo: generate, load and build", enabled=not args.quiet) as report:
+            result = ingest(Demo(cfg, args.out, skip_loaded=True), lake, report=report)
+        if result.loads or result.built:
+            print(result)
+        else:
+            print("the lake already holds this demo, loaded from the same files and built: nothing to do "
+                  "(`f1nb build` rebuilds Silver and Gold)")
+        print()
+        print(f"lake: {lake.location}")
+        print(format_table(lake.tables()))
+        print()
+        print(format_table(lake.sessions()))
+    return 0
 
 
 def cmd_tables(args) -> int:

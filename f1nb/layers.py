@@ -84,18 +84,18 @@ class Layer:
     def get_table(self, name: str) -> pd.DataFrame:
         """This session's rows of `name` as pandas (all columns, full precision)."""
         if self.level != "bronze":
-            self.session._ensure()
+            self.session.ensure_built()
         elif not self.session.is_loaded:
             self.session.load_data()
         table, topic = self.resolve(name)
         columns = self.session.lake.columns(self.level, table)
         order = tuple(c for c in ("driver_number", "lap_number", "seq", "utc") if c in columns)
         where = {"topic": topic} if topic else {}
-        return self.session._frame(f"{self.level}.{table}", order=order, **where)
+        return self.session.frame(f"{self.level}.{table}", order=order, **where)
 
     def table(self, name: str):
         """This session's rows of `name` as an Ibis table."""
-        self.session._ensure()
+        self.session.ensure_built()
         table, topic = self.resolve(name)
         t = self.session.table(f"{self.level}.{table}")
         return t.filter(t.topic == topic) if topic else t
@@ -117,7 +117,7 @@ class Layer:
 
 def layers_html(session, levels=LEVELS) -> str:
     """The layers side by side: each table with this session's row count."""
-    from .notebook.display import _CSS
+    from .display.views import CSS
 
     cols = []
     for level in levels:
@@ -126,7 +126,7 @@ def layers_html(session, levels=LEVELS) -> str:
         cols.append(f"<td style='vertical-align:top;padding-right:18px'><div class='layer'>{level} "
                     f"<span class='sub'>({len(rows)} tables)</span></div><table class='f1nb-table'>"
                     f"<tr><th>table</th><th>rows</th></tr>{body or '<tr><td><i>empty</i></td></tr>'}</table></td>")
-    return (f"{_CSS}<div class='f1nb-card f1nb-layers' style='max-width:1000px'><h3>{html.escape(session.label)}</h3>"
+    return (f"{CSS}<div class='f1nb-card f1nb-layers' style='max-width:1000px'><h3>{html.escape(session.label)}</h3>"
             f"<div class='sub'>rows of this session per table</div><table><tr>{''.join(cols)}</tr></table></div>")
 
 
@@ -168,24 +168,3 @@ class LayerAccess:
     def get_data(self, dataName: str, level: str = "bronze") -> pd.DataFrame:  # noqa: N803 (livef1's name)
         """livef1's spelling of `session.<level>.get_table(dataName)`."""
         return Layer(self, level).get_table(dataName)
-
-
-def session_args(meeting, session, meeting_identifier=None, session_identifier=None):
-    """get_session's meeting/session, from f1nb's names or livef1's keywords."""
-    meeting = meeting if meeting is not None else meeting_identifier
-    session = session if session is not None else session_identifier
-    return meeting, session
-
-
-def find_by_key(season: int, session_key: int, lake, archive_url: str | None):
-    """A Session for `session_key`: from the lake if loaded there, else from the season's index."""
-    from .archive.client import ArchiveClient
-    from .session import Session, session_from_lake
-
-    if int(session_key) in lake.session_keys():
-        return session_from_lake(int(session_key), lake)
-    client = ArchiveClient(base_url=archive_url)
-    for ref in client.season(int(season)):
-        if ref.session_key == int(session_key):
-            return Session(ref, lake, client)
-    raise F1nbError(f"no session with key {session_key} in {season}; `f1nb sessions {season}` lists the keys")

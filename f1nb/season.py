@@ -6,7 +6,7 @@ import pandas as pd
 
 from .errors import F1nbError
 from .lake.lake import Lake
-from .session import Session, _sessions_in_lake, get_session
+from .session import Session, sessions_in_lake, get_session
 
 
 class Season:
@@ -18,7 +18,7 @@ class Season:
         self.archive_url = archive_url
 
     def __repr__(self) -> str:
-        return f"<Season {self.year}: {len(_sessions_in_lake(self.lake, self.year))} sessions in {self.lake.location}>"
+        return f"<Season {self.year}: {len(sessions_in_lake(self.lake, self.year))} sessions in {self.lake.location}>"
 
     def sessions(self) -> pd.DataFrame:
         """Sessions of this year already in the lake."""
@@ -32,21 +32,19 @@ class Season:
     def load(self, session_types: tuple[str, ...] = ("Race", "Qualifying"), progress: bool = True) -> list:
         """Load and build every session of these types from the archive index."""
         from .archive.client import ArchiveClient
-        from .bronze.load import load_archive_session
+        from .ingest import ArchiveSession, ingest
 
-        client = ArchiveClient(base_url=self.archive_url, progress=progress)
-        reports = [load_archive_session(self.lake, client, ref) for ref in client.season(self.year)
-                   if ref.session_type in session_types]
-        self.lake.build([r.session_key for r in reports])
-        return reports
+        with ArchiveClient(base_url=self.archive_url, progress=progress) as client:
+            sources = [ArchiveSession(ref, client) for ref in client.season(self.year) if ref.session_type in session_types]
+            return ingest(sources, self.lake).loads
 
     def _gold(self, name: str) -> pd.DataFrame:
-        if not _sessions_in_lake(self.lake, self.year):
-            years = sorted({r.year for r in _sessions_in_lake(self.lake)})
+        if not sessions_in_lake(self.lake, self.year):
+            years = sorted({r.year for r in sessions_in_lake(self.lake)})
             raise F1nbError(f"no sessions of {self.year} in the lake (it holds {', '.join(map(str, years)) or 'none'}); "
                             f"load them first: get_season({self.year}).load() or `f1nb load {self.year} MEETING SESSION`")
         t = self.lake.table(name)
-        from .notebook.tables import tag
+        from .display.views import tag
 
         return tag(t.filter(t.year == self.year).to_pandas(), name)
 
@@ -64,20 +62,21 @@ def get_season(year: int, lake: Lake | str | None = None, archive_url: str | Non
     return Season(year, lake, archive_url)
 
 
-def demo_session(session: str = "Race", lake: Lake | str | None = None, config=None, progress: bool = False) -> Session:
+def demo_session(session: str = "Race", lake: Lake | str | None = None, config=None, progress: bool = False,
+                 report=None) -> Session:
     """The built-in offline demo session (generated, loaded and built on first use). `session`
-    takes the names `get_session` takes ("Race", "R", "quali", …)."""
+    takes the names `get_session` takes ("Race", "R", "quali", …); `report(done, text)`
+    (f1nb.progress) hears of a first use's steps."""
     from .demo import DemoConfig
-    from .pipeline import load_demo
+    from .ingest import Demo, ingest
 
     lake = lake if isinstance(lake, Lake) else Lake(lake)
     cfg = config or DemoConfig()
     wanted = _demo_ref(cfg, session)  # an unknown name fails here, before anything is generated
-    loaded = {r.session_key: r for r in _sessions_in_lake(lake, cfg.year)}
+    loaded = {r.session_key: r for r in sessions_in_lake(lake, cfg.year)}
     if wanted.session_key not in loaded:
-        reports = load_demo(lake, cfg, progress=progress)
-        lake.build([r.session_key for r in reports])
-        loaded = {r.session_key: r for r in _sessions_in_lake(lake, cfg.year)}
+        ingest(Demo(cfg, progress=progress), lake, report=report)
+        loaded = {r.session_key: r for r in sessions_in_lake(lake, cfg.year)}
     return Session(loaded[wanted.session_key], lake)
 
 

@@ -20,8 +20,8 @@ from .session_ref import SessionRef
 from .archive.lookup import find_session
 from .errors import F1nbError, InvalidChoice, LakeError
 from .lake.lake import Lake
-from .layers import LayerAccess, find_by_key, session_args
-from .notebook.tables import tag
+from .layers import LayerAccess
+from .display.views import tag
 
 
 def _ref_from_row(row: dict) -> SessionRef:
@@ -55,7 +55,7 @@ class Session(LayerAccess):
 
     def _repr_html_(self) -> str:
         try:
-            from .notebook.display import session_card
+            from .display.views import session_card
         except ImportError:
             return f"<b>{html.escape(self.label)}</b>"
         return session_card(self)
@@ -83,7 +83,7 @@ class Session(LayerAccess):
         return rows[0]
 
     # -- loading -------------------------------------------------------------------
-    def _archive_client(self):
+    def archive_client(self):
         if self._client is None:
             from .archive.client import ArchiveClient
 
@@ -91,44 +91,45 @@ class Session(LayerAccess):
         return self._client
 
     def load_data(self, topics: list[str] | None = None, force: bool = False, refresh: bool = False, *,
-                  dataNames=None):  # noqa: N803
-        """Fill Bronze for this session (downloads, or reads the raw cache). Returns a LoadReport,
-        or None when it was already loaded and `force` is false. `refresh` downloads every file
-        again (and implies `force`).
+                  dataNames=None, build: bool | None = None, report=None):  # noqa: N803
+        """Fill Bronze for this session (downloads, or reads the raw cache), through
+        `f1nb.ingest`. Returns a LoadReport, or None when it was already loaded and `force`
+        is false. `refresh` downloads every file again (and implies `force`).
 
         With `topics`, only those feeds are (re)loaded: their rows are replaced and the
-        session's other feeds stay. Layers that were built are rebuilt from the new Bronze,
-        so Silver and Gold never lag behind it. `dataNames` is livef1's name for `topics`."""
+        session's other feeds stay. `build`: build Silver and Gold after the load; by default
+        only layers that were built are rebuilt, so they never lag behind Bronze.
+        `report(done, text)` (f1nb.progress) hears of the job. `dataNames` is livef1's name
+        for `topics`."""
         topics = topics if topics is not None else dataNames
         if self.is_loaded and not (force or refresh):
             return None
-        from .bronze.load import load_archive_session
+        from .ingest import ArchiveSession, ingest
 
-        was_built = self.is_built
+        build = self.is_built if build is None else build
         self._frames.clear()
         self._ready = False
-        report = load_archive_session(self.lake, self._archive_client(), self.ref, topics=topics, refresh=refresh)
-        if was_built:
-            self.generate()
-        return report
+        source = ArchiveSession(self.ref, self.archive_client(), tuple(topics) if topics is not None else None, refresh)
+        return ingest(source, self.lake, build=build, report=report).loads[0]
 
-    def generate(self, silver: bool = True, gold: bool = True):
-        """Build this session's Silver and Gold tables (one transaction)."""
+    def generate(self, silver: bool = True, gold: bool = True, report=None):
+        """Build this session's Silver and Gold tables (one transaction): the Session's one
+        verb for building. `report(done, text)` (f1nb.progress) hears of each model."""
         layers = tuple(name for name, on in (("silver", silver), ("gold", gold)) if on)
         self._frames.clear()
         self._ready = False
-        return self.lake.build([self.session_key], layers)
+        return self.lake.build([self.session_key], layers, report=report)
 
-    def _ensure(self) -> None:
+    def ensure_built(self) -> None:
         if not self.is_loaded:
-            self.load_data()
-        if not self.is_built:
+            self.load_data(build=True)
+        elif not self.is_built:
             self.generate()
 
     # -- tables --------------------------------------------------------------------
     def table(self, name: str):
         """The Ibis table `name` (e.g. 'laps', 'gold.results') filtered to this session."""
-        self._ensure()
+        self.ensure_built()
         t = self.lake.table(name)
         return t.filter(t.session_key == self.session_key) if "session_key" in t.columns else t
 
@@ -141,7 +142,7 @@ class Session(LayerAccess):
 
     def driver_number(self, driver: int | str) -> int:
         """A racing number from a number, '44' or an abbreviation ('HAM')."""
-        d = self._frame("drivers")
+        d = self.frame("drivers")
         if isinstance(driver, numbers.Integral) or (isinstance(driver, str) and driver.strip().isdecimal()):
             match = d[d.driver_number == int(driver)]
         else:
@@ -152,13 +153,13 @@ class Session(LayerAccess):
             raise InvalidChoice(f"no driver {driver!r} in {self.label}; drivers: {', '.join(names)}")
         return int(match.driver_number.iloc[0])
 
-    def _frame(self, name: str, order: tuple[str, ...] = (), **where: Any) -> pd.DataFrame:
+    def frame(self, name: str, order: tuple[str, ...] = (), **where: Any) -> pd.DataFrame:
         """A built table's rows for this session. Plain parameterised SQL rather than
         an Ibis expression: compiling Ibis costs more than these reads."""
         key = (name, tuple(sorted(where.items())))
         if key not in self._frames:
             if not self._ready:
-                self._ensure()
+                self.ensure_built()
                 self._ready = True
             layer, table = name.split(".") if "." in name else ("silver", name)
             columns = self.lake.columns(layer, table)
@@ -188,7 +189,7 @@ class Session(LayerAccess):
                 raise InvalidChoice(f"lap={lap!r}: pass a lap number, 'fastest', or None for every lap")
             if driver is None:
                 raise InvalidChoice("lap='fastest' needs a driver, e.g. get_car_telemetry('VER', lap='fastest')")
-            fastest = self._frame("gold.fastest_laps", driver_number=self.driver_number(driver))
+            fastest = self.frame("gold.fastest_laps", driver_number=self.driver_number(driver))
             if fastest.empty:
                 raise F1nbError(f"{driver} has no timed lap in {self.label}, so no fastest lap")
             return int(fastest.lap_number.iloc[0])
@@ -196,7 +197,7 @@ class Session(LayerAccess):
             number = int(lap)
         except (TypeError, ValueError):
             raise InvalidChoice(f"lap={lap!r}: pass a lap number, 'fastest', or None for every lap") from None
-        laps = self._frame("laps", driver_number=self._driver_filter(driver)).lap_number
+        laps = self.frame("laps", driver_number=self._driver_filter(driver)).lap_number
         if number not in set(laps):
             who = f"{driver} has" if driver is not None else "no driver has"
             span = f"laps {int(laps.min())}–{int(laps.max())}" if len(laps) else "no laps"
@@ -204,36 +205,36 @@ class Session(LayerAccess):
         return number
 
     def get_drivers(self) -> pd.DataFrame:
-        return self._frame("drivers", order=("driver_number",))
+        return self.frame("drivers", order=("driver_number",))
 
     def get_laps(self, driver: int | str | None = None) -> pd.DataFrame:
-        return self._frame("laps", order=("driver_number", "lap_number"), driver_number=self._driver_filter(driver))
+        return self.frame("laps", order=("driver_number", "lap_number"), driver_number=self._driver_filter(driver))
 
     def get_car_telemetry(self, driver=None, lap=None) -> pd.DataFrame:
-        return self._frame("car_telemetry", order=("driver_number", "utc"),
+        return self.frame("car_telemetry", order=("driver_number", "utc"),
                            driver_number=self._driver_filter(driver), lap_number=self._lap_filter(driver, lap))
 
     def get_positions(self, driver=None, lap=None) -> pd.DataFrame:
-        return self._frame("positions", order=("driver_number", "utc"),
+        return self.frame("positions", order=("driver_number", "utc"),
                            driver_number=self._driver_filter(driver), lap_number=self._lap_filter(driver, lap))
 
     def get_weather(self) -> pd.DataFrame:
-        return self._frame("weather", order=("seq",))
+        return self.frame("weather", order=("seq",))
 
     def get_race_control_messages(self) -> pd.DataFrame:
-        return self._frame("race_control_messages", order=("message_index",))
+        return self.frame("race_control_messages", order=("message_index",))
 
     def get_track_status(self) -> pd.DataFrame:
-        return self._frame("track_status", order=("seq",))
+        return self.frame("track_status", order=("seq",))
 
     def get_stints(self) -> pd.DataFrame:
-        return self._frame("stints", order=("driver_number", "stint"))
+        return self.frame("stints", order=("driver_number", "stint"))
 
     def get_results(self) -> pd.DataFrame:
-        return self._frame("gold.results", order=("position",))
+        return self.frame("gold.results", order=("position",))
 
     def get_fastest_laps(self) -> pd.DataFrame:
-        return self._frame("gold.fastest_laps")
+        return self.frame("gold.fastest_laps")
 
     def compare_laps(self, driver_a, driver_b, lap="fastest", lap_b=None, step_m: float = 10.0) -> pd.DataFrame:
         """`driver_b`'s lap against `driver_a`'s along the distance: one row per `step_m`
@@ -265,19 +266,44 @@ class Session(LayerAccess):
             [int(self.session_key), topic, int(start * 1000), int(end * 1000), number]).df()
 
 
-def _sessions_in_lake(lake: Lake, year: int | None = None) -> list[SessionRef]:
+def sessions_in_lake(lake: Lake, year: int | None = None) -> list[SessionRef]:
     where = f"WHERE year = {int(year)}" if year is not None else ""
     rows = lake.sql(f"SELECT * FROM bronze.sessions {where}").to_pylist()
     return [_ref_from_row(r) for r in rows if r.get("path") and r.get("meeting_name") and r.get("session_name")
             and r.get("session_type")]
 
 
-def get_session(season: int, meeting: str | int | None = None, session: str | int | None = None,
-                lake: Lake | str | None = None, archive_url: str | None = None, *,
+def session_args(meeting, session, meeting_identifier=None, session_identifier=None):
+    """get_session's meeting/session, from f1nb's names or livef1's keywords."""
+    meeting = meeting if meeting is not None else meeting_identifier
+    session = session if session is not None else session_identifier
+    return meeting, session
+
+
+def find_by_key(season: int, session_key: int, lake, archive_url: str | None):
+    """A Session for `session_key`: from the lake if loaded there, else from the season's index."""
+    from .archive.client import ArchiveClient
+
+    if int(session_key) in lake.session_keys():
+        return session_from_lake(int(session_key), lake)
+    client = ArchiveClient(base_url=archive_url)
+    for ref in client.season(int(season)):
+        if ref.session_key == int(session_key):
+            return Session(ref, lake, client)
+    raise F1nbError(f"no session with key {session_key} in {season}; `f1nb sessions {season}` lists the keys")
+
+
+def get_session(year: int | None = None, meeting: str | int | None = None, session: str | int | None = None,
+                lake: Lake | str | None = None, archive_url: str | None = None, *, season: int | None = None,
                 meeting_identifier=None, session_identifier=None, session_key: int | None = None) -> Session:
-    """Find a session by season, meeting (name, place, country or round) and session
-    (name or R, Q, S, SQ, FP1…). Sessions already in the lake are found offline.
-    livef1's keywords work too: meeting_identifier, session_identifier, session_key."""
+    """Find a session by year, meeting (name, place, country or round) and session
+    (name or R, Q, S, SQ, FP1…): f1nb's words everywhere, as in the lake's columns
+    (year, meeting_name, session_name). Sessions already in the lake are found offline.
+    livef1's keywords work too: season (for year), meeting_identifier, session_identifier,
+    session_key."""
+    season = year if year is not None else season
+    if season is None:
+        raise F1nbError("get_session needs a year, e.g. get_session(2024, 'Monaco', 'R')")
     lake = lake if isinstance(lake, Lake) else Lake(lake)
     if session_key is not None:
         return find_by_key(season, session_key, lake, archive_url)
@@ -285,7 +311,7 @@ def get_session(season: int, meeting: str | int | None = None, session: str | in
     if meeting is None or session is None:
         raise F1nbError("get_session needs a meeting and a session, e.g. get_session(2024, 'Monaco', 'R'), "
                         "or session_key=")
-    loaded = _sessions_in_lake(lake, season)
+    loaded = sessions_in_lake(lake, season)
     if loaded and archive_url is None:
         try:
             return Session(find_session(loaded, meeting, session), lake)

@@ -32,12 +32,12 @@ def test_demo_session_names_resolve_like_archive_names(lake, name, expected):
 
 
 def test_a_session_the_demo_lacks_lists_the_ones_it_has(lake, monkeypatch):
-    import f1nb.pipeline
+    import f1nb.ingest
 
     def never(*a, **k):  # the name is checked before anything is generated
         raise AssertionError("the demo was generated for a session it does not have")
 
-    monkeypatch.setattr(f1nb.pipeline, "load_demo", never)
+    monkeypatch.setattr(f1nb.ingest, "ingest", never)
     with pytest.raises(SessionNotFound) as info:
         f1nb.demo_session("Sprint", lake=lake, config=SMALL)
     assert "'Qualifying', 'Race'" in _one_line(info.value)

@@ -37,15 +37,13 @@ def car_ahead_agreement(lake) -> dict:
 @pytest.fixture(scope="module")
 def race_lake(tmp_path_factory):
     demo = pytest.importorskip("f1nb.demo")
-    from f1nb.engine.duckdb_build import build_layers
     from f1nb.lake.lake import Lake
-    from f1nb.pipeline import load_demo
+    from f1nb.ingest import Demo, ingest
 
     root = tmp_path_factory.mktemp("car-ahead")
     lake = Lake(root / "lake.duckdb")
-    load_demo(lake, demo.DemoConfig(drivers=12, race_laps=10, rounds=1, sessions=("Race",)), out=root / "tree",
-              progress=False)
-    build_layers(lake)
+    ingest(Demo(demo.DemoConfig(drivers=12, race_laps=10, rounds=1, sessions=("Race",)), root / "tree",
+                progress=False), lake)
     yield lake
     lake.close()
 

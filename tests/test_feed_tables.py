@@ -191,12 +191,11 @@ def test_lap_series_driver_race_info_and_championship_prediction():
 
 def test_demo_timing_stats_personal_bests_match_the_laps(tmp_path):
     demo = pytest.importorskip("f1nb.demo")
-    from f1nb.pipeline import load_demo
+    from f1nb.ingest import Demo, ingest
 
     with Lake(tmp_path / "lake.duckdb") as lake:
-        load_demo(lake, demo.DemoConfig(drivers=6, race_laps=5, rounds=1, telemetry=False), out=tmp_path / "tree",
-                  progress=False)
-        build_layers(lake)
+        ingest(Demo(demo.DemoConfig(drivers=6, race_laps=5, rounds=1, telemetry=False), tmp_path / "tree",
+                    progress=False), lake)
         got = lake.sql("SELECT s.session_key, s.driver_number, s.personal_best_lap_time_s pb, min(l.lap_time_s) best "
                        "FROM silver.timing_stats s JOIN silver.laps l USING (session_key, driver_number) "
                        "WHERE NOT l.deleted GROUP BY ALL").to_pandas()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from f1nb.engine.duckdb_build import build_layers, run_checks
+from f1nb.engine.duckdb_build import run_checks
 
 from .test_gold import compare_season
 
@@ -14,13 +14,12 @@ from .test_gold import compare_season
 def demo_lake(tmp_path_factory):
     demo = pytest.importorskip("f1nb.demo")
     from f1nb.lake.lake import Lake
-    from f1nb.pipeline import load_demo
+    from f1nb.ingest import Demo, ingest
 
     root = tmp_path_factory.mktemp("gold-demo")
     lake = Lake(root / "lake.duckdb")
-    load_demo(lake, demo.DemoConfig(drivers=10, race_laps=8, rounds=2, telemetry=False), out=root / "tree",
-              progress=False)
-    build_layers(lake)
+    ingest(Demo(demo.DemoConfig(drivers=10, race_laps=8, rounds=2, telemetry=False), root / "tree",
+                progress=False), lake)
     yield lake
     lake.close()
 

@@ -11,12 +11,7 @@ import pytest
 
 from f1nb.errors import F1nbError
 
-from .test_notebook import shared_demo
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    return shared_demo(tmp_path_factory)
+from .test_notebook import demo  # noqa: F401  (the demo lake shared with the notebook tests)
 
 
 @pytest.fixture
@@ -108,7 +103,7 @@ def test_livef1_load_data_datanames(tmp_path):
     from f1nb.archive.serve import ArchiveServer
     from f1nb.demo import DemoConfig
     from f1nb.lake.lake import Lake
-    from f1nb.pipeline import demo_tree
+    from f1nb.demo.tree import demo_tree
     from f1nb.session import Session
 
     tree = demo_tree(DemoConfig(drivers=4, race_laps=3, quali_minutes=(3.0, 2.0, 2.0)))

@@ -33,7 +33,7 @@ def shared_demo(tmp_path_factory) -> dict:
     if not _SHARED:
         import f1nb
         from f1nb.lake.lake import Lake
-        from f1nb.pipeline import demo_tree
+        from f1nb.demo.tree import demo_tree
 
         home = tmp_path_factory.mktemp("nb-demo-home")
         with pytest.MonkeyPatch.context() as mp:
@@ -277,7 +277,7 @@ def test_load_and_sessions_over_http(ip, demo, tmp_path, capsys):
 
 
 def test_session_card_html_and_text(demo):
-    from f1nb.notebook.display import SessionCard, session_card
+    from f1nb.display.views import SessionCard, session_card
 
     ip = InteractiveShell.instance()
     data, _ = ip.display_formatter.format(demo["quali"])
@@ -291,7 +291,7 @@ def test_session_card_html_and_text(demo):
 
 def test_card_of_unloaded_session_does_not_load(demo, tmp_path):
     from f1nb.lake.lake import Lake
-    from f1nb.notebook.display import session_card
+    from f1nb.display.views import session_card
     from f1nb.session import Session
 
     with Lake(tmp_path / "empty.duckdb") as lake:
@@ -301,7 +301,7 @@ def test_card_of_unloaded_session_does_not_load(demo, tmp_path):
 
 
 def test_styled_table_team_colours(demo):
-    from f1nb.notebook.display import DriverTable, styled_table
+    from f1nb.display.views import DriverTable, styled_table
 
     s = demo["race"]
     html = styled_table(s.get_results(), s.get_drivers())

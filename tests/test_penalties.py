@@ -153,14 +153,12 @@ def test_real_results_keep_the_feed_order_and_fill_best_laps(real_lake):
 def demo_race(tmp_path_factory):
     pytest.importorskip("f1nb.demo")
     from f1nb.demo import DemoConfig
-    from f1nb.engine.duckdb_build import build_layers
     from f1nb.lake.lake import Lake
-    from f1nb.pipeline import load_demo
+    from f1nb.ingest import Demo, ingest
 
     root = tmp_path_factory.mktemp("penalty-demo")
     lake = Lake(root / "lake.duckdb")
-    load_demo(lake, DemoConfig(telemetry=False), out=root / "tree", progress=False)
-    build_layers(lake)
+    ingest(Demo(DemoConfig(telemetry=False), root / "tree", progress=False), lake)
     yield lake
     lake.close()
 

@@ -106,7 +106,7 @@ def test_quali_gap_labels_follow_the_session(grid20):
 def test_results_html_is_formatted_and_compact_frame_is_not(grid20):
     from IPython.core.interactiveshell import InteractiveShell
 
-    from f1nb.notebook.tables import tag
+    from f1nb.display.views import tag
 
     race, _ = grid20
     shell = InteractiveShell.instance()  # in a kernel IPython is there before any frame is made
@@ -141,7 +141,7 @@ def test_results_html_is_formatted_and_compact_frame_is_not(grid20):
 
 
 def test_rounding_and_integer_points():
-    from f1nb.notebook.tables import fmt_duration, format_column
+    from f1nb.display.tables import fmt_duration, format_column
 
     assert fmt_duration(4181.684) == "1:09:41.684" and fmt_duration(92.5) == "1:32.500"
     assert fmt_duration(21.3174) == "21.317"

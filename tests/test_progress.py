@@ -77,8 +77,9 @@ def test_cli_demo_shows_tqdm_unless_quiet(tmp_path, capsys):
             "--out", str(tmp_path / "tree")]
     assert main(args) == 0
     err = capsys.readouterr().err
-    assert "f1nb demo: generate and load" in err and "f1nb demo: build Silver and Gold" in err
-    assert "building gold." in err
+    # one bar for the whole job (f1nb.ingest): generating, loading, then building
+    assert "f1nb demo: generate, load and build" in err
+    assert "simulating" in err and "loading Race into Bronze" in err and "building gold." in err
     (tmp_path / "lake.duckdb").unlink()
     assert main(["-q", *args]) == 0
     assert "f1nb demo" not in capsys.readouterr().err

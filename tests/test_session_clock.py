@@ -43,14 +43,12 @@ def _bronze(lake, key: int) -> dict:
 @pytest.fixture(scope="module")
 def demo_lake(tmp_path_factory):
     demo = pytest.importorskip("f1nb.demo")
-    from f1nb.engine.duckdb_build import build_layers
     from f1nb.lake.lake import Lake
-    from f1nb.pipeline import load_demo
+    from f1nb.ingest import Demo, ingest
 
     root = tmp_path_factory.mktemp("clock-demo")
     lake = Lake(root / "lake.duckdb")
-    load_demo(lake, demo.DemoConfig(drivers=6, race_laps=5, rounds=1), out=root / "tree", progress=False)
-    build_layers(lake)
+    ingest(Demo(demo.DemoConfig(drivers=6, race_laps=5, rounds=1), root / "tree", progress=False), lake)
     yield lake
     lake.close()
 

@@ -222,13 +222,13 @@ def demo_lake(tmp_path_factory):
     demo = pytest.importorskip("f1nb.demo", reason="demo generator not available")
     from f1nb.engine.duckdb_build import build_layers
     from f1nb.lake.lake import Lake
-    from f1nb.pipeline import load_demo
+    from f1nb.ingest import Demo, ingest
 
     cfg = demo.DemoConfig(drivers=4, race_laps=5)
     root = tmp_path_factory.mktemp("demo")
     lake = Lake(root / "lake.duckdb")
-    load_demo(lake, cfg, out=root / "archive", progress=False)
-    build_layers(lake, layers=("silver",))
+    ingest(Demo(cfg, root / "archive", progress=False), lake, build=False)
+    build_layers(lake, layers=("silver",))  # Silver alone: these tests read no Gold
     yield lake, cfg
     lake.close()
 

@@ -48,14 +48,12 @@ def spark_built(tmp_path_factory):
     from f1nb.demo import DemoConfig
     from f1nb.lake.lake import Lake
     from f1nb.engine.spark import SparkLake, build_with_spark
-    from f1nb.pipeline import load_demo
+    from f1nb.ingest import Demo, ingest
 
     root = tmp_path_factory.mktemp("spark-e2e")
     cfg = DemoConfig(drivers=6, race_laps=6, sample_hz=1.0)  # qualifying + race
     lake = Lake(root / "lake.duckdb")
-    reports = load_demo(lake, cfg, root / "tree", progress=False)
-    keys = [r.session_key for r in reports]
-    lake.build(keys)
+    keys = ingest(Demo(cfg, root / "tree", progress=False), lake).session_keys
     report = build_with_spark(lake, root / "parquet", session=spark)
     spark_lake = SparkLake(root / "parquet", session=spark)
     yield lake, root / "parquet", report, keys, spark_lake

@@ -329,13 +329,13 @@ def test_sql_output_keeps_repeated_column_names(tmp_path, capsys):
 def test_a_changed_demo_generator_makes_a_new_tree(tmp_path, monkeypatch):
     """The cached demo tree is keyed by the config and the generator's code, so a user never
     keeps a tree made by an older generator."""
-    import f1nb.pipeline as pipeline
+    import f1nb.demo.tree as tree
 
     cfg = DemoConfig(drivers=2, race_laps=2, quali_minutes=(3.0, 2.0, 1.0), telemetry=False, sessions=("Race",))
-    first = pipeline.demo_tree(cfg)
-    assert pipeline.demo_tree(cfg) == first  # reused
-    monkeypatch.setattr(pipeline, "_generator_fingerprint", lambda: "a newer generator")
-    second = pipeline.demo_tree(cfg)
+    first = tree.demo_tree(cfg)
+    assert tree.demo_tree(cfg) == first  # reused
+    monkeypatch.setattr(tree, "generator_fingerprint", lambda: "a newer generator")
+    second = tree.demo_tree(cfg)
     assert second != first and (second / ".f1nb-demo-complete").read_text().endswith("a newer generator")
 
 

@@ -1,10 +1,11 @@
-"""Print f1nb's import cycles: package pairs that import each other, and module cycles.
+"""Print f1nb's import cycles (package pairs that import each other, and module cycles)
+and every import that points up the layering of docs/architecture.md.
 
     python tools/import_cycles.py
 
 Static (reads `import` statements, including those inside functions, which still tie
 modules together). Issue 15 asks for a graph with no cycles and no arrow from a lower
-layer up to a higher one; this is the measure of it.
+layer up to a higher one; this is the measure of it. Exit 1 when anything is found.
 """
 
 from __future__ import annotations
@@ -15,6 +16,30 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1] / "f1nb"
+
+# f1nb's packages (and top-level modules) from the top down, as docs/architecture.md lists them;
+# a package may import those on later rows, never those on earlier ones. Same row: neither imports the other.
+LAYERS = [
+    ("__main__",),
+    ("cli",),
+    ("f1nb",),  # the package's __init__: the lazy public API, %load_ext
+    ("notebook",),
+    ("season",),
+    ("session",),
+    ("layers", "live"),
+    ("ingest",),
+    ("lake",),
+    ("engine",),
+    ("archive", "demo"),
+    ("gold",),
+    ("silver",),
+    ("modeling", "bronze"),
+    ("decode", "display"),
+    ("plots",),
+    ("analysis", "peers", "session_ref", "reset", "progress", "options", "textfmt"),
+    ("config", "fileio"),
+    ("errors",),
+]
 
 
 def modules() -> dict[str, Path]:
@@ -80,7 +105,24 @@ def main() -> int:
     print(f"{len(found)} module cycles (found by one depth-first walk), shortest first:")
     for c in found[:20]:
         print("  " + " -> ".join(c))
-    return 1 if pairs or found else 0
+    up = upward(graph, package)
+    print(f"{len(up)} imports up the layering (tools/import_cycles.py LAYERS, docs/architecture.md):")
+    for a, b in up[:20]:
+        print(f"  {a} -> {b}")
+    return 1 if pairs or found or up else 0
+
+
+def upward(graph: dict[str, set[str]], package) -> list[tuple[str, str]]:
+    """(module, imported) where the imported module's package sits above the importer's,
+    or where either package is missing from LAYERS (a new package must be placed)."""
+    rank = {name: i for i, row in enumerate(LAYERS) for name in row}
+    out = []
+    for a, targets in sorted(graph.items()):
+        for b in sorted(targets):
+            pa, pb = package(a), package(b)
+            if pa != pb and (pa not in rank or pb not in rank or rank[pb] <= rank[pa]):
+                out.append((a, b))
+    return out
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ def _feeds_table(src: SessionSource, rejects: list[Reject], messages: list[Messa
     )
 
 
-def _sessions_table(src: SessionSource, feeds: pa.Table, clock: SessionClock) -> pa.Table:
+def sessions_table(src: SessionSource, feeds: pa.Table, clock: SessionClock) -> pa.Table:
     status = feeds.column("status").to_pylist()
     topics = feeds.column("topic").to_pylist()
     row = {name: src.meta.get(name) for name in SESSIONS.names}
@@ -179,7 +179,7 @@ def _bronze(src: SessionSource, write) -> tuple[dict[str, pa.Table], SamplesWrit
     feeds = _feeds_table(src, rejects, kept)
     car, pos = (pa.concat_tables([_LATEST.empty_table(), *samples.latest[t]]) for t in SAMPLE_TABLES)
     tables = {
-        "sessions": _sessions_table(src, feeds, session_clock(messages, car, pos, fields)),
+        "sessions": sessions_table(src, feeds, session_clock(messages, car, pos, fields)),
         "feeds": feeds,
         "messages": messages,
         "fields": fields,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 
-from .feeds_timing import _Bests, _empty_line, _lap_events, _stint, stats_first
+from .feeds_timing import Bests, empty_line, lap_events, stats_first, stint_entry
 from .fmt import Events, gap, laptime
 from .simulate import Sim
 
@@ -14,12 +14,12 @@ def build_quali_timing(sim: Sim, rng) -> tuple[Events, Events, Events, list]:
     rn = [d.rn for d in sim.drivers]
     start_order = list(range(n))
     first = {"NoEntries": sim.entries, "SessionPart": 1, "CutOffTime": "", "CutOffPercentage": "107",
-             "Lines": {rn[c]: _empty_line(sim, c, i + 1, True) for i, c in enumerate(start_order)}}
+             "Lines": {rn[c]: empty_line(sim, c, i + 1, True) for i, c in enumerate(start_order)}}
     td.add(5.032, first)
     app.add(2.848, {"Lines": {rn[c]: {"RacingNumber": rn[c], "Line": i + 1, "Stints": []}
                               for i, c in enumerate(start_order)}})
     stats.add(6.5, stats_first(sim, start_order))
-    bests, seg_best = _Bests(n), {}
+    bests, seg_best = Bests(n), {}
     best_events = []  # (time, car, part, lap ms or None, lap number)
     for car in range(n):
         stint_idx = -1
@@ -27,8 +27,8 @@ def build_quali_timing(sim: Sim, rng) -> tuple[Events, Events, Events, list]:
             late = float(rng.uniform(0.15, 2.5))
             if lp.pit_out is not None:  # a new set of tyres for every run
                 stint_idx += 1
-                app.add(lp.start - 1.0, {"Lines": {rn[car]: {"Stints": {str(stint_idx): _stint(sim.stints[car][stint_idx], 0)}}}})
-            patch = _lap_events(sim, lp, td, stats, bests, False, late, seg_best)
+                app.add(lp.start - 1.0, {"Lines": {rn[car]: {"Stints": {str(stint_idx): stint_entry(sim.stints[car][stint_idx], 0)}}}})
+            patch = lap_events(sim, lp, td, stats, bests, False, late, seg_best)
             if not patch:
                 continue
             patch["NumberOfLaps"] = lp.number

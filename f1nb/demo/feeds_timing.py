@@ -10,7 +10,7 @@ from .simulate import Lap, Sim
 TRAPS = ("I1", "I2", "FL", "ST")
 
 
-def _empty_line(sim: Sim, car: int, pos: int, quali: bool) -> dict:
+def empty_line(sim: Sim, car: int, pos: int, quali: bool) -> dict:
     d = sim.drivers[car]
     segs = sim.track.segments
     line: dict = {}
@@ -32,7 +32,7 @@ def _empty_line(sim: Sim, car: int, pos: int, quali: bool) -> dict:
     return line
 
 
-class _Bests:
+class Bests:
     """Personal and overall bests, to set the Fastest flags and TimingStats."""
 
     def __init__(self, n: int) -> None:
@@ -57,7 +57,7 @@ class _Bests:
         return 1 + sum(1 for v in vals if (v < mine if lower_is_better else v > mine))
 
 
-def _lap_events(sim: Sim, lp: Lap, ev: Events, stats: Events, bests: _Bests, first_lap_race: bool,
+def lap_events(sim: Sim, lp: Lap, ev: Events, stats: Events, bests: Bests, first_lap_race: bool,
                 late: float, seg_best: dict) -> dict:
     """Sector, segment, speed-trap and pit events of one lap; returns the delayed end-of-lap patch."""
     rn = sim.drivers[lp.car].rn
@@ -153,16 +153,16 @@ def build_race_timing(sim: Sim, rng) -> tuple[Events, Events, Events, list]:
     rn = [d.rn for d in sim.drivers]
     grid = sim.grid
     t_first = 4.18
-    td.add(t_first, {"Lines": {rn[c]: _empty_line(sim, c, i + 1, False) for i, c in enumerate(grid)}})
+    td.add(t_first, {"Lines": {rn[c]: empty_line(sim, c, i + 1, False) for i, c in enumerate(grid)}})
     app.add(t_first, {"Lines": {rn[c]: {"RacingNumber": rn[c], "Line": i + 1, "GridPos": str(i + 1),
-                                        "Stints": [_stint(sim.stints[c][0], 0)]} for i, c in enumerate(grid)}})
+                                        "Stints": [stint_entry(sim.stints[c][0], 0)]} for i, c in enumerate(grid)}})
     stats.add(t_first + 1.5, stats_first(sim, grid))
-    bests, seg_best = _Bests(n), {}
+    bests, seg_best = Bests(n), {}
     crossings = []  # (time, car, lap)
     for car in range(n):
         for lp in sim.laps[car]:
             late = float(rng.uniform(0.15, 2.8))
-            patch = _lap_events(sim, lp, td, stats, bests, lp.number == 1, late, seg_best)
+            patch = lap_events(sim, lp, td, stats, bests, lp.number == 1, late, seg_best)
             if patch:
                 td.add(lp.end + late, {"Lines": {rn[car]: patch}})
                 crossings.append((lp.end, car, lp.number))
@@ -177,7 +177,7 @@ def build_race_timing(sim: Sim, rng) -> tuple[Events, Events, Events, list]:
             if lp.pit_out is not None and st_idx + 1 < len(sim.stints[car]):
                 st_idx += 1
                 best_in_stint = None
-                app.add(lp.pit_out - 5.0, {"Lines": {rn[car]: {"Stints": {str(st_idx): _stint(sim.stints[car][st_idx], 0)}}}})
+                app.add(lp.pit_out - 5.0, {"Lines": {rn[car]: {"Stints": {str(st_idx): stint_entry(sim.stints[car][st_idx], 0)}}}})
             if math.isnan(lp.sector_end[2]):
                 continue
             st = sim.stints[car][st_idx]
@@ -235,6 +235,6 @@ def build_race_timing(sim: Sim, rng) -> tuple[Events, Events, Events, list]:
     return td, app, stats, history
 
 
-def _stint(st, total_offset: int) -> dict:
+def stint_entry(st, total_offset: int) -> dict:
     return {"LapFlags": 0, "Compound": st.compound, "New": "true" if st.new else "false",
             "TyresNotChanged": "0", "TotalLaps": st.start_age + total_offset, "StartLaps": st.start_age}

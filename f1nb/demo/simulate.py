@@ -97,13 +97,16 @@ def _base_time(tref: float, drv: Driver, lap: int, total: int, compound: str, ag
     return tref + drv.pace + fuel + off + deg * age + noise
 
 
+def _start(track: Track, n: int) -> tuple[float, float, list[Motion], list[list[Lap]]]:
+    """What a race and a qualifying start from: the track's length, its reference lap
+    time, and per car a motion and an empty list of laps."""
+    return track.length, ref_lap_time(track), [Motion() for _ in range(n)], [[] for _ in range(n)]
+
+
 def simulate_race(track: Track, drivers: list[Driver], laps_total: int, rng, start: float,
                   grid: list[int]) -> Sim:
     n = len(drivers)
-    L = track.length
-    tref = ref_lap_time(track)
-    motions = [Motion() for _ in range(n)]
-    laps: list[list[Lap]] = [[] for _ in range(n)]
+    L, tref, motions, laps = _start(track, n)
     # strategy: one stop for all, two for one car; no stops when the race is too short
     stints: list[list[Stint]] = []
     pit_laps: list[list[int]] = []
@@ -216,10 +219,7 @@ def _entries(n: int) -> list[int]:
 
 def simulate_quali(track: Track, drivers: list[Driver], minutes: tuple, rng, start: float) -> Sim:
     n = len(drivers)
-    L = track.length
-    tref = ref_lap_time(track)
-    motions = [Motion() for _ in range(n)]
-    laps: list[list[Lap]] = [[] for _ in range(n)]
+    L, tref, motions, laps = _start(track, n)
     stints: list[list[Stint]] = [[] for _ in range(n)]
     entries = _entries(n)
     parts, knocked = [], []

@@ -15,8 +15,8 @@ import time
 from dataclasses import dataclass, field
 
 from ..errors import LakeError
-from .compiled import Step, input_view, plan
 from ..modeling.model import session_scope
+from .compiled import Step, input_view, plan
 
 
 @dataclass

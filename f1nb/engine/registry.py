@@ -68,4 +68,4 @@ def upstream(name: str, models: dict[str, Model] | None = None) -> dict[str, lis
     return graph
 
 
-__all__ = ["registry", "build_order", "upstream"]
+__all__ = ["build_order", "registry", "upstream"]

@@ -37,6 +37,7 @@ from ..bronze.schema import parquet_schema
 from ..errors import LakeError
 from ..modeling.model import Model, session_scope
 from .duckdb_build import BuildReport
+from .lake_api import LakeAPI
 from .registry import build_order, registry
 
 MASTER_ENV = "F1NB_SPARK_MASTER"
@@ -161,7 +162,7 @@ def view_name(full: str) -> str:
     return full.replace(".", "_")
 
 
-class SparkLake:
+class SparkLake(LakeAPI):
     """A Parquet lake folder, opened in a Spark session through Ibis. Use as a context manager or `close()`."""
 
     def __init__(self, root: str | os.PathLike, master: str | None = None, session=None):
@@ -179,19 +180,13 @@ class SparkLake:
             if self._path(m.name).is_dir():
                 self._register(m.layer, m.table_name, m.schema)
 
-    # -- lifecycle -----------------------------------------------------------------
+    # -- lifecycle (`with SparkLake(...) as sl:` comes from LakeAPI) -------------------------
     def close(self) -> None:
         for full in list(self._views):
             self.spark.catalog.dropTempView(view_name(full))
         self._views.clear()
         if self._own_session:
             self.spark.stop()
-
-    def __enter__(self) -> SparkLake:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"SparkLake({str(self.root)!r}, master={self.spark.sparkContext.master!r})"

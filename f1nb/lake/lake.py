@@ -23,6 +23,7 @@ import pyarrow as pa
 from .. import config
 from ..bronze.schema import TABLE_TOPIC
 from ..bronze.schema import TABLES as BRONZE_TABLES
+from ..engine.lake_api import LakeAPI
 from ..errors import LakeError
 from .backends import open_duckdb, parse_target
 
@@ -39,7 +40,7 @@ _CATALOG_SQL = ("SELECT schema_name, table_name, column_name FROM duckdb_columns
                 "WHERE database_name = current_database() ORDER BY schema_name, table_name, column_index")
 
 
-class Lake:
+class Lake(LakeAPI):
     """A lakehouse on disk. Use as a context manager or call `close()`."""
 
     def __init__(self, path: str | os.PathLike | None = None, create: bool = True):
@@ -75,15 +76,9 @@ class Lake:
 
         return ibis.duckdb.from_connection(self.raw)
 
-    # -- lifecycle -----------------------------------------------------------------
+    # -- lifecycle (`with Lake(...) as lake:` comes from LakeAPI) -------------------------
     def close(self) -> None:
         self.raw.close()
-
-    def __enter__(self) -> Lake:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"Lake({self.location!r})"
@@ -339,11 +334,13 @@ class Lake:
 
         return export_bronze(self, root, session_keys)
 
-    def build(self, session_keys: list[int] | None = None, layers=("silver", "gold"), report=None):
-        """Build Silver and Gold; `report(done, text)` (f1nb.progress) hears of each model."""
+    def build(self, session_keys: list[int] | None = None, layers=("silver", "gold"), report=None,
+              exclude: tuple[str, ...] = ()):
+        """Build Silver and Gold (all sessions when `session_keys` is None); `report(done, text)`
+        (f1nb.progress) hears of each model; models named in `exclude` keep their rows."""
         from ..engine.duckdb_build import build_layers
 
-        return build_layers(self, session_keys, layers, report=report)
+        return build_layers(self, session_keys, layers, exclude=exclude, report=report)
 
     def check(self, names: list[str] | None = None) -> list[dict]:
         from ..engine.duckdb_build import run_checks

@@ -5,11 +5,12 @@ A writer thread drains a queue: every `flush_interval` seconds (or
 as an archive load would (`build_bronze` on the batch) and **appended in one
 transaction**: rows of messages / fields / car_samples / position_samples /
 rejects are inserted, the session's one `sessions` row and its `feeds` rows
-(running counts) are replaced. Rewriting the whole session per batch
+(running counts) are replaced, through `f1nb.ingest` (`LiveBatch`) like every
+other load. Rewriting the whole session per batch
 (`write_source`) gets slower as the session grows (it re-decodes everything);
 appending keeps each batch's cost proportional to the batch. A builder
 thread, every `build_interval` seconds with new data, runs
-`build_layers(lake, [session_key])` (the session's Silver and Gold, one
+`lake.build([session_key])` (the session's Silver and Gold, one
 transaction) on its own connection, so a build never holds up Bronze. `stop()` flushes,
 builds once more and returns with the lake consistent.
 
@@ -38,11 +39,12 @@ from datetime import datetime, timezone
 
 import pyarrow as pa
 
-from ..bronze.build import SessionSource, _sessions_table, build_bronze
+from ..bronze.build import SessionSource, sessions_table, build_bronze
 from ..bronze.clock import SessionClock
 from ..bronze.schema import FEEDS
 from ..decode.messages import Message, Reject
 from ..errors import F1nbError, LakeError, LiveError
+from ..ingest import LiveBatch, ingest
 
 APPEND_TABLES = ("messages", "fields", "car_samples", "position_samples", "rejects")
 # Rebuilt on every full build only (see LakeSink.build_now).
@@ -271,10 +273,11 @@ class LakeSink:
             "rejects": pa.array([self._bad.get(t, 0) for t in topics], pa.int64()),
         }, schema=FEEDS)
         clock = SessionClock(self.t0, "live frames", 0.001) if self.t0 else SessionClock()
-        sessions = _sessions_table(src, feeds, clock)
+        sessions = sessions_table(src, feeds, clock)
         # the first batch of a run replaces the session; later ones append, and refresh its catalogue rows
-        self._writer.write_session(key, {**{n: tables[n] for n in APPEND_TABLES}, "sessions": sessions, "feeds": feeds},
-                                   replace="all" if not self.batches else ("sessions", "feeds"))
+        batch = {**{n: tables[n] for n in APPEND_TABLES}, "sessions": sessions, "feeds": feeds}
+        ingest(LiveBatch(key, batch, replace="all" if not self.batches else ("sessions", "feeds")), self._writer,
+               build=False)  # the builder thread builds on its own cadence (build_now)
 
     # -- Silver / Gold -----------------------------------------------------------------
     def build_now(self, lake=None, full: bool = False) -> None:
@@ -282,8 +285,6 @@ class LakeSink:
         `TELEMETRY_INTERVAL_S`, and the last one) the telemetry tables — the
         heaviest, and read by no other model — keep their rows, so the lap and
         timing tables stay a few seconds behind the feed."""
-        from ..engine.duckdb_build import build_layers
-
         if self.session_key is None:
             return
         now = time.perf_counter()
@@ -292,7 +293,7 @@ class LakeSink:
             arrivals, self._unbuilt = self._unbuilt, []
         started = time.perf_counter()
         try:
-            build_layers(lake or self.lake, [self.session_key], exclude=() if full else TELEMETRY_MODELS)
+            (lake or self.lake).build([self.session_key], exclude=() if full else TELEMETRY_MODELS)
             if full:
                 self._last_full_build = now
         except LakeError as exc:  # Bronze keeps flowing; the error is reported, not swallowed

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipywidgets as widgets
 
-from .widget_html import _error_html, _figure_output, _info_html
+from .widget_html import error_html, figure_output, info_html
 
 
 def _driver_options(session) -> list[tuple[str, int]]:
@@ -48,14 +48,14 @@ class LapExplorer(widgets.VBox):
         from IPython.display import HTML
 
         from ..plots import lap_times
-        from .display import styled_table, with_abbreviations
-        from .tables import LAP_COLUMNS
+        from ..display.views import styled_table, with_abbreviations
+        from ..display.tables import LAP_COLUMNS
 
         chosen = list(self.drivers.value)
         self.chart.outputs = ()
         self.table.outputs = ()
         if not chosen:
-            self.status.value = _info_html("select one or more drivers")
+            self.status.value = info_html("select one or more drivers")
             return
         try:
             self.figure = lap_times(self.session, chosen, style=self.style, accurate_only=self.accurate.value)
@@ -66,11 +66,11 @@ class LapExplorer(widgets.VBox):
             laps = with_abbreviations(laps, self.session.get_drivers())
             laps = laps[[c for c in LAP_COLUMNS if c in laps.columns]]
         except Exception as exc:
-            self.status.value = _error_html(exc)
+            self.status.value = error_html(exc)
             return
-        _figure_output(self.chart, self.figure)
+        figure_output(self.chart, self.figure)
         self.table.append_display_data(HTML(styled_table(laps, self.session.get_drivers(), max_rows=100)))
-        self.status.value = _info_html(f"{len(laps)} laps of {len(chosen)} drivers")
+        self.status.value = info_html(f"{len(laps)} laps of {len(chosen)} drivers")
 
 
 class TelemetryCompare(widgets.VBox):
@@ -130,13 +130,13 @@ class TelemetryCompare(widgets.VBox):
                                        self.lap2.value, style=self.style)
         except Exception as exc:
             self.chart.outputs = ()
-            self.status.value = _error_html(exc)
+            self.status.value = error_html(exc)
             return
         self.figure = fig
         dist, delta = fig.f1nb_delta
         self.delta_s = float(delta[-1]) if len(delta) else None
-        _figure_output(self.chart, fig)
+        figure_output(self.chart, fig)
         a, b = self.driver1.label.split(" — ")[0], self.driver2.label.split(" — ")[0]
         if self.delta_s is not None:
             who = f"{b} is {abs(self.delta_s):.3f} s {'behind' if self.delta_s > 0 else 'ahead of'} {a} at the line"
-            self.status.value = _info_html(who)
+            self.status.value = info_html(who)

@@ -15,7 +15,7 @@ TELEMETRY_TOPICS = ("CarData.z", "Position.z")
 
 
 def _load_args(p):
-    p.add_argument("season", type=int, help="year, e.g. 2024")
+    p.add_argument("year", type=int, help="e.g. 2024")
     p.add_argument("meeting", help="meeting name, place, country or round number")
     p.add_argument("session", help="session name or R, Q, S, SQ, FP1…")
     p.add_argument("--as", dest="name", default="session", help="variable to bind (default: session)")
@@ -24,61 +24,62 @@ def _load_args(p):
     p.add_argument("--force", action="store_true", help="download and rebuild even if already loaded")
 
 
-@subcommand("load", "load SEASON MEETING SESSION [--as NAME] [--topics ...] [--no-telemetry]", _load_args)
+@subcommand("load", "load YEAR MEETING SESSION [--as NAME] [--topics ...] [--no-telemetry]", _load_args)
 def _load(m, args, cell):
     from ..session import Session, get_session
 
     check_free_name(m.shell, args.name, (Session,), SUBCOMMANDS["load"].parser().format_usage())
     lake = m.get_lake()
-    print(f"Finding {args.season} {args.meeting} {args.session}…", flush=True)
-    session = get_session(args.season, args.meeting, args.session, lake=lake, archive_url=m._archive())
+    print(f"Finding {args.year} {args.meeting} {args.session}…", flush=True)
+    session = get_session(args.year, args.meeting, args.session, lake=lake, archive_url=m.archive_url_or_default())
     topics = args.topics
     if args.no_telemetry:
         if topics is None:
-            feeds, _ = session._archive_client().session_feeds(session.ref)
+            feeds, _ = session.archive_client().session_feeds(session.ref)
             topics = list(feeds)
         topics = [t for t in topics if t not in TELEMETRY_TOPICS]
     if session.is_loaded and not args.force:
         print(f"{session.label}: already in the lake")
+        if not session.is_built:
+            print("Building Silver and Gold…", flush=True)
+            session.generate()
     else:
-        print(f"Downloading {session.label}…", flush=True)
-        report = session.load_data(topics=topics, force=True)
-        if report is not None:
-            print(report)
-    if not session.is_built or args.force:
-        print("Building Silver and Gold…", flush=True)
-        session.generate()
-    m.bind(session, args.name)
-    print(f"bound to `{args.name}`")
+        print(f"Downloading {session.label}, then building Silver and Gold…", flush=True)
+        print(session.load_data(topics=topics, force=True, build=True))
+    return _bind_and_show(m, session, args.name)
+
+
+def _bind_and_show(m, session, name: str) -> None:
+    m.bind(session, name)
+    print(f"bound to `{name}`")
     m.show(session)
-    return None
 
 
 def _sessions_args(p):
-    p.add_argument("season", type=int, nargs="?", help="year (default: every season in the lake)")
+    p.add_argument("year", type=int, nargs="?", help="default: every year in the lake")
     p.add_argument("--lake", action="store_true", help="only sessions already in the lake (offline)")
 
 
-@subcommand("sessions", "sessions [SEASON] [--lake]: the season's sessions (archive index, else the lake)",
+@subcommand("sessions", "sessions [YEAR] [--lake]: the year's sessions (archive index, else the lake)",
             _sessions_args)
 def _sessions(m, args, cell):
     import pandas as pd
 
     lake = m.get_lake()
     loaded = lake.sessions().to_pandas()
-    if args.season is None or args.lake:
-        return loaded if args.season is None else loaded[loaded.year == args.season].reset_index(drop=True)
+    if args.year is None or args.lake:
+        return loaded if args.year is None else loaded[loaded.year == args.year].reset_index(drop=True)
     from ..archive.client import ArchiveClient
 
     try:
-        with ArchiveClient(base_url=m._archive(), progress=False, retries=1, timeout=8) as client:
-            refs = client.season(args.season)
+        with ArchiveClient(base_url=m.archive_url_or_default(), progress=False, retries=1, timeout=8) as client:
+            refs = client.season(args.year)
     except Exception as exc:
-        if loaded[loaded.year == args.season].empty:
+        if loaded[loaded.year == args.year].empty:
             raise
         print(f"f1: archive index unavailable ({first_line(str(exc))}); showing sessions in the lake",
               file=sys.stderr)
-        return loaded[loaded.year == args.season].reset_index(drop=True)
+        return loaded[loaded.year == args.year].reset_index(drop=True)
     keys = set(loaded.session_key)
     return pd.DataFrame([{"round": r.round, "meeting": r.meeting_name, "session": r.session_name,
                           "type": r.session_type, "start": r.start_date, "session_key": r.session_key,
@@ -106,10 +107,7 @@ def _demo(m, args, cell):
         kw["race_laps"] = args.laps
     print("Preparing the demo session (generated offline; the first time takes a few seconds)…", flush=True)
     session = demo_session(args.kind, lake=m.get_lake(), config=DemoConfig(**kw))
-    m.bind(session, args.name)
-    print(f"bound to `{args.name}`")
-    m.show(session)
-    return None
+    return _bind_and_show(m, session, args.name)
 
 
 def _laps_args(p):
@@ -122,8 +120,8 @@ def _laps_args(p):
 def _laps(m, args, cell):
     import pandas as pd
 
-    from .display import with_abbreviations
-    from .tables import LAP_COLUMNS, tag  # (pandas comes with the first frame, never with %load_ext)
+    from ..display.tables import LAP_COLUMNS  # (pandas comes with the first frame, never with %load_ext)
+    from ..display.views import tag, with_abbreviations
 
     s = m.session(args)
     frames = [s.get_laps(d) for d in args.drivers] if args.drivers else [s.get_laps()]
@@ -224,7 +222,7 @@ def _style(m, args, cell):
 
 @subcommand("lake", "lake: layers, tables with row counts, sessions loaded")
 def _lake(m, args, cell):
-    from .display import lake_overview
+    from ..display.views import lake_overview
 
     return lake_overview(m.get_lake())
 
@@ -271,7 +269,7 @@ def _picker_args(p):
 def _picker(m, args, cell):
     from .widgets import SessionPicker
 
-    picker = SessionPicker(lake=m.get_lake(), archive_url=m._archive(), offline=args.offline)
+    picker = SessionPicker(lake=m.get_lake(), archive_url=m.archive_url_or_default(), offline=args.offline)
 
     def adopt(change):
         if change["new"] is not None:
@@ -302,7 +300,7 @@ def _sql(m, rest: str, cell):
         raise MagicUsageError("usage: %%f1 sql [--write] [NAME <<]   (query in the cell) | %f1 sql [NAME <<] QUERY\n",
                               "no query given")
     key = m.session().session_key if "{session_key}" in query else None
-    from .tables import tag
+    from ..display.views import tag
 
     df = tag(m.get_lake().sql(fill_placeholders(query, key), write=write,
                           write_hint="use %%f1 sql --write").to_pandas(), "sql")

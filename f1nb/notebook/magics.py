@@ -106,7 +106,8 @@ class F1Magics(Magics):
         self.current = session
         self.shell.user_ns[name or "session"] = session
 
-    def _archive(self) -> str | None:
+    def archive_url_or_default(self) -> str | None:
+        """The `archive_url` setting, or None for $F1NB_ARCHIVE_URL / F1's archive."""
         return self.archive_url or None
 
     def show(self, obj) -> None:
@@ -203,9 +204,9 @@ def load_ipython_extension(ipython) -> None:
 
 
 def _frame_html(df):
-    from .tables import _html_for_frame
+    from ..display.views import html_for_frame
 
-    return _html_for_frame(df)
+    return html_for_frame(df)
 
 
 from . import magic_commands  # noqa: E402,F401  (registers the subcommands)

@@ -111,5 +111,16 @@ def first_line(text: str) -> str:
     return (text or "").strip().splitlines()[0] if (text or "").strip() else "error"
 
 
-__all__ = ["MagicUsageError", "HelpShown", "MagicArgumentParser", "Subcommand", "SUBCOMMANDS", "subcommand",
-           "usage_text", "short_usage", "session_arg", "style_arg", "first_line"]
+__all__ = [
+    "SUBCOMMANDS",
+    "HelpShown",
+    "MagicArgumentParser",
+    "MagicUsageError",
+    "Subcommand",
+    "first_line",
+    "session_arg",
+    "short_usage",
+    "style_arg",
+    "subcommand",
+    "usage_text",
+]

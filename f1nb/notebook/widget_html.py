@@ -9,22 +9,22 @@ import ipywidgets as widgets
 from ..errors import F1nbError
 
 
-def _error_html(exc: BaseException | str) -> str:
+def error_html(exc: BaseException | str) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     if not isinstance(exc, (str, F1nbError)):
         text = f"{type(exc).__name__}: {text}"
     return f"<span style='color:#c62828'>⚠ {html.escape(text)}</span>"
 
 
-def _ok_html(text: str) -> str:
+def ok_html(text: str) -> str:
     return f"<span style='color:#2e7d32'>✓ {html.escape(text)}</span>"
 
 
-def _info_html(text: str) -> str:
+def info_html(text: str) -> str:
     return f"<span style='color:#666'>{html.escape(text)}</span>"
 
 
-def _figure_output(out: widgets.Output, fig) -> None:
+def figure_output(out: widgets.Output, fig) -> None:
     from IPython.display import Image
 
     from ..plots.common import figure_png

@@ -17,8 +17,7 @@ import traitlets
 
 from ..errors import F1nbError
 from ..progress import heartbeat, span
-from .picker_start import opening_season
-from .widget_html import _error_html, _info_html, _ok_html
+from .widget_html import error_html, info_html, ok_html
 
 DEMO = "Demo (offline)"
 FIRST_ARCHIVE_SEASON = 2018
@@ -66,7 +65,7 @@ class SessionPicker(widgets.VBox):
                                           tooltip="download (if needed) and build the session")
         self.progress = widgets.FloatProgress(value=0.0, min=0.0, max=1.0, description="",
                                               layout=widgets.Layout(width="380px"))
-        self.status = widgets.HTML(_info_html("choose a session and press Load"))
+        self.status = widgets.HTML(info_html("choose a session and press Load"))
         self.output = widgets.Output()
         self.load_button.on_click(self._on_load)
         self.season_select.observe(self._on_season, "value")
@@ -79,7 +78,7 @@ class SessionPicker(widgets.VBox):
         self._archive_down: str | None = None
         options = self._season_options(seasons)
         _set_options(self.season_select, options,
-                     opening_season(self, options) if seasons is None and not offline else None)
+                     self._opening_season(options) if seasons is None and not offline else None)
 
     # -- lake and sources -------------------------------------------------------------
     @property
@@ -108,6 +107,33 @@ class SessionPicker(widgets.VBox):
                            reverse=True)
         return ([DEMO] + years) if self.offline or not years else (years + [DEMO])
 
+    def _opening_season(self, options: list):
+        """Which season the picker opens on: the first of `options` (newest first) with sessions
+        in the lake or a season index in the archive, so that it never opens on an error (the
+        current season's index is absent before the first race, and unreachable offline); the
+        demo when neither answers. The archive is asked newest first and no more once it cannot
+        be reached (each further year would fail the same way)."""
+        from ..errors import SessionNotFound
+
+        lake_years = set(self._lake_years())
+        years = [y for y in options if isinstance(y, int)]
+        for year in years:
+            if year in lake_years:
+                return year
+            if self.offline or self._archive_down is not None:
+                continue
+            try:
+                refs = self._archive_client().season(year)
+            except SessionNotFound:  # no index for this year (yet): try the one before
+                continue
+            except Exception as exc:  # unreachable: remember why, and use the lake from here on
+                self._archive_down = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
+                continue
+            if refs:
+                self._known[year] = refs
+                return year
+        return options[0] if not years else next((o for o in options if not isinstance(o, int)), options[0])
+
     def _archive_client(self):
         if self._client is None:
             from ..archive.client import ArchiveClient
@@ -116,31 +142,31 @@ class SessionPicker(widgets.VBox):
         return self._client
 
     def _season_refs(self, year: int) -> list:
-        from ..session import _sessions_in_lake
+        from ..session import sessions_in_lake
 
         if year in self._known:
             refs = self._known[year]
-            self.status.value = _info_html(f"{year}: {len(refs)} sessions in the archive index")
+            self.status.value = info_html(f"{year}: {len(refs)} sessions in the archive index")
             return refs
         if self._archive_down is not None and not self.offline:
-            refs = _sessions_in_lake(self.lake, year)
-            self.status.value = _info_html(f"{year}: {len(refs)} sessions in the lake (the archive is not "
+            refs = sessions_in_lake(self.lake, year)
+            self.status.value = info_html(f"{year}: {len(refs)} sessions in the lake (the archive is not "
                                            f"reachable: {self._archive_down})")
             return refs
         if not self.offline:
             try:
                 refs = self._archive_client().season(year)
-                self.status.value = _info_html(f"{year}: {len(refs)} sessions in the archive index")
+                self.status.value = info_html(f"{year}: {len(refs)} sessions in the archive index")
                 return refs
             except Exception as exc:  # no network, no index: fall back to the lake (an error only if empty)
                 reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-                refs = _sessions_in_lake(self.lake, year)
-                self.status.value = _info_html(f"{year}: {len(refs)} sessions in the lake (the archive index is "
-                                               f"unavailable: {reason})") if refs else _error_html(
+                refs = sessions_in_lake(self.lake, year)
+                self.status.value = info_html(f"{year}: {len(refs)} sessions in the lake (the archive index is "
+                                               f"unavailable: {reason})") if refs else error_html(
                     f"archive index for {year} unavailable ({reason}); showing the {len(refs)} sessions in the lake")
                 return refs
-        refs = _sessions_in_lake(self.lake, year)
-        self.status.value = _info_html(f"{year}: {len(refs)} sessions in the lake (offline)")
+        refs = sessions_in_lake(self.lake, year)
+        self.status.value = info_html(f"{year}: {len(refs)} sessions in the lake (offline)")
         return refs
 
     # -- cascading dropdowns -------------------------------------------------------------
@@ -178,12 +204,12 @@ class SessionPicker(widgets.VBox):
 
     def _step(self, value: float, text: str) -> None:
         self.progress.value = max(self.progress.min, min(self.progress.max, value))
-        self.status.value = _info_html(text)
+        self.status.value = info_html(text)
 
     def _on_load(self, _button=None) -> None:
         choice = self.session_select.value
         if choice is None:
-            self.status.value = _error_html("choose a season, a meeting and a session first")
+            self.status.value = error_html("choose a season, a meeting and a session first")
             return
         self._busy(True)
         self.progress.bar_style = "info"
@@ -194,15 +220,15 @@ class SessionPicker(widgets.VBox):
                 session = load(choice, step)
         except Exception as exc:
             self.progress.bar_style = "danger"
-            self.status.value = _error_html(exc)
+            self.status.value = error_html(exc)
             return
         finally:
             self._busy(False)
         self.progress.value = self.progress.max
         self.progress.bar_style = "success"
-        self.status.value = _ok_html(f"{session.label} loaded — picker.session")
+        self.status.value = ok_html(f"{session.label} loaded — picker.session")
         self.output.outputs = ()
-        from .display import SessionCard
+        from ..display.views import SessionCard
 
         self.output.append_display_data(SessionCard(session))
         self.session = session
@@ -210,7 +236,7 @@ class SessionPicker(widgets.VBox):
             try:
                 callback(session)
             except Exception as exc:
-                self.status.value = _error_html(f"on_load callback failed: {exc}")
+                self.status.value = error_html(f"on_load callback failed: {exc}")
 
     def _load_ref(self, ref, step):
         from ..session import Session
@@ -219,39 +245,18 @@ class SessionPicker(widgets.VBox):
         if not session.is_loaded:
             if self.offline:
                 raise F1nbError(f"{ref.label} is not in the lake and the picker is offline")
-            client = self._archive_client()
-            step(0.02, f"{ref.label}: reading the feed list…")
-            feeds, _source = client.session_feeds(ref)
-            topics = list(feeds)
-            chunk = 3
-            for i in range(0, len(topics), chunk):  # download in small groups so the bar moves
-                part = topics[i:i + chunk]
-                step(0.05 + 0.6 * i / max(len(topics), 1), f"downloading {', '.join(part)}…")
-                client.fetch_session(ref, topics=part)
-            step(0.65, "writing Bronze…")
-            session.load_data()  # every file is in the cache now
-        if not session.is_built:
-            step(0.75, "building Silver…")
-            session.generate(silver=True, gold=False)
-            step(0.88, "building Gold…")
-            session.generate(silver=False, gold=True)
+            session.load_data(build=True, report=step)  # downloads a few feeds at a time: the bar moves
+        elif not session.is_built:
+            session.generate(report=span(step, 0.02, 1.0))
         return session
 
     def _load_demo(self, kind: str, step):
         from ..demo import DemoConfig
-        from ..pipeline import load_demo
         from ..season import demo_session
-        from ..session import _sessions_in_lake
 
-        cfg = self.demo_config or DemoConfig()
-        loaded = [r for r in _sessions_in_lake(self.lake, cfg.year) if r.session_name == kind]
-        if not loaded:
-            step(0.02, "generating the demo season (offline)…")
-            reports = load_demo(self.lake, cfg, progress=False, report=span(step, 0.02, 0.75))
-            keys = [r.session_key for r in reports]
-            self.lake.build(keys, ("silver",), report=span(step, 0.75, 0.92))
-            self.lake.build(keys, ("gold",), report=span(step, 0.92, 1.0))
-        return demo_session(kind, lake=self.lake, config=cfg)
+        step(0.02, "preparing the demo season (offline)…")
+        return demo_session(kind, lake=self.lake, config=self.demo_config or DemoConfig(), progress=False,
+                            report=span(step, 0.02, 1.0))
 
 
 def show(lake=None, archive_url: str | None = None, offline: bool = False, **kwargs) -> SessionPicker:

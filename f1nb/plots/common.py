@@ -187,7 +187,7 @@ def gold_frame(session, name: str) -> pd.DataFrame | None:
     """A gold table for this session, or None when the lake has not got it (yet)."""
     if not has_table(session, name):
         return None
-    return session._frame(name)
+    return session.frame(name)
 
 
 def session_kind(session) -> str:

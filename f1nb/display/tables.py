@@ -3,14 +3,14 @@ whole points, and a compact column set for the wide tables.
 
 Only the HTML display changes. A frame returned by f1nb keeps every column at
 full precision; it carries `attrs["f1nb_table"]` (which pandas passes on to
-frames derived from it), and an IPython HTML formatter for DataFrames draws
-tagged frames here and every other frame exactly as pandas does.
+frames derived from it), and an IPython HTML formatter for DataFrames
+(`views.tag`, `views.install_formatter`) draws tagged frames with the formats
+here and every other frame exactly as pandas does.
 """
 
 from __future__ import annotations
 
 import html
-import sys
 
 import numpy as np
 import pandas as pd
@@ -40,13 +40,6 @@ COMPACT = {
              "tyre_age_laps", "stint", "position", "pit_in_session_s", "pit_out_session_s", "track_status",
              "deleted"],
 }
-
-
-def tag(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Mark `df` as f1nb's table `name` (e.g. 'gold.results') for the notebook display."""
-    df.attrs[TAG] = name
-    install_formatter()
-    return df
 
 
 # ------------------------------------------------------------------ values
@@ -132,40 +125,6 @@ def default_columns(df: pd.DataFrame) -> list[str]:
         return cols
     compact = [c for c in COMPACT[key] if c in cols]
     return compact if len(compact) >= 4 else cols
-
-
-def frame_html(df: pd.DataFrame, drivers: pd.DataFrame | None = None, max_rows: int = MAX_ROWS) -> str:
-    """A tagged frame as an f1nb table: formatted, compact, team-coloured, scrolling when tall."""
-    from .display import styled_table
-
-    view = df if isinstance(df.index, pd.RangeIndex) else df.reset_index()
-    columns = default_columns(view)
-    html_table = styled_table(view, drivers, max_rows=max_rows, columns=columns)
-    hidden = len(view.columns) - len(columns)
-    note = (f"<div class='f1nb-note'>{len(columns)} of {len(view.columns)} columns shown; the DataFrame has them "
-            f"all (<code>df.columns</code>)</div>" if hidden else "")
-    return html_table + note
-
-
-def _html_for_frame(df: pd.DataFrame):
-    if df.attrs.get(TAG):
-        return frame_html(df)
-    return df._repr_html_()
-
-
-def install_formatter(ip=None) -> bool:
-    """Register the DataFrame HTML formatter with the running IPython (once); False outside IPython."""
-    if ip is None and "IPython" not in sys.modules:  # a script: nothing to register, and no IPython import
-        return False
-    from IPython import get_ipython
-
-    ip = ip or get_ipython()
-    if ip is None:
-        return False
-    fmt = ip.display_formatter.formatters["text/html"]
-    if fmt.type_printers.get(pd.DataFrame) is not _html_for_frame:
-        fmt.for_type(pd.DataFrame, _html_for_frame)
-    return True
 
 
 def escape(v) -> str:

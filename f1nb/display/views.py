@@ -1,5 +1,9 @@
 """HTML and plain-text views for notebooks: the session card, the lake overview,
-and tables with team colours on the driver cells.
+tables with team colours on the driver cells, and the IPython hook that shows
+f1nb's DataFrames (`tag`) with the formats of `tables.py`.
+
+Below the Python API (`Session`, `Season` and the layers use it), above nothing
+but `plots.common` (compound colours): it never imports the notebook package.
 
 Nothing here loads or builds data: a card of a session that is not in the lake
 says so, and a gold table the lake has not got is simply left out.
@@ -8,11 +12,14 @@ says so, and a gold table the lake has not got is simply left out.
 from __future__ import annotations
 
 import html
+import sys
 from dataclasses import dataclass, field
 
 import pandas as pd
 
-_CSS = """<style>
+from .tables import MAX_ROWS, SCROLL_ROWS, TAG, default_columns, format_column
+
+CSS = """<style>
 .f1nb-card{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;border:1px solid #d0d0d8;border-radius:8px;
  padding:10px 14px;max-width:760px;border-left:6px solid #e10600;background:rgba(127,127,127,0.04)}
 .f1nb-card h3{margin:0 0 2px 0;font-size:15px}.f1nb-card .sub{color:#777;font-size:12px;margin-bottom:8px}
@@ -167,7 +174,7 @@ def session_card(session) -> str:
             pills = "".join(f"<span class='f1nb-pill'>{_esc(n)} {r:,}</span>" for n, r in s.tables[layer])
             tables += f"<tr><td class='k layer'>{layer}</td><td>{pills}</td></tr>"
     notes = "".join(f"<div class='sub'>{_esc(n)}</div>" for n in s.notes)
-    return (f"{_CSS}<div class='f1nb-card'><h3>{_esc(s.label)}</h3>"
+    return (f"{CSS}<div class='f1nb-card'><h3>{_esc(s.label)}</h3>"
             f"<table>{body}{tables}</table>{notes}</div>")
 
 
@@ -240,7 +247,7 @@ class LakeOverview:
                         f"<th>source</th></tr>{srows}</table>")
         else:
             sessions = "<div class='sub'>no sessions yet: <code>%f1 load 2024 Monaco Race</code> or <code>%f1 demo</code></div>"
-        return (f"{_CSS}<div class='f1nb-card' style='max-width:1000px'><h3>Lake</h3>"
+        return (f"{CSS}<div class='f1nb-card' style='max-width:1000px'><h3>Lake</h3>"
                 f"<div class='sub'>{_esc(self.lake.location)} · {_esc(self.lake.backend_name)}</div>"
                 f"<table><tr>{cols}</tr></table><div class='layer' style='margin-top:8px'>sessions loaded "
                 f"({len(self.sessions)})</div>{sessions}</div>")
@@ -277,7 +284,6 @@ def styled_table(df: pd.DataFrame, drivers: pd.DataFrame | None = None, max_rows
     when it has `team_colour`. Values are formatted per column (tables.format_column); a table
     taller than tables.SCROLL_ROWS scrolls in a box."""
     from ..plots.common import compound_colour
-    from .tables import SCROLL_ROWS, format_column
 
     lookup = _driver_lookup(drivers)
     if "team_colour" in df.columns and ("abbreviation" in df.columns or "driver_number" in df.columns):
@@ -314,7 +320,7 @@ def styled_table(df: pd.DataFrame, drivers: pd.DataFrame | None = None, max_rows
     table = f"<table class='f1nb-table'><thead><tr>{heads}</tr></thead>{''.join(body)}</table>"
     if len(shown) > SCROLL_ROWS:
         table = f"<div class='f1nb-scroll'>{table}</div>"
-    return f"{_CSS}{table}{more}"
+    return f"{CSS}{table}{more}"
 
 
 class DriverTable:
@@ -338,3 +344,45 @@ def with_abbreviations(df: pd.DataFrame, drivers: pd.DataFrame) -> pd.DataFrame:
     out = df.merge(d, on="driver_number", how="left")
     first = ["driver_number", "abbreviation", "team_name"]
     return out[first + [c for c in out.columns if c not in first]]
+
+
+# ------------------------------------------------------------------ f1nb's DataFrames in IPython
+
+
+def tag(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Mark `df` as f1nb's table `name` (e.g. 'gold.results') for the notebook display."""
+    df.attrs[TAG] = name
+    install_formatter()
+    return df
+
+
+def frame_html(df: pd.DataFrame, drivers: pd.DataFrame | None = None, max_rows: int = MAX_ROWS) -> str:
+    """A tagged frame as an f1nb table: formatted, compact, team-coloured, scrolling when tall."""
+    view = df if isinstance(df.index, pd.RangeIndex) else df.reset_index()
+    columns = default_columns(view)
+    html_table = styled_table(view, drivers, max_rows=max_rows, columns=columns)
+    hidden = len(view.columns) - len(columns)
+    note = (f"<div class='f1nb-note'>{len(columns)} of {len(view.columns)} columns shown; the DataFrame has them "
+            f"all (<code>df.columns</code>)</div>" if hidden else "")
+    return html_table + note
+
+
+def html_for_frame(df: pd.DataFrame):
+    if df.attrs.get(TAG):
+        return frame_html(df)
+    return df._repr_html_()
+
+
+def install_formatter(ip=None) -> bool:
+    """Register the DataFrame HTML formatter with the running IPython (once); False outside IPython."""
+    if ip is None and "IPython" not in sys.modules:  # a script: nothing to register, and no IPython import
+        return False
+    from IPython import get_ipython
+
+    ip = ip or get_ipython()
+    if ip is None:
+        return False
+    fmt = ip.display_formatter.formatters["text/html"]
+    if fmt.type_printers.get(pd.DataFrame) is not html_for_frame:
+        fmt.for_type(pd.DataFrame, html_for_frame)
+    return True

@@ -1,0 +1,218 @@
+"""One way in: a source -> Bronze -> Silver and Gold, with progress and one report.
+
+    from f1nb.ingest import ArchiveSession, Demo, Recording, ingest
+
+    ingest(ArchiveSession(ref), lake)                 # download (or read the cache), load, build
+    ingest(Recording("live.txt"), lake, build=False)  # Bronze only
+    ingest([ArchiveSession(r) for r in refs], lake)   # many sessions, one build at the end
+
+Every caller that fills a lake goes through `ingest`: the CLI (`load`, `demo`),
+`Session.load_data`, `Season.load`, `demo_session`, the `%f1` magics, the picker
+widget and the live sink. None of them loads and then builds on its own, so a
+load is followed by exactly one build of the sessions it wrote.
+
+`report(done, text)` (f1nb.progress) hears of the whole job: loading takes the
+first part of the bar, building the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .progress import span
+
+if TYPE_CHECKING:
+    from .bronze.load import LoadReport
+    from .engine.duckdb_build import BuildReport
+
+_LOAD_SHARE = 0.7  # of the bar, when the job builds too (a build of a race takes less than its load)
+_CHUNK = 3  # topics per download step, when someone watches the bar
+
+
+# ---------------------------------------------------------------- sources
+
+
+@dataclass(frozen=True)
+class ArchiveSession:
+    """A session of F1's archive (or a file:// copy), as `SessionRef` from the season
+    index or `client.session_from_path`. `client` defaults to an ArchiveClient for
+    $F1NB_ARCHIVE_URL; `topics`: only these feeds (the session's others stay in the lake)."""
+
+    ref: Any  # SessionRef
+    client: Any = None  # ArchiveClient
+    topics: tuple[str, ...] | None = None
+    refresh: bool = False  # download every file again instead of using the cache
+
+
+@dataclass(frozen=True)
+class ArchivePath:
+    """A session of the archive by its path, e.g. "2018/2018-04-29_Azerbaijan_Grand_Prix/2018-04-29_Race/"."""
+
+    path: str
+    client: Any = None
+    topics: tuple[str, ...] | None = None
+    refresh: bool = False
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A live-timing recording file or folder (f1nb live --record, FastF1, undercut-f1)."""
+
+    path: str | Path
+
+
+@dataclass(frozen=True)
+class Demo:
+    """The offline demo season (generated once per config). `skip_loaded`: sessions the lake
+    already holds from the same files are left as they are, and built only if they are not."""
+
+    config: Any = None  # DemoConfig; None: the default demo
+    out: str | Path | None = None  # where the tree goes (default: the data directory)
+    skip_loaded: bool = False
+    progress: bool = True  # the archive client's per-file bars, when no `report` is given
+
+
+@dataclass(frozen=True)
+class LiveBatch:
+    """Bronze rows of a live session, decoded by the sink: `replace` as `Lake.write_session` takes it."""
+
+    session_key: int
+    tables: dict = field(hash=False)
+    replace: str | tuple[str, ...] = "all"
+
+
+# ---------------------------------------------------------------- the report
+
+
+@dataclass
+class IngestReport:
+    loads: list[LoadReport] = field(default_factory=list)  # one per session written to Bronze
+    built: BuildReport | None = None  # None: nothing was built
+
+    @property
+    def session_keys(self) -> list[int]:
+        return [load.session_key for load in self.loads]
+
+    def __str__(self) -> str:
+        return "\n".join(str(part) for part in (*self.loads, self.built) if part is not None)
+
+
+# ---------------------------------------------------------------- the entry point
+
+
+def ingest(source, lake, build: bool = True, report=None) -> IngestReport:
+    """Load `source` (one source above, a SessionRef, or a list of them) into `lake`'s Bronze,
+    then, with `build`, build Silver and Gold for the sessions written, once."""
+    sources = list(source) if isinstance(source, (list, tuple)) else [source]
+    loading = _part(report, 0.0, _LOAD_SHARE if build else 1.0)
+    result, keys = IngestReport(), []
+    for i, src in enumerate(sources):
+        loads, to_build = _load(_as_source(src), lake, _part(loading, i / len(sources), (i + 1) / len(sources)))
+        result.loads += loads
+        keys += [k for k in to_build if k not in keys]
+    if build and keys:
+        result.built = lake.build(keys, report=_part(report, _LOAD_SHARE, 1.0))
+    return result
+
+
+def _part(report, low: float, high: float):
+    """The [low, high] part of `report`'s bar; None stays None (nobody watches)."""
+    return None if report is None else span(report, low, high)
+
+
+def _as_source(src):
+    from .session_ref import SessionRef
+
+    return ArchiveSession(src) if isinstance(src, SessionRef) else src
+
+
+def _load(src, lake, report) -> tuple[list, list[int]]:
+    """(load reports, session keys to build) for one source."""
+    if isinstance(src, (ArchiveSession, ArchivePath)):
+        return _load_archive(src, lake, report)
+    if isinstance(src, Recording):
+        from .bronze.load import load_recording
+
+        load = load_recording(lake, src.path)
+        return [load], [load.session_key]
+    if isinstance(src, Demo):
+        return _load_demo(src, lake, report)
+    if isinstance(src, LiveBatch):
+        lake.write_session(src.session_key, src.tables, replace=src.replace)
+        return [], [src.session_key]
+    raise TypeError(f"ingest cannot load a {type(src).__name__}; pass ArchiveSession, ArchivePath, Recording, "
+                    "Demo or LiveBatch")
+
+
+def _load_archive(src, lake, report) -> tuple[list, list[int]]:
+    from .archive.client import ArchiveClient
+    from .bronze.load import load_archive_session
+
+    client = src.client if src.client is not None else ArchiveClient()
+    try:
+        ref = src.ref if isinstance(src, ArchiveSession) else client.session_from_path(src.path, refresh=src.refresh)
+        topics = list(src.topics) if src.topics is not None else None
+        refresh = src.refresh
+        if report is not None:  # download a few feeds at a time, so a watcher sees the bar move
+            _prefetch(client, ref, topics, refresh, span(report, 0.0, 0.85))
+            refresh = False  # fetched just now
+            report(0.85, "writing Bronze…")
+        load = load_archive_session(lake, client, ref, topics=topics, refresh=refresh)
+    finally:
+        if src.client is None:
+            client.close()
+    return [load], [load.session_key]
+
+
+def _prefetch(client, ref, topics, refresh: bool, report) -> None:
+    report(0.0, f"{ref.label}: reading the feed list…")
+    if topics is None:
+        feeds, _source = client.session_feeds(ref)
+        topics = list(feeds)
+    for i in range(0, len(topics), _CHUNK):
+        part = topics[i:i + _CHUNK]
+        report(0.05 + 0.95 * i / max(len(topics), 1), f"downloading {', '.join(part)}…")
+        client.fetch_session(ref, topics=part, refresh=refresh)
+
+
+def _load_demo(src: Demo, lake, report) -> tuple[list, list[int]]:
+    """Generate (or reuse) the demo tree and load its sessions through the archive client."""
+    from .archive.client import ArchiveClient
+    from .bronze.load import load_archive_session
+    from .demo import DemoConfig
+    from .demo.tree import demo_tree, give_back_memory, holds_files
+
+    cfg = src.config or DemoConfig()
+    root = demo_tree(cfg, src.out, span(report, 0.0, 0.5))
+    loads = []
+    with ArchiveClient(base_url=root.resolve().as_uri() + "/", cache_dir=root / ".cache",
+                       progress=src.progress and report is None) as client:
+        refs = client.season(cfg.year)
+        if src.skip_loaded:
+            refs = [ref for ref in refs if not holds_files(lake, ref.session_key, root / ref.path)]
+        loading = span(report, 0.5, 1.0)
+        for i, ref in enumerate(refs):
+            loading(i / len(refs), f"loading {ref.session_name} into Bronze")
+            loads.append(load_archive_session(lake, client, ref))
+            give_back_memory()  # the next session's decode then starts from the same footprint
+    if loads or not src.skip_loaded:
+        return loads, [load.session_key for load in loads]
+    keys = [k for (k,) in lake.raw.execute(f"SELECT session_key FROM bronze.sessions WHERE year = {int(cfg.year)} "
+                                           "ORDER BY session_key").fetchall()]
+    return [], ([] if _built(lake, keys) else keys)
+
+
+def _built(lake, keys: list[int]) -> bool:
+    """Every session in `keys` has Silver and Gold rows (a build commits all models at once)."""
+    if not keys or not (lake.columns("silver", "drivers") and lake.columns("gold", "results")):
+        return False
+    marks = ",".join(str(int(k)) for k in keys)
+    row = lake.raw.execute(f"SELECT (SELECT count(DISTINCT session_key) FROM silver.drivers WHERE session_key IN ({marks})),"
+                           f" (SELECT count(DISTINCT session_key) FROM gold.results WHERE session_key IN ({marks}))"
+                           ).fetchone()
+    return row == (len(keys), len(keys))
+
+
+__all__ = ["ArchivePath", "ArchiveSession", "Demo", "IngestReport", "LiveBatch", "Recording", "ingest"]
