@@ -137,7 +137,7 @@ def _reject(msg: Message, exc: BaseException) -> Reject:
 
 def not_json(reject: Reject) -> bool:
     """True for a sample message rejected because its payload is not JSON: it stays
-    out of `bronze.messages`, whose payloads are all JSON."""
+    out of `bronze.messages`, whose `.z` payloads all inflate to JSON."""
     return reject.reason.startswith(f"{reject.topic} {_NOT_JSON}")
 
 
