@@ -133,7 +133,7 @@ class SamplesWritten:
 
     rows: dict[str, int] = field(default_factory=dict)  # table -> rows written
     rejects: list[Reject] = field(default_factory=list)
-    unusable: set[tuple[str, int]] = field(default_factory=set)  # (topic, seq): payload that is not JSON
+    unusable: set[tuple[str, int]] = field(default_factory=set)  # (topic, seq): payload that does not inflate to JSON
     latest: dict[str, list[pa.Table]] = field(default_factory=dict)  # topic -> (seq, utc) of each message's samples
 
 
