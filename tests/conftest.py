@@ -25,6 +25,20 @@ def realdata() -> Path:
     return need_realdata()
 
 
+# A small demo: six drivers, a six-lap race, short qualifying parts (test_pipeline, test_trust).
+SMALL_DEMO = dict(drivers=6, race_laps=6, quali_minutes=(6.0, 5.0, 4.0))
+
+
+@pytest.fixture(scope="module")
+def demo_tree(tmp_path_factory) -> Path:
+    """The small demo's archive tree, written once per test module."""
+    from f1nb.demo import DemoConfig, write_demo_archive
+
+    root = tmp_path_factory.mktemp("demo-tree")
+    write_demo_archive(root, DemoConfig(**SMALL_DEMO))
+    return root
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
     """Never touch the user's real lake or cache from tests."""

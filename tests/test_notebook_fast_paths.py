@@ -42,11 +42,10 @@ def test_lineage_check_and_help_import_nothing_heavy(tmp_path):
             ip.run_line_magic("f1", "backend " + sys.argv[1])
             print(ip.run_line_magic("f1", "lineage gold.results"))
             ip.run_line_magic("f1", "help plot")
-        light = sorted({m.split(".")[0] for m in sys.modules} - before & set(sys.argv[2:]))
-        with contextlib.redirect_stdout(out):
-            ip.run_line_magic("f1", "check")  # returns a DataFrame: pandas is its to import
+            checks = ip.run_line_magic("f1", "check")
+            ip.display_formatter.format(checks)  # shown as a notebook shows it: HTML and text
         print(out.getvalue())
-        print(light, sorted({m.split(".")[0] for m in sys.modules} - before & set(sys.argv[2:]) - {"pandas"}))
+        print(sorted({m.split(".")[0] for m in sys.modules} - before & set(sys.argv[2:])))
         """)
     run = subprocess.run([sys.executable, "-c", code, str(lake_file), *HEAVY], capture_output=True, text=True,
                          timeout=300)
@@ -56,7 +55,7 @@ def test_lineage_check_and_help_import_nothing_heavy(tmp_path):
     assert "gold.results" in text and "silver.laps" in text and "[feeds: " in text
     assert "checks, 0 failing" in text
     assert "laps" in text and "telemetry" in text and "--color-by" in text
-    assert imported == "[] []", f"these were imported: {imported}"
+    assert imported == "[]", f"these were imported: {imported}"
 
 
 def test_plot_kinds_named_in_the_magic_are_the_plot_functions():
@@ -93,3 +92,18 @@ def test_lineage_from_the_plan_equals_the_model_registry(tmp_path):
             want = {k: v for k, v in registry_lineage(name).items() if v}
             assert edges == want
             assert any("TimingData" in feeds for feeds in graph.feeds.values()) or name == "silver.car_telemetry"
+
+
+def test_check_counts_a_duplicated_telemetry_sample(tmp_path):
+    """The key checks of the telemetry tables fail when one sample is there twice, and
+    `%f1 check` names them."""
+    from f1nb.notebook.check_table import CheckTable
+
+    with Lake(_built_lake(tmp_path)) as lake:
+        for table in ("silver.car_telemetry", "silver.positions"):
+            lake.raw.execute(f"INSERT INTO {table} SELECT * FROM {table} LIMIT 1")
+        checks = CheckTable(lake.check(["car_telemetry", "positions", "laps"]))
+    failing = {(r["table"], r["check"]): r["violations"] for r in checks.failing}
+    assert failing == {("silver.car_telemetry", "unique(session_key, driver_number, utc)"): 2,
+                       ("silver.positions", "unique(session_key, driver_number, utc)"): 2}
+    assert "2 failing" in checks.summary() and checks._repr_html_().count('class="bad"') == 2

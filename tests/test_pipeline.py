@@ -14,18 +14,13 @@ from f1nb.bronze.build import build_bronze
 from f1nb.bronze.load import load_archive_session, source_from_files
 from f1nb.decode.jsonstream import split_lines
 from f1nb.decode.messages import Message
-from f1nb.demo import DemoConfig, write_demo_archive
+from f1nb.demo import DemoConfig
 from f1nb.errors import DownloadError
 from f1nb.lake.lake import Lake
 
-SMALL = DemoConfig(drivers=6, race_laps=6, quali_minutes=(6.0, 5.0, 4.0))
+from .conftest import SMALL_DEMO
 
-
-@pytest.fixture(scope="module")
-def demo_tree(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo-tree")
-    write_demo_archive(root, SMALL)
-    return root
+SMALL = DemoConfig(**SMALL_DEMO)  # the demo_tree fixture's (tests/conftest.py)
 
 
 def test_demo_tree_round_trips_through_http_loader(demo_tree, tmp_path):

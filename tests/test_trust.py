@@ -16,24 +16,18 @@ import sys
 import pytest
 
 from f1nb.archive.client import ArchiveClient
-from f1nb.session_ref import SessionRef
 from f1nb.cli import main
-from f1nb.demo import DemoConfig, write_demo_archive
+from f1nb.demo import DemoConfig
 from f1nb.errors import ReadOnlyQuery, SessionNotAvailable
 from f1nb.lake.lake import Lake
 from f1nb.session import Session
+from f1nb.session_ref import SessionRef
 
+from .conftest import SMALL_DEMO
 from .test_live_replay import _synthetic_tree
 
-SMALL = DemoConfig(drivers=6, race_laps=6, quali_minutes=(6.0, 5.0, 4.0))
+SMALL = DemoConfig(**SMALL_DEMO)  # the demo_tree fixture's (tests/conftest.py)
 BRONZE = ("messages", "fields", "car_samples", "position_samples", "rejects", "feeds")
-
-
-@pytest.fixture(scope="module")
-def demo_tree(tmp_path_factory):
-    root = tmp_path_factory.mktemp("demo-tree")
-    write_demo_archive(root, SMALL)
-    return root
 
 
 def _race(lake: Lake, tree) -> Session:

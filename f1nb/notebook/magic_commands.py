@@ -251,14 +251,11 @@ def _backend(m, args, cell):
 @subcommand("check", "check [TABLE ...]: run the data checks of the built tables",
             lambda p: p.add_argument("tables", nargs="*"))
 def _check(m, args, cell):
-    import pandas as pd
+    from .check_table import CheckTable
 
-    rows = m.get_lake().check(args.tables or None)
-    df = pd.DataFrame(rows, columns=["table", "check", "violations"])
-    bad = df[df.violations > 0]
-    print(f"{len(df)} checks, {len(bad)} failing" + (": " + ", ".join(f"{r.table} {r.check}"
-                                                                    for r in bad.itertuples()) if len(bad) else ""))
-    return df
+    checks = CheckTable(m.get_lake().check(args.tables or None))
+    print(checks.summary())
+    return checks
 
 
 def _picker_args(p):

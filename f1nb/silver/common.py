@@ -84,3 +84,15 @@ def with_utc(t: ir.Table, sessions: ir.Table, **columns: str) -> ir.Table:
     new = {name: utc_at(t._t0_utc, t[seconds]) for name, seconds in columns.items()}
     new = {name: (t[name].fill_null(value) if name in t.columns else value) for name, value in new.items()}
     return t.mutate(**new).drop("_t0_utc")
+
+
+def under_buckets(p: ir.Table, start: str, end: str, width: float, span: float) -> ir.Table:
+    """`p` (intervals [start, end] no longer than `span`) with `_bucket`: one row per bucket of
+    `width` the interval touches, floor(start / width) to floor(end / width). A range join that
+    also meets on the bucket of the probed value then tests each value against only the
+    intervals of its bucket. `width` a power of two, so value / width is exact in floating point."""
+    p = p.mutate(_b0=(p[start] / width).floor(), _b1=(p[end] / width).floor())
+    out = p.mutate(_bucket=p._b0)
+    for k in range(1, int(span // width) + 1):  # an interval of `span` touches at most span/width + 1 buckets
+        out = out.union(p.filter(p._b0 + k <= p._b1).mutate(_bucket=p._b0 + k))
+    return out.drop("_b0", "_b1")

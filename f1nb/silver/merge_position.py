@@ -18,6 +18,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from .common import under_buckets
+
 KEY = ["session_key", "driver_number"]
 AXES = ("x", "y", "z")
 GAP_S = 1.0  # also the bucket width: a power of two, so t / GAP_S is exact
@@ -31,8 +33,7 @@ def _segments(positions: ir.Table) -> ir.Table:
                          **{f"_a{x}": positions[x].cast("float64") for x in AXES},
                          **{f"_b{x}": positions[x].lead().over(w).cast("float64") for x in AXES})
     p = p.filter((p._tb - p._ta) <= GAP_S)
-    start, end = (p._ta / GAP_S).floor(), (p._tb / GAP_S).floor()
-    return p.mutate(_bucket=start).union(p.filter(end != start).mutate(_bucket=end))
+    return under_buckets(p, "_ta", "_tb", GAP_S, GAP_S)
 
 
 def with_xyz(t: ir.Table, positions: ir.Table) -> ir.Table:
