@@ -1,12 +1,14 @@
-"""The samples decode in slices of the payloads (bounded memory): any slice size gives the
-same table and the same rejects as one slice, bad messages included."""
+"""The samples decode in slices of the inflated payloads (bounded memory): any slice size gives
+the same rows and the same rejects as one slice, bad messages included."""
 
 from __future__ import annotations
 
 import orjson
+import pyarrow as pa
 
 from f1nb.bronze import samples
 from f1nb.decode.messages import Message
+from f1nb.decode.zpayload import deflate
 
 
 def _messages() -> list[Message]:
@@ -20,7 +22,10 @@ def _messages() -> list[Message]:
             body = {"Entries": [{"Utc": "yesterday", "Cars": cars}]}  # rejected by the Python decoder
         if seq == 45:
             body = "not json"
-        out.append(Message("CarData.z", seq, None, None, body if isinstance(body, str) else orjson.dumps(body).decode()))
+        payload = deflate(body if isinstance(body, str) else orjson.dumps(body).decode())
+        if seq == 50:
+            payload = "not base64!"
+        out.append(Message("CarData.z", seq, None, None, payload))
     return out
 
 
@@ -30,7 +35,10 @@ def test_any_slice_size_gives_the_same_samples_and_rejects(monkeypatch):
     whole, whole_rejects = samples.car_samples_table(7, messages)
     for size in (1, 300, 1000, 5000):
         monkeypatch.setattr(samples, "_SLICE_BYTES", size)
-        assert len(samples._slices(samples.pa.table({"payload": [m.payload for m in messages]}))) > 1
-        table, rejects = samples.car_samples_table(7, messages)
-        assert table.equals(whole) and rejects == whole_rejects, size
-    assert whole.num_rows == 58 * 3 and [r.line_number for r in whole_rejects] == [31, 45]
+        parts = list(samples.iter_samples(7, messages, "CarData.z"))
+        assert len(parts) > 1
+        table = pa.concat_tables([p.table for p in parts])
+        assert table.sort_by([("seq", "ascending")]).equals(whole.sort_by([("seq", "ascending")])), size
+        assert [r for p in parts for r in p.rejects] == whole_rejects, size
+        assert set().union(*(p.unusable for p in parts)) == {45, 50}  # not JSON, not base64: left out of messages
+    assert whole.num_rows == 57 * 3 and [r.line_number for r in whole_rejects] == [31, 45, 50]

@@ -11,12 +11,22 @@ from f1nb.bronze.samples import (
     CAR_SAMPLES, POSITION_SAMPLES, _car_rows, _decode, _position_rows, car_samples_table, position_samples_table,
 )
 from f1nb.decode.messages import Message
+from f1nb.decode.zpayload import deflate, inflate
 
 UTC = "2024-07-05T11:50:40.1747817Z"
 
 
+def _z(topic: str, seq: int, body) -> Message:
+    """A `.z` message as Bronze holds it: the payload as received, base64 DEFLATE."""
+    return Message(topic, seq, None, None, deflate(body if isinstance(body, str) else orjson.dumps(body).decode()))
+
+
 def _car(seq: int, body) -> Message:
-    return Message("CarData.z", seq, None, None, body if isinstance(body, str) else orjson.dumps(body).decode())
+    return _z("CarData.z", seq, body)
+
+
+def _inflated(messages):
+    return [Message(m.topic, m.seq, m.offset_ms, m.utc, inflate(m.payload)) for m in messages]
 
 
 def _entry(utc=UTC, cars=None):
@@ -25,7 +35,7 @@ def _entry(utc=UTC, cars=None):
 
 
 def _python(messages, schema=CAR_SAMPLES, rows=_car_rows):
-    return _decode(1, messages, schema, rows, schema.names[0])
+    return _decode(1, _inflated(messages), schema, rows, schema.names[0])
 
 
 def test_good_messages_decode_like_the_python_decoder():
@@ -68,7 +78,7 @@ def test_a_bad_message_is_rejected_whole_and_the_others_kept(bad, reason):
 def test_positions_decode_and_reject():
     good = {"Position": [{"Timestamp": UTC, "Entries": {"44": {"Status": "OnTrack", "X": -1200, "Y": 35, "Z": "7"}}}]}
     bad = {"Position": [{"Timestamp": UTC, "Entries": {"44": "not an object"}}]}
-    messages = [Message("Position.z", i, None, None, orjson.dumps(b).decode()) for i, b in enumerate([good, bad])]
+    messages = [_z("Position.z", i, b) for i, b in enumerate([good, bad])]
     table, rejects = position_samples_table(1, messages)
     assert table.schema == POSITION_SAMPLES
     assert [(r["seq"], r["driver_number"], r["x"], r["y"], r["z"], r["status"]) for r in table.to_pylist()] == [

@@ -11,7 +11,7 @@ import pytest
 from f1nb.decode.jsonstream import encode_jsonstream, parse_jsonstream, parse_keyframe, parse_offset_ms
 from f1nb.decode.recordings import decode_recording, decode_recording_text
 from f1nb.decode.timeparse import parse_utc
-from f1nb.decode.zpayload import deflate, inflate
+from f1nb.decode.zpayload import deflate, inflate, payload_json
 from f1nb.errors import DecodeError
 
 from .conftest import REAL_ARCHIVE, REAL_LIVE, need_realdata
@@ -53,7 +53,8 @@ def test_z_roundtrip_and_limits():
     assert inflate(deflate(text)) == text
     body = encode_jsonstream([(5, {"a": 1})], compressed=True)
     messages, rejects = parse_jsonstream("CarData.z", body)
-    assert messages[0].payload == '{"a":1}' and not rejects
+    assert not rejects and f'"{messages[0].payload}"' == body.decode()[13:-2]  # kept as received
+    assert payload_json(messages[0].payload) == '{"a":1}'
     with pytest.raises(DecodeError, match="base64"):
         inflate("not base64!!")
     whole = base64.b64decode(deflate(text * 50))
@@ -64,6 +65,22 @@ def test_z_roundtrip_and_limits():
     payload = base64.b64encode(bomb.compress(b"0" * 5_000_000) + bomb.flush())
     with pytest.raises(DecodeError, match="limit"):
         inflate(payload, limit=1_000_000)
+
+
+def test_payload_json_reads_stored_payloads_of_this_and_older_lakes():
+    z = deflate('{"Entries":[]}')
+    assert payload_json(z) == '{"Entries":[]}'  # a .z payload as received
+    assert payload_json('{"Entries":[]}') == '{"Entries":[]}'  # as an older f1nb stored it: inflated
+    for other in ('{"Status":"1"}', '[1]', '"text"', "123", "true", "", None):  # other topics' JSON
+        assert payload_json(other) == other
+
+
+def test_unknown_z_topics_are_checked_at_parse_and_kept_as_received():
+    good, bad = deflate('{"a":1}'), deflate("not json")
+    body = f'00:00:01.000"{good}"\r\n00:00:02.000"{bad}"\r\n00:00:03.000"{deflate("[1]")}"\r\n'.encode()
+    messages, rejects = parse_jsonstream("Mystery.z", body)
+    assert [m.payload for m in messages] == [good, deflate("[1]")]
+    assert [(r.line_number, "invalid JSON" in r.reason) for r in rejects] == [(2, True)]
 
 
 def test_keyframe():

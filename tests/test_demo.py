@@ -13,6 +13,7 @@ import orjson
 import pytest
 
 from f1nb.decode.jsonstream import BOM, parse_jsonstream
+from f1nb.decode.zpayload import payload_json  # `.z` payloads are kept as received
 from f1nb.demo import DEMO_YEAR, DemoConfig, demo_session_path, write_demo_archive
 from f1nb.errors import F1nbError
 
@@ -35,7 +36,7 @@ def _tree_hash(root: Path) -> dict[str, str]:
 def _messages(folder: Path, topic: str) -> list[tuple[int, object]]:
     msgs, rejects = parse_jsonstream(topic, (folder / f"{topic}.jsonStream").read_bytes())
     assert rejects == []
-    return [(m.offset_ms, orjson.loads(m.payload)) for m in msgs]
+    return [(m.offset_ms, orjson.loads(payload_json(m.payload))) for m in msgs]
 
 
 def _session(root: Path, cfg: DemoConfig, name: str) -> Path:
@@ -144,7 +145,7 @@ def _real_paths() -> dict[str, dict[str, set]]:
     for f in sorted((REALDATA / "archive").rglob("*.jsonStream")):
         topic = f.name[: -len(".jsonStream")]
         for m in parse_jsonstream(topic, f.read_bytes())[0]:
-            _walk(orjson.loads(m.payload), (), real[topic])
+            _walk(orjson.loads(payload_json(m.payload)), (), real[topic])
     live = REALDATA / "live" / "2024_Silverstone_Practice_1"
     if live.is_dir():
         for topic, value in json.loads((live / "subscribe.txt").read_text()).items():

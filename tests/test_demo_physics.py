@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from f1nb.decode.jsonstream import parse_jsonstream
+from f1nb.decode.zpayload import payload_json  # `.z` payloads are kept as received
 from f1nb.demo import DemoConfig, demo_session_path, write_demo_archive
 from f1nb.decode.merge import merge_value as merge
 
@@ -17,7 +18,7 @@ CFG = DemoConfig(seed=3, drivers=8, race_laps=8, quali_minutes=(10.0, 9.0, 8.0))
 
 
 def _msgs(folder: Path, topic: str):
-    return [(m.offset_ms, orjson.loads(m.payload))
+    return [(m.offset_ms, orjson.loads(payload_json(m.payload)))
             for m in parse_jsonstream(topic, (folder / f"{topic}.jsonStream").read_bytes())[0]]
 
 

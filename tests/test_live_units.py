@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from f1nb.decode.zpayload import deflate
+from f1nb.decode.zpayload import deflate, payload_json
 from f1nb.live import frames
 from f1nb.decode.merge import merge_value, normalise
 from f1nb.live.signalr import LiveClient
@@ -79,13 +79,13 @@ def test_reconnect_dedup_rule():
     assert c.state["LapCount"] == {"CurrentLap": 3}
 
 
-def test_z_payloads_inflated_and_bad_ones_rejected():
+def test_z_payloads_checked_kept_as_received_and_bad_ones_rejected():
     got = []
     c = _client_with(got)
     body = '{"Entries":[{"Utc":"2024-07-05T11:50:40Z","Cars":{}}]}'
     c._on_feed(frames.Event("feed", "CarData.z", deflate(body), "2024-07-05T11:50:41Z"))
     c._on_feed(frames.Event("feed", "CarData.z", "not base64!", "2024-07-05T11:50:42Z"))
-    assert got[0].payload == body
+    assert got[0].payload == deflate(body) and payload_json(got[0].payload) == body  # as received
     assert type(got[1]).__name__ == "Reject" and "base64" in got[1].reason
 
 

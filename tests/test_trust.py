@@ -272,7 +272,8 @@ def test_the_readme_join_from_a_sample_to_its_message(demo_tree, tmp_path):
     from pathlib import Path
 
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    sql = re.search(r"```sql\n(SELECT c\.\*, m\.payload FROM bronze\.car_samples c.*?)\n```", readme, re.S).group(1)
+    sql = re.search(r"```sql\n(SELECT c\.\*, f1_inflate\(m\.payload\) AS payload FROM bronze\.car_samples c.*?)\n```",
+                    readme, re.S).group(1)
     with Lake(tmp_path / "lake.duckdb") as lake:
         race = _race(lake, demo_tree)
         race.load_data()

@@ -6,8 +6,11 @@
 For every table in either lake it prints the row counts and the rows only one side has
 (multiset difference, EXCEPT ALL both ways, over the columns both share). Exit 1 when
 anything differs. Columns named by --ignore (a bare column name, or schema.table.column)
-are left out, as are columns that record when a load ran. A column renamed between the two
-(--rename OLD=NEW, OLD a bare name or schema.table.name) is compared under its new name.
+are left out, as are columns that record when a load ran. `bronze.messages.payload` is
+compared as the JSON it carries (`f1_inflate`): f1nb stores `.z` payloads as received
+(base64 DEFLATE), older lakes hold them inflated, and both say the same. A column renamed
+between the two (--rename OLD=NEW, OLD a bare name or schema.table.name) is compared under
+its new name.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ import sys
 
 import duckdb
 
+# Columns compared through an expression: what they say, not how it is stored.
+AS_JSON = {"bronze.messages": {"payload": 'f1_inflate("payload")'}}
 # Columns that record when or how fast a load ran, not what it produced.
 VOLATILE = ("loaded_at", "built_at", "load_seconds", "fetched_at")
 
@@ -44,8 +49,11 @@ def renamed(table: str, columns: list[str], renames: dict[str, str]) -> dict[str
 
 
 def compare(a_path: str, b_path: str, ignore: set[str], show: int, renames: dict[str, str] | None = None) -> int:
+    from f1nb.lake.backends import register_functions
+
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
+    register_functions(con)
     con.execute(f"ATTACH '{a_path}' AS a (READ_ONLY)")
     con.execute(f"ATTACH '{b_path}' AS b (READ_ONLY)")
     ta, tb = tables(con, "a"), tables(con, "b")
@@ -59,8 +67,9 @@ def compare(a_path: str, b_path: str, ignore: set[str], show: int, renames: dict
         before = renamed(table, ta[table], renames or {})
         cols = [c for c in kept(table, list(before), ignore) if c in tb[table]]
         extra = sorted(set(before) ^ set(tb[table]))
-        select = ", ".join(f'"{c}"' for c in cols)
-        select_a = ", ".join(f'"{before[c]}" AS "{c}"' for c in cols)
+        as_json = AS_JSON.get(table, {})
+        select = ", ".join(as_json.get(c, f'"{c}"') for c in cols)
+        select_a = ", ".join(f'{as_json.get(before[c], chr(34) + before[c] + chr(34))} AS "{c}"' for c in cols)
         na, nb = (con.execute(f"SELECT count(*) FROM {s}.{table}").fetchone()[0] for s in "ab")
         only_a = con.execute(f"SELECT count(*) FROM (SELECT {select_a} FROM a.{table} EXCEPT ALL SELECT {select} FROM b.{table})").fetchone()[0]
         only_b = con.execute(f"SELECT count(*) FROM (SELECT {select} FROM b.{table} EXCEPT ALL SELECT {select_a} FROM a.{table})").fetchone()[0]

@@ -1,4 +1,5 @@
-"""Decoded feeds of one session -> the Bronze tables, as Arrow, ready for one atomic write."""
+"""Decoded feeds of one session -> the Bronze tables: as Arrow (`build_bronze`), or written to
+the lake in one transaction with the samples streamed slice by slice (`write_bronze`)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ import pyarrow as pa
 from ..decode.jsonstream import printable
 from ..decode.merge import merge_value
 from ..decode.messages import Message, Reject
+from ..decode.zpayload import InflateBudget
 from .clock import SessionClock, session_clock
 from .fields import fields_table
 from .messages import messages_table
-from .samples import car_samples_table, not_json, position_samples_table
-from .schema import FEEDS, REJECTS, SESSIONS
+from .samples import car_samples_table, iter_session_samples, position_samples_table
+from .schema import CAR_SAMPLES, FEEDS, POSITION_SAMPLES, REJECTS, SESSIONS
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class SessionSource:
     rejects: list[Reject] = field(default_factory=list)
     feeds: list[FeedInfo] = field(default_factory=list)
     source: str = ""
+    budget: InflateBudget | None = None  # bounds what the session's sample payloads inflate to, together
 
 
 def session_info(messages: list[Message]) -> dict:
@@ -124,34 +127,86 @@ def sessions_table(src: SessionSource, feeds: pa.Table, clock: SessionClock) -> 
     return pa.Table.from_pylist([row], schema=SESSIONS)
 
 
-def build_bronze(src: SessionSource) -> dict[str, pa.Table]:
-    """All Bronze tables for one session."""
+@dataclass
+class SamplesWritten:
+    """What writing a session's samples leaves for the rest of its Bronze tables."""
+
+    rows: dict[str, int] = field(default_factory=dict)  # table -> rows written
+    rejects: list[Reject] = field(default_factory=list)
+    unusable: set[tuple[str, int]] = field(default_factory=set)  # (topic, seq): payload that does not inflate to JSON
+    latest: dict[str, list[pa.Table]] = field(default_factory=dict)  # topic -> (seq, utc) of each message's samples
+
+
+SAMPLE_TABLES = {"CarData.z": "car_samples", "Position.z": "position_samples"}
+
+
+def _write_samples(src: SessionSource, by_topic: dict[str, list[Message]], write) -> SamplesWritten:
+    """Decode the session's samples slice by slice and hand each slice to `write(table_name,
+    rows)` at once: the samples are never all in memory. Car then position, inflated in
+    order, so the session's inflate budget runs out at the same message every time."""
+    out = SamplesWritten(rows={name: 0 for name in SAMPLE_TABLES.values()},
+                         latest={topic: [] for topic in SAMPLE_TABLES})
+    topics = [(topic, by_topic.get(topic, [])) for topic in SAMPLE_TABLES]
+    for topic, part in iter_session_samples(src.session_key, topics, src.budget):
+        name = SAMPLE_TABLES[topic]
+        write(name, part.table)
+        out.rows[name] += part.table.num_rows
+        out.rejects += part.rejects
+        out.unusable |= {(topic, seq) for seq in part.unusable}
+        latest = part.table.group_by("seq").aggregate([("utc", "max")])
+        out.latest[topic].append(latest.rename_columns(["seq", "utc"]))
+    return out
+
+
+_LATEST = pa.schema([("seq", pa.int64()), ("utc", CAR_SAMPLES.field("utc").type)])
+
+
+def _bronze(src: SessionSource, write) -> tuple[dict[str, pa.Table], SamplesWritten]:
+    """The session's Bronze tables; the samples go to `write` as they are decoded."""
     by_topic: dict[str, list[Message]] = defaultdict(list)
     for msg in src.messages:
         by_topic[msg.topic].append(msg)
-    car_msgs, pos_msgs = by_topic.get("CarData.z", []), by_topic.get("Position.z", [])
-    # The samples decode in DuckDB, which releases the GIL: in worker threads they
-    # run on the other cores while Python flattens the timing feeds.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        car_job = pool.submit(car_samples_table, src.session_key, car_msgs) if car_msgs else None
-        pos_job = pool.submit(position_samples_table, src.session_key, pos_msgs) if pos_msgs else None
+    # The samples inflate and decode in zlib and DuckDB, which release the GIL: in a worker
+    # thread they run on the other core while Python flattens the timing feeds.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        job = pool.submit(_write_samples, src, by_topic, write)
         fields, field_rejects = fields_table(src.session_key, src.messages)
-        car, car_rejects = car_job.result() if car_job else car_samples_table(src.session_key, [])
-        pos, pos_rejects = pos_job.result() if pos_job else position_samples_table(src.session_key, [])
-    not_json_keys = {(r.topic, r.line_number) for r in car_rejects + pos_rejects if not_json(r)}
-    kept = [m for m in src.messages if (m.topic, m.seq) not in not_json_keys] if not_json_keys else src.messages
+        samples = job.result()
+    unusable = samples.unusable
+    kept = [m for m in src.messages if (m.topic, m.seq) not in unusable] if unusable else src.messages
     messages = messages_table(src.session_key, kept)
-    rejects = src.rejects + car_rejects + pos_rejects + field_rejects
+    rejects = src.rejects + samples.rejects + field_rejects
     feeds = _feeds_table(src, rejects, kept)
-    return {
+    car, pos = (pa.concat_tables([_LATEST.empty_table(), *samples.latest[t]]) for t in SAMPLE_TABLES)
+    tables = {
         "sessions": sessions_table(src, feeds, session_clock(messages, car, pos, fields)),
         "feeds": feeds,
         "messages": messages,
         "fields": fields,
-        "car_samples": car,
-        "position_samples": pos,
         "rejects": _rejects_table(src.session_key, rejects, src.source),
     }
+    return tables, samples
 
 
-__all__ = ["FeedInfo", "SessionSource", "build_bronze", "session_info", "synthetic_session_key"]
+def build_bronze(src: SessionSource) -> dict[str, pa.Table]:
+    """All Bronze tables for one session, in memory (a live batch; `write_bronze` streams a load)."""
+    parts: dict[str, list[pa.Table]] = defaultdict(list)
+    tables, _ = _bronze(src, lambda name, table: parts[name].append(table))
+    for topic, name in SAMPLE_TABLES.items():
+        schema = CAR_SAMPLES if name == "car_samples" else POSITION_SAMPLES
+        tables[name] = pa.concat_tables([schema.empty_table(), *parts[name]])
+    return tables
+
+
+def write_bronze(lake, src: SessionSource, topics: set[str] | None = None) -> tuple[dict[str, pa.Table], SamplesWritten]:
+    """Write one session's Bronze in one transaction (only `topics`' rows, if given): the
+    samples slice by slice as they are decoded, so a session of any length loads in
+    bounded memory, and a failure anywhere leaves the lake as it was."""
+    with lake.session_writer(src.session_key, "bronze", topics=topics) as write:
+        tables, samples = _bronze(src, write)
+        for name, table in tables.items():
+            write(name, table)
+    return tables, samples
+
+
+__all__ = ["FeedInfo", "SessionSource", "build_bronze", "session_info", "synthetic_session_key", "write_bronze"]

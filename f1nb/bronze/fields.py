@@ -44,8 +44,11 @@ def _walk(value, path: tuple[str, ...], out: list) -> None:
     if isinstance(value, dict):
         if not value:
             out.append((path, None, "null", None))  # an empty object still says something (e.g. {} patch)
-        for key, child in value.items():
-            _walk(child, path + (str(key),), out)
+        for key, child in value.items():  # parsed JSON: keys are str already
+            if isinstance(child, str):  # most leaves: no call
+                out.append((path + (key,), child, "str", _string_number(child)))
+            else:
+                _walk(child, path + (key,), out)
     elif isinstance(value, list):
         if not value:
             out.append((path, "[]", "str", None))
@@ -110,10 +113,11 @@ def _split(topic: str, path: tuple[str, ...]) -> tuple[int | None, int | None, s
 
 
 def fields_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Table, list[Reject]]:
-    cols: dict[str, list] = {n: [] for n in FIELDS.names if n != "session_key"}
-    varying = [cols[n] for n in ("driver_number", "item", "field", "value", "value_type", "value_num")]
+    # Leaves are gathered as (path, value, kind, number) tuples and turned into columns once per
+    # message (zip), and each (topic, path) is split once: per leaf the loop does one dict lookup.
+    topics, seqs, offsets, utcs, splits_col, values, kinds, numbers = ([] for _ in range(8))
     rejects: list[Reject] = []
-    splits: dict[tuple, tuple] = {}  # (topic, path) -> (driver, item, field): paths repeat thousands of times
+    splits: dict[str, dict[tuple, tuple]] = {}  # topic -> path -> (driver, item, field): paths repeat thousands of times
     for msg in messages:
         if is_compressed_topic(msg.topic):
             continue
@@ -129,18 +133,28 @@ def fields_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Tabl
             continue
         leaves: list = []
         _walk(body, (), leaves)
-        for path, value, kind, number in leaves:
-            split = splits.get((msg.topic, path))
+        if not leaves:
+            continue
+        known = splits.get(msg.topic)
+        if known is None:
+            known = splits[msg.topic] = {}
+        paths, v, k, num = zip(*leaves)
+        for path in paths:
+            split = known.get(path)
             if split is None:
-                split = splits[(msg.topic, path)] = _split(msg.topic, path)
-            for column, item in zip(varying, (*split, value, kind, number)):
-                column.append(item)
-        n = len(leaves)
-        cols["topic"].extend([msg.topic] * n)
-        cols["seq"].extend([msg.seq] * n)
-        cols["offset_ms"].extend([msg.offset_ms] * n)
-        cols["utc"].extend([message_utc(msg)] * n)
-    n = len(cols["seq"])
-    data = {"session_key": pa.array([session_key] * n, pa.int64())}
-    data.update({k: pa.array(v, FIELDS.field(k).type) for k, v in cols.items()})
+                split = known[path] = _split(msg.topic, path)
+            splits_col.append(split)
+        values += v
+        kinds += k
+        numbers += num
+        n = len(paths)
+        topics += [msg.topic] * n
+        seqs += [msg.seq] * n
+        offsets += [msg.offset_ms] * n
+        utcs += [message_utc(msg)] * n
+    drivers, items, field_names = zip(*splits_col) if splits_col else ((), (), ())
+    columns = {"topic": topics, "seq": seqs, "offset_ms": offsets, "utc": utcs, "driver_number": drivers,
+               "item": items, "field": field_names, "value": values, "value_type": kinds, "value_num": numbers}
+    data = {"session_key": pa.array([session_key] * len(seqs), pa.int64())}
+    data.update({name: pa.array(columns[name], FIELDS.field(name).type) for name in FIELDS.names if name != "session_key"})
     return pa.table(data, schema=FIELDS), rejects

@@ -1,7 +1,8 @@
 """Loading a session into Bronze: from the archive (through ArchiveClient) or a recording.
 
-Everything is downloaded and decoded before the lake is touched; the write
-is one transaction, so a failure anywhere leaves the lake as it was.
+Everything is downloaded and parsed before the lake is touched; the write is
+one transaction (the samples decoded and written slice by slice inside it), so
+a failure anywhere leaves the lake as it was.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from ..decode.zpayload import InflateBudget
 from ..decode.recordings import decode_recording
 from ..errors import DecodeError, SessionNotAvailable
 from ..session_ref import session_ref_from_info
-from .build import FeedInfo, SessionSource, build_bronze, session_info, synthetic_session_key
+from .build import FeedInfo, SessionSource, session_info, synthetic_session_key, write_bronze
 
 
 @dataclass
@@ -84,7 +85,7 @@ def source_from_files(files, source: str) -> SessionSource:
             f"{files.ref.path}: the index says session {key} but SessionInfo says {info_key}; "
             "the archive index is inconsistent — load by path to use SessionInfo's key"
         )
-    return SessionSource(key, meta, messages, rejects, feeds, source)
+    return SessionSource(key, meta, messages, rejects, feeds, source, budget)
 
 
 def identify_session(messages: list[Message], fallback_name: str | None = None,
@@ -119,8 +120,7 @@ def write_source(lake, src: SessionSource, topics: set[str] | None = None) -> Lo
     """Write a decoded session to Bronze in one transaction: the whole session, or with
     `topics` only those topics' rows (the session's other feeds stay as they are)."""
     started = time.perf_counter()
-    tables = build_bronze(src)
-    lake.replace_session(src.session_key, tables, layer="bronze", topics=topics)
+    tables, samples = write_bronze(lake, src, topics)
     feeds = tables["feeds"].to_pylist()
     meta = src.meta
     label = " — ".join(
@@ -132,8 +132,8 @@ def write_source(lake, src: SessionSource, topics: set[str] | None = None) -> Lo
         messages={f["topic"]: f["messages"] for f in feeds if f["status"] == "present"},
         rejects=tables["rejects"].num_rows,
         absent=[f["topic"] for f in feeds if f["status"] == "absent"],
-        car_samples=tables["car_samples"].num_rows,
-        position_samples=tables["position_samples"].num_rows,
+        car_samples=samples.rows["car_samples"],
+        position_samples=samples.rows["position_samples"],
         seconds=time.perf_counter() - started,
     )
 

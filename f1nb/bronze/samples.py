@@ -3,16 +3,19 @@ Position.z as typed columns, with no interpretation (a 104 throttle stays 104)."
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..decode.messages import Message, Reject
 from ..decode.timeparse import parse_utc
+from ..decode.zpayload import InflateBudget, inflate
 from ..errors import DecodeError
 from .schema import CAR_SAMPLES, POSITION_SAMPLES
 from .scratch import render, scratch, utc_sql
@@ -134,7 +137,7 @@ def _reject(msg: Message, exc: BaseException) -> Reject:
 
 def not_json(reject: Reject) -> bool:
     """True for a sample message rejected because its payload is not JSON: it stays
-    out of `bronze.messages`, whose payloads are all JSON."""
+    out of `bronze.messages`, whose `.z` payloads all inflate to JSON."""
     return reject.reason.startswith(f"{reject.topic} {_NOT_JSON}")
 
 
@@ -181,33 +184,51 @@ _POSITION_SQL = _samples_sql(
     "TRY_CAST(v.X AS INTEGER) AS x, TRY_CAST(v.Y AS INTEGER) AS y, TRY_CAST(v.Z AS INTEGER) AS z, v.Status AS status")
 
 
-_SLICE_BYTES = 4 << 20
+_SLICE_BYTES = 1 << 20
 
 
-def _slices(frame: pa.Table) -> list[pa.Table]:
-    """`frame` cut into consecutive slices of about `_SLICE_BYTES` of payload each."""
-    sizes = pc.binary_length(frame["payload"]).to_numpy(zero_copy_only=False).cumsum()
-    cuts = [0, *sorted(set(np.searchsorted(sizes, np.arange(_SLICE_BYTES, sizes[-1], _SLICE_BYTES)).tolist())),
-            len(frame)]
-    return [frame.slice(a, b - a) for a, b in zip(cuts, cuts[1:]) if b > a]
+@dataclass
+class SamplesPart:
+    """The samples of one slice of a topic's messages: rows, the messages rejected, and
+    the seqs of those whose payload is unusable (they stay out of `bronze.messages`)."""
+
+    table: pa.Table
+    rejects: list[Reject]
+    unusable: set[int]
 
 
-def _samples(session_key: int, messages: Sequence[Message], sql: str, schema: pa.Schema, rows, topic: str):
+def _inflated_slices(messages: Sequence[Message], budget: InflateBudget | None):
+    """(messages with their payload inflated, rejects) in consecutive slices of about
+    `_SLICE_BYTES` of inflated JSON: only one slice of inflated text is held at a time."""
+    part, rejects, size = [], [], 0
+    for msg in messages:
+        try:
+            text = inflate(msg.payload, budget=budget)  # a `.z` payload: base64 DEFLATE as received
+        except DecodeError as exc:
+            rejects.append(Reject(msg.topic, msg.seq, msg.payload[:10_000], str(exc)))
+            continue
+        part.append(Message(msg.topic, msg.seq, msg.offset_ms, msg.utc, text))
+        size += len(text)
+        if size >= _SLICE_BYTES:
+            yield part, rejects
+            part, rejects, size = [], [], 0
+    if part or rejects:
+        yield part, rejects
+
+
+def _decode_slice(con, query: str, session_key: int, messages: list[Message], spec) -> tuple[pa.Table, list[Reject]]:
+    """DuckDB decodes the slice; the Python decoder takes the messages it leaves out."""
+    sql, schema, rows, topic = spec
     if not messages:
         return schema.empty_table(), []
     frame = pa.table({"ord": pa.array(range(len(messages)), pa.int64()),
                       "seq": pa.array([m.seq for m in messages], pa.int64()),
                       "payload": pa.array([m.payload for m in messages], pa.string())})
-    # In slices of about _SLICE_BYTES of JSON: DuckDB's parsed intermediate is many times
-    # the text, so a whole race at once cost ~250 MB more peak memory; rows come out in
-    # `ord` order per slice, and slices in order, so the result is the same table.
-    query, parts = render(sql, session_key=int(session_key)), []
-    with scratch() as con:
-        for part in _slices(frame):
-            con.register("messages", part)
-            parts.append(con.execute(query).to_arrow_table())
-            con.unregister("messages")
-    fast = pa.concat_tables(parts)
+    con.register("messages", frame)
+    try:
+        fast = con.execute(query).to_arrow_table()
+    finally:
+        con.unregister("messages")
     kept = set(pc.unique(fast["ord"]).to_pylist())
     left = [m for i, m in enumerate(messages) if i not in kept]
     fast = fast.select(schema.names).cast(schema)
@@ -217,11 +238,76 @@ def _samples(session_key: int, messages: Sequence[Message], sql: str, schema: pa
     return pa.concat_tables([fast, slow]), rejects
 
 
+_IN_FLIGHT = 2  # slices decoding at once: one per scratch thread (scratch.py gives each half the cores)
+
+
+def iter_session_samples(session_key: int, topics: Sequence[tuple[str, Sequence[Message]]],
+                         budget: InflateBudget | None = None) -> Iterator[tuple[str, SamplesPart]]:
+    """(topic, part) for the samples of each (topic, messages) in `topics` (CarData.z,
+    Position.z), slice by slice, in message order.
+
+    Each slice holds about `_SLICE_BYTES` of inflated JSON: DuckDB's parsed
+    intermediate is many times the text, and a caller that writes each part
+    before asking for the next (`bronze.build.write_bronze`) holds a few slices of
+    a session's samples at a time, however long the session. This thread inflates
+    (zlib releases the GIL), in order, so `budget` (what all payloads may inflate
+    to together) runs out at the same message every time; `_IN_FLIGHT` slices
+    decode at once on their own DuckDB cursors, and come out in order.
+    """
+    topics = [(topic, messages) for topic, messages in topics if messages]
+    if not topics:
+        return
+    queries = {topic: render(_SPECS[topic][0], session_key=int(session_key)) for topic, _ in topics}
+    with scratch() as con, ThreadPoolExecutor(max_workers=_IN_FLIGHT) as pool:
+
+        def decode(topic: str, part: list[Message], inflate_rejects: list[Reject]) -> SamplesPart:
+            cursor = con.cursor()  # a connection of its own to the scratch database: queries run side by side
+            try:
+                cursor.execute("SET TimeZone = 'UTC'")
+                table, rejects = _decode_slice(cursor, queries[topic], session_key, part, _SPECS[topic])
+            finally:
+                cursor.close()
+            rejects = inflate_rejects + rejects
+            unusable = {r.line_number for r in inflate_rejects} | {r.line_number for r in rejects if not_json(r)}
+            return SamplesPart(table, sorted(rejects, key=lambda r: r.line_number), unusable)
+
+        pending: deque = deque()
+        for topic, messages in topics:
+            for part, inflate_rejects in _inflated_slices(messages, budget):
+                pending.append((topic, pool.submit(decode, topic, part, inflate_rejects)))
+                while len(pending) > _IN_FLIGHT:
+                    done, job = pending.popleft()
+                    yield done, job.result()
+        while pending:
+            done, job = pending.popleft()
+            yield done, job.result()
+
+
+def iter_samples(session_key: int, messages: Sequence[Message], topic: str,
+                 budget: InflateBudget | None = None) -> Iterator[SamplesPart]:
+    """The samples of one topic's messages, slice by slice (see `iter_session_samples`)."""
+    for _, part in iter_session_samples(session_key, [(topic, messages)], budget):
+        yield part
+
+
+def samples_table(session_key: int, messages: Sequence[Message], topic: str,
+                  budget: InflateBudget | None = None) -> tuple[pa.Table, list[Reject]]:
+    """All of `iter_samples` as one table (the live sink's batches, the clock of a replay)."""
+    schema = _SPECS[topic][1]
+    parts = list(iter_samples(session_key, messages, topic, budget))
+    table = pa.concat_tables([schema.empty_table()] + [p.table for p in parts])
+    return table, [r for p in parts for r in p.rejects]
+
+
 def car_samples_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Table, list[Reject]]:
     """`bronze.car_samples` of CarData.z messages."""
-    return _samples(session_key, messages, _CAR_SQL, CAR_SAMPLES, _car_rows, "CarData.z")
+    return samples_table(session_key, messages, "CarData.z")
 
 
 def position_samples_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Table, list[Reject]]:
     """`bronze.position_samples` of Position.z messages."""
-    return _samples(session_key, messages, _POSITION_SQL, POSITION_SAMPLES, _position_rows, "Position.z")
+    return samples_table(session_key, messages, "Position.z")
+
+
+_SPECS = {"CarData.z": (_CAR_SQL, CAR_SAMPLES, _car_rows, "CarData.z"),
+          "Position.z": (_POSITION_SQL, POSITION_SAMPLES, _position_rows, "Position.z")}

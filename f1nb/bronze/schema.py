@@ -13,7 +13,7 @@ MESSAGES = pa.schema(
         ("seq", pa.int64()),  # order of the message within its topic, from 0
         ("offset_ms", pa.int64()),  # stream-clock offset from the archive line; null for live frames
         ("utc", UTC),  # the frame's timestamp (live) or the payload's own top-level Utc
-        ("payload", pa.string()),  # JSON text as received (`.z`: inflated)
+        ("payload", pa.string()),  # as received: JSON text; `.z`: base64 DEFLATE (SQL f1_inflate(payload) gives its JSON)
     ]
 )
 

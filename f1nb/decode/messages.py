@@ -11,7 +11,8 @@ class Message:
     """One message as received.
 
     ``payload`` is the JSON text exactly as received (for ``.z`` topics: the
-    inflated JSON text). ``offset_ms`` is the stream-clock offset of archive
+    base64 DEFLATE text, without its JSON quotes; `zpayload.payload_json` inflates
+    it). ``offset_ms`` is the stream-clock offset of archive
     lines; ``utc`` the wall-clock time when the source gives one (live frames).
     """
 

@@ -8,7 +8,7 @@ Formats (detected per line, so a file may even mix them):
 - FastF1's recorder: one Python ``repr`` of ``[topic, payload, utc]`` per line, read with
   ``ast.literal_eval`` (never ``eval``).
 
-A live `.z` payload is a base64 string; it is inflated like the archive's.
+A live `.z` payload is a base64 string; it is checked like the archive's and kept as received.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ from pathlib import Path
 import orjson
 
 from ..errors import DecodeError
-from .jsonstream import BOM, decode_text, invalid_utf8, is_compressed_topic, printable, split_lines
-from .limits import MAX_DEPTH, check_depth, depth_exceeds
+from .jsonstream import BOM, check_z_payload, decode_text, invalid_utf8, is_compressed_topic, printable, split_lines
+from .limits import MAX_DEPTH, depth_exceeds
 from .messages import Message, Reject
 from .timeparse import parse_utc
-from .zpayload import InflateBudget, inflate
+from .zpayload import InflateBudget
 
 RECORDING_TOPIC = "(recording)"  # topic recorded for lines whose topic is unknown
 
@@ -42,11 +42,8 @@ class DecodedRecording:
 
     def add(self, topic: str, payload: object, utc: datetime | None) -> None:
         if isinstance(payload, str) and is_compressed_topic(topic):
-            text = inflate(payload, budget=self.budget)
-            try:  # a .z payload must inflate to JSON
-                check_depth(orjson.loads(text), text)
-            except orjson.JSONDecodeError as exc:
-                raise DecodeError(f".z payload inflates to invalid JSON: {exc}") from None
+            check_z_payload(payload, self.budget)  # it must inflate to JSON; Bronze keeps it as received
+            text = payload
         else:
             if depth_exceeds(payload):  # before dumps: orjson stops at 255 levels, Python's repr at ~1000
                 raise DecodeError(f"payload nested deeper than {MAX_DEPTH} levels")

@@ -60,6 +60,22 @@ def inflate(b64: str | bytes, limit: int = MAX_INFLATED_BYTES, budget: InflateBu
         raise DecodeError(f".z payload is not UTF-8: {exc}") from None
 
 
+def payload_json(payload: str | None) -> str | None:
+    """The JSON text of a `bronze.messages` payload, whatever its topic: a `.z` payload is
+    stored as received (base64 DEFLATE) and inflated here; any other payload is JSON
+    already and returned as it is. So is a `.z` payload that an older f1nb stored
+    inflated: it starts with `{` (or `[`, `"`), which base64 never does. A payload
+    that does not inflate (`123`, `true` of another topic) is JSON text too: Bronze
+    keeps no `.z` payload that fails to inflate. This is the lake's SQL function
+    `f1_inflate(payload)`."""
+    if payload is None or payload[:1] in ("{", "[", '"', ""):
+        return payload
+    try:
+        return inflate(payload)
+    except DecodeError:
+        return payload
+
+
 def deflate(json_text: str) -> str:
     """Encode JSON text the way F1 does: raw DEFLATE, then base64 (no quotes)."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, -15)

@@ -51,7 +51,22 @@ def open_duckdb(location: str, create: bool = True):
     con.execute("SET python_enable_replacements = false")
     # DuckDB's own progress bar prints unlabelled bars into notebook cells; f1nb reports its own progress
     con.execute("SET enable_progress_bar = false")
+    register_functions(con)
     return con
+
+
+def register_functions(con) -> None:
+    """f1nb's SQL functions on a lake connection. `f1_inflate(payload)`: the JSON text of a
+    `bronze.messages` payload (`.z` payloads are stored as received, base64 DEFLATE; see
+    `decode.zpayload.payload_json`), so lineage joins stay plain SQL."""
+    from ..decode.zpayload import payload_json
+
+    try:
+        con.create_function("f1_inflate", payload_json, ["VARCHAR"], "VARCHAR", null_handling="special",
+                            side_effects=False)
+    except duckdb.CatalogException as exc:  # a second connection to a database this process has open
+        if "already exists" not in str(exc):
+            raise
 
 
 def _open_error(location: str, msg: str) -> LakeError:

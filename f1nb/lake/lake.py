@@ -186,6 +186,17 @@ class Lake(LakeAPI):
         and the other `tables` are appended (a live batch replaces `sessions` and `feeds`).
         `topics` (with "all"): only those topics' rows are replaced, the session's other
         feeds stay, and its `bronze.sessions` row is merged (see `_merge_session_row`)."""
+        with self.session_writer(session_key, layer, replace, topics) as write:
+            for name, table in tables.items():
+                write(name, table)
+
+    @contextmanager
+    def session_writer(self, session_key: int, layer: str = "bronze", replace: str | tuple[str, ...] = "all",
+                       topics: set[str] | None = None):
+        """`write_session` in parts: within the block, `write(name, table)` inserts rows
+        (as often as needed, e.g. a session's samples slice by slice), and everything
+        commits at the end of the block or not at all. `write` may be called from one
+        other thread while this one does no lake work (`bronze.write`)."""
         catalog = self._current_catalog()
         with self.transaction():
             if topics is not None:  # the session's clock as it was, to merge with the reloaded topics' own
@@ -194,9 +205,12 @@ class Lake(LakeAPI):
             for (schema, name), columns in catalog.items():
                 if schema == layer and "session_key" in columns and (replace == "all" or name in replace):
                     self._delete_rows(layer, name, columns, session_key, topics)
-            for name, table in tables.items():
+
+            def write(name: str, table: pa.Table) -> None:
                 if table.num_rows:
                     self.insert(layer, name, table)
+
+            yield write
             if topics is not None:
                 self._merge_session_row(session_key)
             pause = float(os.environ.get(_PAUSE_ENV) or 0)

@@ -1,8 +1,8 @@
 """`--record DIR`: a live session written in the archive's layout, loadable like any archive session.
 
 ``DIR/{SessionInfo.Path}/{Topic}.jsonStream``: BOM, one ``HH:MM:SS.mmm{json}``
-record per message, CRLF; `.z` topics re-encoded as F1 does (raw DEFLATE +
-base64, via `encode_line(..., compressed=True)`); plus the session's
+record per message, CRLF; `.z` topics as F1 sent them (the raw DEFLATE +
+base64 string, which Bronze keeps as received); plus the session's
 ``Index.json`` (``Feeds``), rewritten at every flush, so that a recording cut
 short still loads: ``f1nb --archive-url file://DIR/ load --path PATH``.
 Offsets are the live offsets (utc − the session's first message).
@@ -16,7 +16,7 @@ from pathlib import Path
 import orjson
 
 from ..archive.index import sanitize_path
-from ..decode.jsonstream import BOM, encode_line, format_offset, is_compressed_topic
+from ..decode.jsonstream import BOM, format_offset, is_compressed_topic
 from ..decode.messages import Message
 
 
@@ -63,9 +63,9 @@ class ArchiveRecorder:
             self.skipped[msg.topic] = self.skipped.get(msg.topic, 0) + 1
             return
         offset = max(0, msg.offset_ms or 0)
-        if is_compressed_topic(msg.topic):
-            line = encode_line(offset, orjson.loads(msg.payload), compressed=True)
-        else:  # the payload is already compact JSON text: encode_line would write the same bytes
+        if is_compressed_topic(msg.topic):  # the base64 DEFLATE text as received, back in its JSON quotes
+            line = format_offset(offset) + orjson.dumps(msg.payload).decode("utf-8")
+        else:  # the payload is already compact JSON text
             line = format_offset(offset) + msg.payload
         self._lines[msg.topic].append(line)
         self.messages += 1

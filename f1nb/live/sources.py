@@ -20,7 +20,6 @@ from ..bronze.build import estimate_t0
 from ..decode.jsonstream import decode_text, is_compressed_topic, parse_jsonstream
 from ..decode.messages import Message
 from ..decode.recordings import decode_recording, decode_recording_text, recording_files
-from ..decode.zpayload import deflate
 from ..errors import F1nbError
 from ..decode.merge import merge_value
 
@@ -47,8 +46,8 @@ def utc_text(dt: datetime) -> str:
 
 
 def wire_payload(msg: Message) -> object:
-    if is_compressed_topic(msg.topic):
-        return deflate(msg.payload)
+    if is_compressed_topic(msg.topic):  # kept as received: the base64 DEFLATE string F1 sent
+        return msg.payload
     return orjson.loads(msg.payload)
 
 
