@@ -190,7 +190,7 @@ def cmd_demo(args) -> int:
     cfg = DemoConfig(seed=args.seed, race_laps=args.laps, drivers=args.drivers, rounds=args.rounds,
                      telemetry=not args.no_telemetry)
     with _lake(args, create=True) as lake:
-        with terminal("f1nb demo: generate, load and build", enabled=not args.quiet) as report:
+        with terminal("f1nb demo", enabled=not args.quiet) as report:
             result = ingest(Demo(cfg, args.out, skip_loaded=True), lake, report=report)
         if result.loads or result.built:
             print(result)

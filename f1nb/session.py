@@ -322,9 +322,14 @@ def find_by_key(season: int, session_key: int, lake, archive_url: str | None):
     if int(session_key) in lake.session_keys():
         return session_from_lake(int(session_key), lake)
     client = ArchiveClient(base_url=archive_url)
-    for ref in client.season(int(season)):
-        if ref.session_key == int(session_key):
-            return Session(ref, lake, client)
+    try:
+        for ref in client.season(int(season)):
+            if ref.session_key == int(session_key):
+                return Session(ref, lake, client)  # the Session keeps the client for its loads
+    except BaseException:
+        client.close()  # not found or failed: nobody else holds the client's connections
+        raise
+    client.close()
     raise F1nbError(f"no session with key {session_key} in {season}; `f1nb sessions {season}` lists the keys")
 
 
@@ -355,7 +360,12 @@ def get_session(year: int | None = None, meeting: str | int | None = None, sessi
     from .archive.client import ArchiveClient
 
     client = ArchiveClient(base_url=archive_url)
-    return Session(client.find(season, meeting, session), lake, client)
+    try:
+        ref = client.find(season, meeting, session)
+    except BaseException:
+        client.close()  # no session for it to serve: its pooled connections would be left open
+        raise
+    return Session(ref, lake, client)
 
 
 def session_from_lake(session_key: int, lake: Lake | str | None = None) -> Session:

@@ -52,11 +52,27 @@ def archive_real_server(real_archive):
         yield server
 
 
+_OPEN: list[ArchiveClient] = []
+
+
 def client(url, cache, **kw) -> ArchiveClient:
+    """A quiet, quick client, closed when the test ends (`_close_clients`)."""
     kw.setdefault("progress", False)
     kw.setdefault("timeout", 2.0)
     kw.setdefault("backoff", 0.01)
-    return ArchiveClient(base_url=url, cache_dir=cache, **kw)
+    made = ArchiveClient(base_url=url, cache_dir=cache, **kw)
+    _OPEN.append(made)
+    return made
+
+
+@pytest.fixture(autouse=True)
+def _close_clients():
+    """Every client a test made is closed: an open one keeps its pooled keep-alive socket
+    to the test server, and the ResourceWarning for it fires at garbage collection,
+    inside whichever test runs next."""
+    yield
+    while _OPEN:
+        _OPEN.pop().close()
 
 
 def quiet_season(c: ArchiveClient, year: int, **kw) -> list[SessionRef]:

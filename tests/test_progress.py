@@ -4,13 +4,20 @@ own progress bar is off on every connection f1nb opens."""
 
 from __future__ import annotations
 
+import io
+import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
+
+import pytest
 
 from f1nb.bronze.scratch import scratch
 from f1nb.cli import main
 from f1nb.demo import DemoConfig
 from f1nb.lake.lake import Lake
-from f1nb.progress import heartbeat, span
+from f1nb.progress import heartbeat, span, stage_of, terminal
 
 SMALL = DemoConfig(drivers=4, race_laps=4, quali_minutes=(4.0, 3.0, 2.0))
 
@@ -77,9 +84,94 @@ def test_cli_demo_shows_tqdm_unless_quiet(tmp_path, capsys):
             "--out", str(tmp_path / "tree")]
     assert main(args) == 0
     err = capsys.readouterr().err
-    # one bar for the whole job (f1nb.ingest): generating, loading, then building
-    assert "f1nb demo: generate, load and build" in err
-    assert "simulating" in err and "loading Race into Bronze" in err and "building gold." in err
+    # one report for the whole job (f1nb.ingest); capsys is no TTY, so plain stage lines
+    assert "f1nb demo: generate the demo archive (" in err
+    assert "loading Race into Bronze" in err and "build Silver and Gold" in err
     (tmp_path / "lake.duckdb").unlink()
     assert main(["-q", *args]) == 0
     assert "f1nb demo" not in capsys.readouterr().err
+
+
+def _demo_cli(tmp_path, name: str, stderr) -> subprocess.Popen:
+    """`f1nb demo` (small, no telemetry) in a child process whose stderr is `stderr`."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "F1NB_HOME": str(tmp_path / "home")}
+    args = [sys.executable, "-m", "f1nb.cli", "--lake", str(tmp_path / f"{name}.duckdb"), "demo", "--drivers", "4",
+            "--laps", "3", "--no-telemetry", "--out", str(tmp_path / "tree")]
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=stderr, env=env)
+
+
+def test_cli_demo_writes_plain_stage_lines_to_a_log(tmp_path):
+    # stderr to a pipe (a log, CI, `| tee`): no bar redraws, one line per stage
+    child = _demo_cli(tmp_path, "lake", subprocess.PIPE)
+    _, err = child.communicate()
+    assert child.returncode == 0, err.decode()
+    text = err.decode()
+    assert "\r" not in text
+    stages = [line.split(" (")[0] for line in text.splitlines()]
+    assert stages[:-1] == ["f1nb demo: generate the demo archive", "f1nb demo: loading Qualifying into Bronze",
+                           "f1nb demo: loading Race into Bronze", "f1nb demo: build Silver and Gold"], text
+    assert stages[-1].startswith("f1nb demo: done in ") and len(stages) < 10, text
+
+
+def test_cli_demo_draws_the_bar_on_a_terminal(tmp_path):
+    termios = pytest.importorskip("termios", reason="pseudo-terminals are POSIX")
+    import fcntl
+    import struct
+
+    leader, follower = os.openpty()
+    # a new pty is 0 columns wide, and tqdm draws nothing in 0 columns: give it a real size
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    chunks: list[bytes] = []
+
+    def read() -> None:  # drained while the child runs: a full pty would block its writes
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:  # EIO: every end of the follower is closed
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        child = _demo_cli(tmp_path, "lake", follower)
+        os.close(follower)
+        assert child.wait() == 0
+        reader.join()
+    finally:
+        os.close(leader)
+    text = b"".join(chunks).decode(errors="replace")
+    assert "\r" in text and "f1nb demo:" in text and "%|" in text, text
+    assert "generate the demo archive (" not in text  # the bar, not the log lines
+
+
+def test_terminal_chooses_the_bar_on_a_tty_and_lines_elsewhere():
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    tty, log = Tty(), io.StringIO()
+    for stream in (tty, log):
+        with terminal("job", stream=stream) as report:
+            report(0.0, "round 1 Race: simulating")
+            report(0.5, "loading Race into Bronze")
+            report(0.9, "building gold.results")
+    assert "%|" in tty.getvalue()
+    stages = [line.split(" (")[0] for line in log.getvalue().splitlines()]
+    assert stages[:-1] == ["job: generate the demo archive", "job: loading Race into Bronze",
+                           "job: build Silver and Gold"]
+    assert stages[-1].startswith("job: done in ") and "\r" not in log.getvalue()
+    quiet = io.StringIO()
+    with terminal("job", enabled=False, stream=quiet) as report:
+        report(0.5, "building gold.results")
+    assert quiet.getvalue() == ""
+
+
+def test_stage_of_names_one_stage_per_step_kind():
+    assert stage_of("round 3 Qualifying: writing CarData.z") == "generate the demo archive"
+    assert stage_of("waiting for 1 worker process(es)") == "generate the demo archive"
+    assert stage_of("loading Sprint into Bronze") == "loading Sprint into Bronze"
+    assert stage_of("building silver.laps") == "build Silver and Gold"
+    assert stage_of("downloading TimingData, CarData.z…") == "downloading"
