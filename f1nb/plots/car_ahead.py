@@ -7,17 +7,8 @@ from matplotlib.lines import Line2D
 
 from ..errors import F1nbError
 from ..session_ref import RACE_KINDS
-from .common import (
-    abbreviation,
-    colour_for,
-    drivers_frame,
-    edge_colour,
-    new_figure,
-    select_drivers,
-    session_kind,
-    styled_plot,
-    title_of,
-)
+from .common import (abbreviation, colour_for, drivers_frame, edge_colour, new_figure, select_drivers,
+                     session_kind, styled_plot, title_of)
 from .laps import TOP_N, _default_drivers, _shade_track_status, band_handles
 
 DRS_S = 1.0  # within a second of the car ahead at the detection point: DRS

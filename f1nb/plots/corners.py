@@ -36,3 +36,14 @@ def label_track(ax, corners: pd.DataFrame, colour: str) -> None:
 
 
 __all__ = ["label_distance_axis", "label_track", "session_corners"]
+
+
+def finish_track_map(ax, x, y, session, colour: str) -> None:
+    """What every track map ends with: the start marked, the corners labelled, a bare frame
+    at equal aspect (x and y are metres on the ground)."""
+    ax.plot(x[0], y[0], marker="o", ms=8, color=colour, zorder=3)
+    ax.annotate("start", (x[0], y[0]), xytext=(8, 8), textcoords="offset points", fontsize=8)
+    label_track(ax, session_corners(session), colour)
+    ax.set_aspect("equal")
+    ax.autoscale_view()
+    ax.axis("off")

@@ -11,7 +11,7 @@ from matplotlib.lines import Line2D
 
 from ..errors import F1nbError
 from .common import abbreviation, colour_for, drivers_frame, edge_colour, new_figure, styled_plot, title_of
-from .corners import label_track, session_corners
+from .corners import finish_track_map
 
 TIE_COLOUR = "#8C8C8C"
 MINI_SECTORS = 25  # f1nb.analysis.mini_sectors.MINI_SECTORS (importing it brings Ibis)
@@ -57,12 +57,7 @@ def mini_sector_map(session, driver1, driver2, lap1="fastest", lap2="fastest", m
     ax.plot(x, y, color=edge_colour(style), lw=10, alpha=0.2, solid_capstyle="round", zorder=1)
     lc = LineCollection(segments, colors=seg_colours, linewidths=5, zorder=2, capstyle="round")
     ax.add_collection(lc)
-    ax.plot(x[0], y[0], marker="o", ms=8, color=edge_colour(style), zorder=3)
-    ax.annotate("start", (x[0], y[0]), xytext=(8, 8), textcoords="offset points", fontsize=8)
-    label_track(ax, session_corners(session), edge_colour(style))
-    ax.set_aspect("equal")
-    ax.autoscale_view()
-    ax.axis("off")
+    finish_track_map(ax, x, y, session, edge_colour(style))
     wins = cmp.faster_driver.value_counts(dropna=True)
     ties = int(cmp.faster_driver.isna().sum())
     handles = []

@@ -9,7 +9,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
 
 from ..analysis.lap_delta import compare_laps
 from ..errors import F1nbError
-from .corners import label_distance_axis, label_track, session_corners
+from .corners import finish_track_map, label_distance_axis, session_corners
 from .common import (
     styled_plot,
     abbreviation,
@@ -137,12 +137,7 @@ def track_map(session, driver=None, lap="fastest", color_by: str = "speed", styl
     lc = LineCollection(segments, cmap=cmap, norm=norm, linewidths=4, zorder=2, capstyle="round")
     lc.set_array(seg_values)
     ax.add_collection(lc)
-    ax.plot(x[0], y[0], marker="o", ms=8, color=edge_colour(style), zorder=3)
-    ax.annotate("start", (x[0], y[0]), xytext=(8, 8), textcoords="offset points", fontsize=8)
-    label_track(ax, session_corners(session), edge_colour(style))
-    ax.set_aspect("equal")
-    ax.autoscale_view()
-    ax.axis("off")
+    finish_track_map(ax, x, y, session, edge_colour(style))
     units = {"speed": "Speed (km/h)", "gear": "Gear", "throttle": "Throttle %", "brake": "Brake"}
     cbar = fig.colorbar(lc, ax=ax, shrink=0.7, pad=0.02, label=units[color_by])
     if color_by == "gear":
