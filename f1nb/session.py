@@ -141,10 +141,17 @@ class Session(LayerAccess):
         elif not self.is_built:
             self.generate()
 
+    def _ensure_ready(self) -> None:
+        """ensure_built once per Session (until the next load or build): its checks read the
+        catalogue, which every table read would otherwise pay again."""
+        if not self._ready:
+            self.ensure_built()
+            self._ready = True
+
     # -- tables --------------------------------------------------------------------
     def table(self, name: str):
         """The Ibis table `name` (e.g. 'laps', 'gold.results') filtered to this session."""
-        self.ensure_built()
+        self._ensure_ready()
         t = self.lake.table(name)
         return t.filter(t.session_key == self.session_key) if "session_key" in t.columns else t
 
@@ -173,9 +180,7 @@ class Session(LayerAccess):
         an Ibis expression: compiling Ibis costs more than these reads."""
         key = (name, tuple(sorted(where.items())))
         if key not in self._frames:
-            if not self._ready:
-                self.ensure_built()
-                self._ready = True
+            self._ensure_ready()
             layer, table = name.split(".") if "." in name else ("silver", name)
             columns = self.lake.columns(layer, table)
             if not columns:
