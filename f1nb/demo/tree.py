@@ -51,8 +51,14 @@ def generator_fingerprint() -> str:
 def give_back_memory() -> None:
     """Generating a race leaves ~300 MB of freed Python objects in the C heap, and the
     load that follows would stack its own peak on top: collect the cycles, and hand the
-    free pages back to the OS (glibc's malloc_trim; elsewhere the load reuses them)."""
+    free pages back to the OS (glibc's malloc_trim; elsewhere the load reuses them).
+    Arrow's own allocator (mimalloc) keeps what a load's tables freed, ~90 MB after the
+    demo race, until its next allocation, and a build makes none: it is asked to return it
+    too, or the build's peak lands on top of it."""
+    import pyarrow
+
     gc.collect()
+    pyarrow.default_memory_pool().release_unused()
     try:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):

@@ -76,12 +76,16 @@ def _empty_table(step: Step) -> str:
 
 
 def materialise(lake, step: Step, keys: list[int] | None, catalog: dict, pointed: dict,
-                has_rows=None) -> None:
+                has_rows=None, by_session: bool = False) -> None:
     """Rebuild one model's rows. `has_rows(scope)`, when given, says whether the model can have
-    any rows for the sessions `scope` (None: all); if not, its SQL is not run at all."""
+    any rows for the sessions `scope` (None: all); if not, its SQL is not run at all.
+    `by_session` (a per-session model): its SQL runs once per session (see `_by_session`)."""
     current = _table_is_current(lake, step, catalog)
     scope = keys if current and step.per_session else None  # a new table gets every session's rows
     where = "" if scope is None else f" WHERE session_key IN ({', '.join(str(int(k)) for k in scope)})"
+    if by_session and step.per_session:
+        _by_session(lake, step, scope, current, where, catalog, pointed, has_rows)
+        return
     if not current:
         if has_rows is None or has_rows(scope):
             _point_inputs(lake, step, None, catalog, pointed)
@@ -94,6 +98,38 @@ def materialise(lake, step: Step, keys: list[int] | None, catalog: dict, pointed
     if has_rows is None or has_rows(scope):
         _point_inputs(lake, step, scope, catalog, pointed)
         lake.raw.execute(f"INSERT INTO {step.name} BY NAME {step.sql}")
+
+
+def _by_session(lake, step: Step, scope: list[int] | None, current: bool, where: str, catalog: dict,
+                pointed: dict, has_rows) -> None:
+    """`materialise` of a model over the telemetry samples, one session at a time. Its window
+    functions hold their whole input at once: DuckDB's memory for one statement over every
+    session grows with the number of sessions (the demo's two: +250 MB, a season's 48 would
+    be 6 GB), one statement per session needs only the largest session's. A per-session
+    model's rows of a session depend on that session's input rows alone, so the rows are
+    the same. `scope` None (a new table): every session of its inputs."""
+    if current:
+        lake.raw.execute(f"DELETE FROM {step.name}{where}")
+    else:
+        lake.raw.execute(_empty_table(step))
+        catalog[(step.layer, step.table_name)] = [c for c, _ in step.columns]
+    if scope is None:
+        scope = _input_sessions(lake, step, catalog)
+    for key in scope:
+        if has_rows is None or has_rows([key]):
+            _point_inputs(lake, step, [key], catalog, pointed)
+            lake.raw.execute(f"INSERT INTO {step.name} BY NAME {step.sql}")
+
+
+def _input_sessions(lake, step: Step, catalog: dict) -> list[int]:
+    """Every session key of the model's inputs that have one (a per-session model's rows
+    come from its inputs' rows of the same session)."""
+    parts = [f"SELECT DISTINCT session_key FROM {full}" for full in step.inputs
+             if "session_key" in catalog.get(tuple(full.split(".")), ())]
+    if not parts:
+        return []
+    return [int(k) for (k,) in lake.raw.execute(" UNION ".join(parts) + " ORDER BY 1").fetchall()
+            if k is not None]
 
 
 def _sample_check(lake):
@@ -180,7 +216,8 @@ def build_layers(lake, session_keys: list[int] | None = None, layers=("silver", 
             started = time.perf_counter()
             use_threads(step.name in heavy)
             try:
-                materialise(lake, step, keys, catalog, pointed, has_samples if step.name in heavy else None)
+                materialise(lake, step, keys, catalog, pointed, has_samples if step.name in heavy else None,
+                            by_session=step.name in heavy)
             except Exception as exc:
                 raise LakeError(f"building {step.name} failed: {str(exc).splitlines()[0]}") from exc
             result.seconds[step.name] = time.perf_counter() - started
