@@ -65,4 +65,8 @@ def bounded_commit(raw) -> None:
         raw.execute("CHECKPOINT")
     finally:
         raw.execute(f"SET threads = {int(threads)}")
-        raw.execute(f"SET memory_limit = '{limit}'")
+        # DuckDB shows the limit rounded ('18.7 GiB' set back reads '18.6 GiB'), so its own
+        # default comes back through RESET, exactly; a limit of the user's as it reads.
+        raw.execute("RESET memory_limit")
+        if raw.execute("SELECT current_setting('memory_limit')").fetchone()[0] != limit:
+            raw.execute(f"SET memory_limit = '{limit}'")
