@@ -85,10 +85,8 @@ def _rejects_table(session_key: int, rejects: list[Reject], source: str) -> pa.T
     )
 
 
-def _feeds_table(src: SessionSource, rejects: list[Reject], messages: list[Message]) -> pa.Table:
-    counts: dict[str, int] = defaultdict(int)
-    for msg in messages:
-        counts[msg.topic] += 1
+def _feeds_table(src: SessionSource, rejects: list[Reject], messages: pa.Table) -> pa.Table:
+    counts = {c["values"]: c["counts"] for c in messages.column("topic").value_counts().to_pylist()}
     bad: dict[str, int] = defaultdict(int)
     for rej in rejects:
         bad[rej.topic] += 1
@@ -161,27 +159,41 @@ def _write_samples(src: SessionSource, by_topic: dict[str, list[Message]], write
 _LATEST = pa.schema([("seq", pa.int64()), ("utc", CAR_SAMPLES.field("utc").type)])
 
 
-def _bronze(src: SessionSource, write) -> tuple[dict[str, pa.Table], SamplesWritten]:
-    """The session's Bronze tables; the samples go to `write` as they are decoded."""
-    by_topic: dict[str, list[Message]] = defaultdict(list)
-    for msg in src.messages:
-        by_topic[msg.topic].append(msg)
-    # The samples inflate and decode in zlib and DuckDB, which release the GIL: in a worker
-    # thread they run on the other core while Python flattens the timing feeds.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        job = pool.submit(_write_samples, src, by_topic, write)
-        fields, field_rejects = fields_table(src.session_key, src.messages)
-        samples = job.result()
+def _samples_and_messages(src: SessionSource, by_topic: dict[str, list[Message]], write,
+                          ) -> tuple[SamplesWritten, pa.Table]:
+    """The worker thread's half of a load: the samples, then `bronze.messages` (which leaves out
+    the sample payloads that did not inflate), both written as soon as they are made."""
+    samples = _write_samples(src, by_topic, write)
     unusable = samples.unusable
     kept = [m for m in src.messages if (m.topic, m.seq) not in unusable] if unusable else src.messages
     messages = messages_table(src.session_key, kept)
+    write("messages", messages)
+    return samples, messages
+
+
+WRITTEN_AS_MADE = {"messages"}
+
+
+def _bronze(src: SessionSource, write) -> tuple[dict[str, pa.Table], SamplesWritten]:
+    """The session's Bronze tables but the samples. The samples and `messages` go to `write` as
+    they are made; the caller writes the others (`WRITTEN_AS_MADE` says which not to)."""
+    by_topic: dict[str, list[Message]] = defaultdict(list)
+    for msg in src.messages:
+        by_topic[msg.topic].append(msg)
+    # The samples inflate and decode, and the messages insert, in zlib and DuckDB, which release
+    # the GIL: in a worker thread they run on the other core while Python flattens the timing
+    # feeds (on a session without samples the messages' insert is what overlaps the walk).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        job = pool.submit(_samples_and_messages, src, by_topic, write)
+        fields, field_rejects = fields_table(src.session_key, src.messages)
+        samples, messages = job.result()
     rejects = src.rejects + samples.rejects + field_rejects
-    feeds = _feeds_table(src, rejects, kept)
+    feeds = _feeds_table(src, rejects, messages)
     car, pos = (pa.concat_tables([_LATEST.empty_table(), *samples.latest[t]]) for t in SAMPLE_TABLES)
     tables = {
         "sessions": sessions_table(src, feeds, session_clock(messages, car, pos, fields)),
         "feeds": feeds,
-        "messages": messages,
+        "messages": messages,  # written already
         "fields": fields,
         "rejects": _rejects_table(src.session_key, rejects, src.source),
     }
@@ -205,7 +217,8 @@ def write_bronze(lake, src: SessionSource, topics: set[str] | None = None) -> tu
     with lake.session_writer(src.session_key, "bronze", topics=topics) as write:
         tables, samples = _bronze(src, write)
         for name, table in tables.items():
-            write(name, table)
+            if name not in WRITTEN_AS_MADE:
+                write(name, table)
     return tables, samples
 
 
