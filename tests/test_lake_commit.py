@@ -23,12 +23,26 @@ def _wide_tables(lake, rows: int) -> None:
             lake.raw.execute(f"CREATE TABLE silver.w{t} AS SELECT i AS session_key, {cols} FROM range({rows}) r(i)")
 
 
-def test_setting_bytes():
-    assert commit.setting_bytes("18.8 GiB") == int(18.8 * 2**30)
-    assert commit.setting_bytes("512.0 MiB") == 512 * 2**20
-    assert commit.setting_bytes("0 bytes") == 0
-    assert commit.setting_bytes("1 GB") == 10**9
-    assert commit.setting_bytes("unlimited") is None
+def test_render_bytes_reads_as_duckdb_shows_it():
+    con = duckdb.connect()
+    for count in (20_000_000_000, 12_345_678, 1000 * 2**20, 4 * 10**9, 2**30):
+        con.execute(f"SET memory_limit = '{count} bytes'")
+        assert commit.render_bytes(count) == con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.close()
+    fresh = duckdb.connect()  # DuckDB's own default limit reads as the one computed here
+    assert fresh.execute("SELECT current_setting('memory_limit')").fetchone()[0] == \
+        commit.render_bytes(commit.duckdb_default_limit())
+    fresh.close()
+
+
+def _limit_holds(lake, megabytes: int) -> bool:
+    """A sort of `megabytes` runs in memory (the buffer pool's limit, not only the setting
+    shown, is back above it)."""
+    rows = megabytes * 2**20 // 16
+    lake.raw.execute(f"CREATE OR REPLACE TEMP TABLE _probe AS SELECT range AS a, range * 2 AS b FROM range({rows}) "
+                     "ORDER BY hash(range)")
+    lake.raw.execute("DROP TABLE _probe")
+    return True
 
 
 def test_write_commits_and_settings_come_back(tmp_path):
@@ -41,6 +55,7 @@ def test_write_commits_and_settings_come_back(tmp_path):
             for t in range(8):
                 lake.raw.execute(f"INSERT INTO silver.w{t} SELECT session_key + 100, {cols} FROM silver.w{t}")
         assert _settings(lake) == before
+        assert _limit_holds(lake, 200)
         assert lake.raw.execute("SELECT count(*) FROM silver.w7").fetchone() == (200,)
     finally:
         lake.close()
@@ -63,6 +78,7 @@ def test_commit_without_memory_leaves_the_lake_as_it_was(tmp_path, monkeypatch):
                 for t in range(8):
                     lake.raw.execute(f"INSERT INTO silver.w{t} SELECT session_key + 1000, {cols} FROM silver.w{t}")
         assert _settings(lake) == before
+        assert _limit_holds(lake, 200)
         assert lake.raw.execute("SELECT count(*) FROM silver.w0").fetchone() == (1000,)
         monkeypatch.undo()
         with lake.transaction():  # the connection is usable, with no transaction left open

@@ -15,7 +15,11 @@ While the commit runs, DuckDB's memory_limit is set just above what it holds alr
 those blocks go to the lake's temporary file (`<lake>.tmp`) instead of RAM, and a CHECKPOINT
 under the same bound then writes them into the lake file, compressed. Without that
 checkpoint, the next one (at the latest when the lake is closed) would read them all back at
-once. After, the settings are put back.
+once. After, the settings are put back: threads as they were, the memory limit to DuckDB's
+default, in bytes (`RESET memory_limit` in DuckDB 1.5 changes the setting shown but leaves the
+buffer pool at the bound, and the limit's text does not read back to the same bytes: '18.7
+GiB' set reads '18.6 GiB'). So a limit the user set (one that does not read as DuckDB's
+default) is left alone, and that commit is not bounded.
 
 A commit that cannot get its memory fails as any failed COMMIT does: DuckDB ends the
 transaction, the lake is as it was, and the error is raised. A checkpoint that fails
@@ -25,22 +29,44 @@ headroom is well above what it was seen to need (the Baku load ran with 12 MiB, 
 
 from __future__ import annotations
 
-import re
+import os
+from pathlib import Path
 
 BLOCK_BYTES = 256 * 2**10  # DuckDB's block size
 # Above what DuckDB holds before the COMMIT: the commit pins a data and a validity block per
 # column of the table it is appending to, the checkpoint a few blocks at a time.
 HEADROOM_BYTES = 16 * 2**20
-_UNITS = {"bytes": 1, "b": 1, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40,
-          "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12}
+_UNITS = ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB")
+_CGROUP_LIMITS = ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes")
 
 
-def setting_bytes(text: str) -> int | None:
-    """DuckDB's rendering of a memory setting ('18.8 GiB', '512.0 MiB', '0 bytes') in bytes."""
-    match = re.fullmatch(r"\s*([\d.]+)\s*([A-Za-z]+)\s*", text)
-    if not match or match.group(2).lower() not in _UNITS:
+def render_bytes(count: int) -> str:
+    """`count` bytes as DuckDB shows a memory setting (its BytesToHumanReadableString)."""
+    parts = [count]
+    for _ in range(1, len(_UNITS)):
+        parts[-1], carry = parts[-1] % 1024, parts[-1] // 1024
+        parts.append(carry)
+    for i in range(len(_UNITS) - 1, 0, -1):
+        if parts[i]:
+            return f"{parts[i]}.{parts[i - 1] * 10 // 1024} {_UNITS[i]}"
+    return f"{count} byte" if count == 1 else f"{count} bytes"
+
+
+def duckdb_default_limit() -> int | None:
+    """DuckDB's default memory_limit: 80 % of the memory it finds (physical, or the cgroup's
+    limit when lower), or None where that cannot be read."""
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not a POSIX system DuckDB reads this way
         return None
-    return int(float(match.group(1)) * _UNITS[match.group(2).lower()])
+    for path in _CGROUP_LIMITS:
+        try:
+            text = Path(path).read_text().strip()
+        except OSError:  # no such cgroup file here
+            continue
+        if text.isdigit():
+            memory = min(memory, int(text))
+    return memory * 8 // 10
 
 
 def bounded_commit(raw) -> None:
@@ -52,21 +78,18 @@ def bounded_commit(raw) -> None:
         "(SELECT coalesce(max(column_count), 0) FROM duckdb_tables() WHERE database_name = current_database()), "
         "current_setting('memory_limit'), current_setting('threads')").fetchone()
     bound = int(used) + HEADROOM_BYTES + 2 * BLOCK_BYTES * widest_table
+    default = duckdb_default_limit()
     # The settings hold for every connection to the lake, and CHECKPOINT fails while another
-    # has a write open (a live session's writer and builder): bounded only when alone. A
-    # lower limit of the user's own, or one not understood, stays as it is.
-    if connections != 1 or bound >= (setting_bytes(limit) or 0):
+    # has a write open (a live session's writer and builder): bounded only when alone, and
+    # only under DuckDB's default limit, which can be put back exactly.
+    if connections != 1 or default is None or limit != render_bytes(default) or bound >= default:
         raw.execute("COMMIT")
         return
-    raw.execute(f"SET memory_limit = '{bound // 2**10}KiB'")
+    raw.execute(f"SET memory_limit = '{bound} bytes'")
     try:
         raw.execute("COMMIT")
         raw.execute("SET threads = 1")
         raw.execute("CHECKPOINT")
     finally:
         raw.execute(f"SET threads = {int(threads)}")
-        # DuckDB shows the limit rounded ('18.7 GiB' set back reads '18.6 GiB'), so its own
-        # default comes back through RESET, exactly; a limit of the user's as it reads.
-        raw.execute("RESET memory_limit")
-        if raw.execute("SELECT current_setting('memory_limit')").fetchone()[0] != limit:
-            raw.execute(f"SET memory_limit = '{limit}'")
+        raw.execute(f"SET memory_limit = '{default} bytes'")
