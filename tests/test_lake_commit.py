@@ -86,3 +86,24 @@ def test_commit_without_memory_leaves_the_lake_as_it_was(tmp_path, monkeypatch):
         assert lake.raw.execute("SELECT count(*) FROM silver.w0").fetchone() == (990,)
     finally:
         lake.close()
+
+
+def test_a_write_that_deletes_rows_is_not_bounded(tmp_path, monkeypatch):
+    """After a delete the checkpoint rewrites row groups whole: such a commit runs unbounded
+    (a checkpoint out of memory would invalidate the database)."""
+    calls = []
+    monkeypatch.setattr("f1nb.lake.lake.bounded_commit", lambda raw: (calls.append(1), raw.execute("COMMIT")))
+    lake = Lake(tmp_path / "lake.duckdb")
+    try:
+        _wide_tables(lake, 100)
+        calls.clear()
+        with lake.transaction():
+            assert lake.delete_rows("DELETE FROM silver.w0 WHERE session_key = 1000") == 0
+            lake.raw.execute("INSERT INTO silver.w0 SELECT * FROM silver.w1 LIMIT 1")
+        assert calls == [1]  # nothing removed: bounded
+        with lake.transaction():
+            assert lake.delete_rows("DELETE FROM silver.w0 WHERE session_key < 10") == 11
+        assert calls == [1]  # rows removed: a plain COMMIT
+        assert lake.raw.execute("SELECT count(*) FROM silver.w0").fetchone() == (90,)
+    finally:
+        lake.close()
