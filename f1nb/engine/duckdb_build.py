@@ -82,13 +82,6 @@ def materialise(lake, step: Step, keys: list[int] | None, catalog: dict, pointed
     the table's row count where the rebuild tells it (a table made anew), else None.
     `by_session` (a per-session model): its SQL runs once per session (see `_by_session`)."""
     current = _table_is_current(lake, step, catalog)
-    if current and not step.per_session:
-        # Rebuilt whole, so made anew rather than emptied and refilled: a table made in the
-        # transaction commits without DuckDB's 256 KiB block per column, and leaves no deleted
-        # rows for the checkpoint to rewrite (lake.commit).
-        lake.raw.execute(f"DROP TABLE {step.name}")
-        del catalog[(step.layer, step.table_name)]
-        current = False
     scope = keys if current and step.per_session else None  # a new table gets every session's rows
     where = "" if scope is None else f" WHERE session_key IN ({', '.join(str(int(k)) for k in scope)})"
     if by_session and step.per_session:
@@ -103,7 +96,7 @@ def materialise(lake, step: Step, keys: list[int] | None, catalog: dict, pointed
             lake.raw.execute(_empty_table(step))
         catalog[(step.layer, step.table_name)] = [c for c, _ in step.columns]
         return int(rows)
-    lake.delete_rows(f"DELETE FROM {step.name}{where}")
+    lake.raw.execute(f"DELETE FROM {step.name}{where}")
     if has_rows is None or has_rows(scope):
         _point_inputs(lake, step, scope, catalog, pointed)
         lake.raw.execute(f"INSERT INTO {step.name} BY NAME {step.sql}")
@@ -114,12 +107,15 @@ def _by_session(lake, step: Step, scope: list[int] | None, current: bool, where:
                 pointed: dict, has_rows) -> None:
     """`materialise` of a model over the telemetry samples, one session at a time. Its window
     functions hold their whole input at once: DuckDB's memory for one statement over every
-    session grows with the number of sessions (the demo's two: +250 MB, a season's 48 would
-    be 6 GB), one statement per session needs only the largest session's. A per-session
-    model's rows of a session depend on that session's input rows alone, so the rows are
-    the same. `scope` None (a new table): every session of its inputs."""
+    session grows with the number of sessions (the demo's two: +250 MB; by proportion a
+    season's 48 with telemetry would want ~6 GB), one statement per session needs only the
+    largest session's. A per-session model's rows of a session come from that session's input
+    rows alone, so they are those of a build of that session by itself (the running sums in
+    silver.car_telemetry can differ in the last bit from one statement over several sessions,
+    as `f1nb build` of one session and of two already did). `scope` None (a new table):
+    every session of its inputs."""
     if current:
-        lake.delete_rows(f"DELETE FROM {step.name}{where}")
+        lake.raw.execute(f"DELETE FROM {step.name}{where}")
     else:
         lake.raw.execute(_empty_table(step))
         catalog[(step.layer, step.table_name)] = [c for c, _ in step.columns]

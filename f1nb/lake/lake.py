@@ -26,7 +26,6 @@ from ..bronze.schema import TABLES as BRONZE_TABLES
 from ..engine.lake_api import LakeAPI
 from ..errors import LakeError
 from .backends import open_duckdb, parse_target
-from .commit import bounded_commit
 
 LAYERS = ("bronze", "silver", "gold")
 
@@ -54,7 +53,6 @@ class Lake(LakeAPI):
         self.location = location
         self.raw = open_duckdb(location, create=create)  # the duckdb connection, for transactional Arrow writes
         self._catalog: dict[tuple[str, str], list[str]] | None = None
-        self._removed_rows = False  # the open transaction deleted or updated rows (see transaction)
         try:
             if not create and location != ":memory:":
                 self._require_lake()
@@ -155,28 +153,15 @@ class Lake(LakeAPI):
     def transaction(self):
         """Everything inside commits together or not at all (the one BEGIN/ROLLBACK of f1nb)."""
         self.raw.execute("BEGIN TRANSACTION")
-        self._removed_rows = False
         try:
             yield self
+            # COMMIT syncs the WAL, so the write survives a crash from here on (DuckDB replays
+            # it on open); the WAL is merged into the file at close, or by DuckDB past its
+            # checkpoint_threshold — a CHECKPOINT here would only add ~50 ms to every load.
+            self.raw.execute("COMMIT")
         except BaseException:
             self.raw.execute("ROLLBACK")
             raise
-        # COMMIT syncs the WAL, so the write survives a crash from here on (DuckDB replays it
-        # on open). A COMMIT that fails has ended the transaction itself, the lake as it was.
-        # Bounded (lake.commit) for a lake file when the transaction only added rows: the
-        # checkpoint after a delete rewrites row groups whole (a row group of bronze.messages
-        # is tens of MB of text) and a checkpoint that runs out of memory is fatal.
-        if self.location == ":memory:" or self._removed_rows:
-            self.raw.execute("COMMIT")
-        else:
-            bounded_commit(self.raw)
-
-    def delete_rows(self, sql: str, params: list | None = None) -> int:
-        """Run a DELETE (or UPDATE) in the open transaction; returns the rows it changed, and
-        the transaction remembers whether there were any (see `transaction`)."""
-        (changed,) = self.raw.execute(sql, params).fetchone()
-        self._removed_rows = self._removed_rows or bool(changed)
-        return int(changed)
 
     @contextmanager
     def registered(self, table: pa.Table):
@@ -241,12 +226,12 @@ class Lake(LakeAPI):
     def _delete_rows(self, layer: str, name: str, columns: list[str], session_key: int,
                      topics: set[str] | None) -> None:
         if topics is None or name == "sessions":
-            self.delete_rows(f"DELETE FROM {layer}.{name} WHERE session_key = ?", [session_key])
+            self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = ?", [session_key])
         elif "topic" in columns:
-            self.delete_rows(f"DELETE FROM {layer}.{name} WHERE session_key = ? AND list_contains(?, topic)",
+            self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = ? AND list_contains(?, topic)",
                              [session_key, sorted(topics)])
         elif TABLE_TOPIC.get(name) in topics:
-            self.delete_rows(f"DELETE FROM {layer}.{name} WHERE session_key = ?", [session_key])
+            self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = ?", [session_key])
         elif name not in TABLE_TOPIC:
             raise LakeError(f"bronze.{name} has no topic column, so a reload of some topics cannot replace "
                             "its rows; reload the whole session (no topics)")
@@ -255,7 +240,6 @@ class Lake(LakeAPI):
         """After a reload of some topics: the session's feed lists come from all its feeds,
         and its clock is the more precise of the one it had (derived from all its feeds) and
         the one the reloaded topics give (none, when they carry no time)."""
-        self._removed_rows = True  # rows updated in place
         self.raw.execute(
             "UPDATE bronze.sessions s SET t0_utc = o.t0_utc, clock_source = o.clock_source, "
             "clock_precision_s = o.clock_precision_s FROM _f1nb_old_clock o "
@@ -276,7 +260,7 @@ class Lake(LakeAPI):
         with self.transaction():
             for (layer, name), columns in catalog.items():
                 if layer in LAYERS and "session_key" in columns:
-                    self.delete_rows(f"DELETE FROM {layer}.{name} WHERE session_key = ?", [session_key])
+                    self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = ?", [session_key])
 
     # -- reads ---------------------------------------------------------------------
     def table_names(self, layer: str) -> list[str]:
