@@ -168,13 +168,19 @@ def _bronze(src: SessionSource, write) -> tuple[dict[str, pa.Table], SamplesWrit
         by_topic[msg.topic].append(msg)
     # The samples inflate and decode in zlib and DuckDB, which release the GIL: in a worker
     # thread they run on the other core while Python flattens the timing feeds.
+    # bronze.messages too is made meanwhile, of every message: the few whose payload turns out
+    # unusable are dropped from it after (the samples decode is the longer of the two).
     with ThreadPoolExecutor(max_workers=1) as pool:
         job = pool.submit(_write_samples, src, by_topic, write)
         fields, field_rejects = fields_table(src.session_key, src.messages)
+        messages = messages_table(src.session_key, src.messages)
         samples = job.result()
     unusable = samples.unusable
-    kept = [m for m in src.messages if (m.topic, m.seq) not in unusable] if unusable else src.messages
-    messages = messages_table(src.session_key, kept)
+    kept = src.messages
+    if unusable:
+        keep = [(m.topic, m.seq) not in unusable for m in src.messages]
+        kept = [m for m, k in zip(src.messages, keep) if k]
+        messages = messages.filter(pa.array(keep, pa.bool_()))
     rejects = src.rejects + samples.rejects + field_rejects
     feeds = _feeds_table(src, rejects, kept)
     car, pos = (pa.concat_tables([_LATEST.empty_table(), *samples.latest[t]]) for t in SAMPLE_TABLES)
