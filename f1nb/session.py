@@ -33,12 +33,33 @@ class Session(LayerAccess):
     """One session of one meeting, backed by a lake. `session.bronze/.silver/.gold`
     are the layers (see f1nb.layers)."""
 
-    def __init__(self, ref: SessionRef, lake: Lake | None = None, client=None):
+    def __init__(self, ref: SessionRef, lake: Lake | None = None, client=None, *, owns: tuple[str, ...] = ()):
+        """`owns` names what the Session opened for itself ("lake", "client") and so closes in
+        `close()`; a lake or client the caller passed in stays open. Without a lake it opens
+        (and owns) the default one."""
         self.ref = ref
         self.lake = lake if lake is not None else Lake()
         self._client = client
+        self._owns = set(owns) | ({"lake"} if lake is None else set())
         self._frames: dict[tuple, pd.DataFrame] = {}
         self._ready = False  # loaded and built, checked once
+
+    def close(self) -> None:
+        """Release what this Session opened: its archive client's connections, and the lake
+        when it opened that itself (get_session(..., lake=path) or no lake); a Lake passed in
+        is left open for its owner. `with get_session(...) as s:` closes at the end."""
+        if "client" in self._owns and self._client is not None:
+            self._client.close()
+            self._client = None
+        if "lake" in self._owns:
+            self.lake.close()
+        self._frames.clear()
+
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # -- identity ------------------------------------------------------------------
     @property
@@ -103,6 +124,7 @@ class Session(LayerAccess):
             from .archive.client import ArchiveClient
 
             self._client = ArchiveClient()
+            self._owns.add("client")
         return self._client
 
     def load_data(self, topics: list[str] | None = None, force: bool = False, refresh: bool = False, *,
@@ -320,17 +342,18 @@ def session_args(meeting, session, meeting_identifier=None, session_identifier=N
     return meeting, session
 
 
-def find_by_key(season: int, session_key: int, lake, archive_url: str | None):
-    """A Session for `session_key`: from the lake if loaded there, else from the season's index."""
+def find_by_key(season: int, session_key: int, lake, archive_url: str | None, owns: tuple[str, ...] = ()):
+    """A Session for `session_key`: from the lake if loaded there, else from the season's index.
+    `owns`: ("lake",) when the caller opened `lake` for the Session alone."""
     from .archive.client import ArchiveClient
 
     if int(session_key) in lake.session_keys():
-        return session_from_lake(int(session_key), lake)
+        return _from_lake_row(int(session_key), lake, owns)
     client = ArchiveClient(base_url=archive_url)
     try:
         for ref in client.season(int(season)):
             if ref.session_key == int(session_key):
-                return Session(ref, lake, client)  # the Session keeps the client for its loads
+                return Session(ref, lake, client, owns=(*owns, "client"))  # the client serves its loads
     except BaseException:
         client.close()  # not found or failed: nobody else holds the client's connections
         raise
@@ -349,9 +372,10 @@ def get_session(year: int | None = None, meeting: str | int | None = None, sessi
     season = year if year is not None else season
     if season is None:
         raise F1nbError("get_session needs a year, e.g. get_session(2024, 'Monaco', 'R')")
+    owns = () if isinstance(lake, Lake) else ("lake",)
     lake = lake if isinstance(lake, Lake) else Lake(lake)
     if session_key is not None:
-        return find_by_key(season, session_key, lake, archive_url)
+        return find_by_key(season, session_key, lake, archive_url, owns)
     meeting, session = session_args(meeting, session, meeting_identifier, session_identifier)
     if meeting is None or session is None:
         raise F1nbError("get_session needs a meeting and a session, e.g. get_session(2024, 'Monaco', 'R'), "
@@ -359,7 +383,7 @@ def get_session(year: int | None = None, meeting: str | int | None = None, sessi
     loaded = sessions_in_lake(lake, season)
     if loaded and archive_url is None:
         try:
-            return Session(find_session(loaded, meeting, session), lake)
+            return Session(find_session(loaded, meeting, session), lake, owns=owns)
         except F1nbError:
             pass
     from .archive.client import ArchiveClient
@@ -370,12 +394,16 @@ def get_session(year: int | None = None, meeting: str | int | None = None, sessi
     except BaseException:
         client.close()  # no session for it to serve: its pooled connections would be left open
         raise
-    return Session(ref, lake, client)
+    return Session(ref, lake, client, owns=(*owns, "client"))
 
 
 def session_from_lake(session_key: int, lake: Lake | str | None = None) -> Session:
     """A Session for a key already loaded in the lake (recordings included)."""
-    lake = lake if isinstance(lake, Lake) else Lake(lake)
+    owns = () if isinstance(lake, Lake) else ("lake",)
+    return _from_lake_row(session_key, lake if isinstance(lake, Lake) else Lake(lake), owns)
+
+
+def _from_lake_row(session_key: int, lake: Lake, owns: tuple[str, ...]) -> Session:
     rows = lake.sql(f"SELECT * FROM bronze.sessions WHERE session_key = {int(session_key)}").to_pylist()
     if not rows:
         raise LakeError(f"session {session_key} is not in the lake; `f1nb tables` / lake.sessions() lists what is")
@@ -383,4 +411,4 @@ def session_from_lake(session_key: int, lake: Lake | str | None = None) -> Sessi
     for k in ("meeting_name", "session_name", "session_type", "path"):
         row[k] = row.get(k) or ""
     row["year"] = row.get("year") or 0
-    return Session(_ref_from_row(row), lake)
+    return Session(_ref_from_row(row), lake, owns=owns)

@@ -115,3 +115,28 @@ def test_livef1_load_data_datanames(tmp_path):
         topics = set(s.sql("SELECT DISTINCT topic FROM bronze.messages WHERE session_key = {session_key}").topic)
         client.close()
     assert topics == {"SessionInfo", "DriverList", "TimingData"}
+
+
+def test_close_releases_what_the_session_opened(demo, demo_tree, tmp_path):
+    import duckdb
+
+    import f1nb
+
+    race = demo["race"]
+    # a Lake passed in belongs to the caller: closing the Session leaves it open
+    with f1nb.get_session(race.ref.year, session_key=race.session_key, lake=demo["lake"]) as shared:
+        assert shared.lake is demo["lake"]
+    assert demo["lake"].raw.execute("SELECT count(*) FROM bronze.sessions").fetchone()[0] >= 1
+
+    # a lake path and an archive URL: the Session opened both, and close() releases both
+    url = demo_tree.resolve().as_uri() + "/"
+    own = f1nb.get_session(2099, 1, "Race", lake=str(tmp_path / "own.duckdb"), archive_url=url)
+    own.load_data(build=False)
+    assert "client" in own._owns and own._client is not None
+    own.close()
+    assert own._client is None
+    with pytest.raises(duckdb.ConnectionException):
+        own.lake.raw.execute("SELECT 1")
+    again = f1nb.session_from_lake(own.session_key, str(tmp_path / "own.duckdb"))  # the file is free again
+    assert again.is_loaded
+    again.close()

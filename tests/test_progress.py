@@ -175,3 +175,16 @@ def test_stage_of_names_one_stage_per_step_kind():
     assert stage_of("loading Sprint into Bronze") == "loading Sprint into Bronze"
     assert stage_of("building silver.laps") == "build Silver and Gold"
     assert stage_of("downloading TimingData, CarData.z…") == "downloading"
+
+
+def test_downloads_write_one_plain_line_to_a_log(demo_tree, tmp_path, capsys):
+    # `f1nb load` into a log (stderr not a TTY): no tqdm redraws, one line for the files and one when done
+    from f1nb.archive.client import ArchiveClient
+
+    with ArchiveClient(base_url=demo_tree.resolve().as_uri() + "/", cache_dir=tmp_path / "cache") as client:
+        ref = client.find(2099, 1, "Race")
+        files = client.fetch_session(ref)
+    err = capsys.readouterr().err
+    assert files.files and "\r" not in err, err
+    lines = err.splitlines()
+    assert len(lines) == 2 and lines[0].startswith(f"{ref.label}: downloading (") and "done in" in lines[1], err

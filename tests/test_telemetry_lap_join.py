@@ -55,9 +55,9 @@ def _ref_car_telemetry(car_samples, sessions, laps, positions):
     crossing = ibis.least(t.session_time_s - t.lap_start_session_s, t.session_time_s - t._prev_t)
     step = ibis.cases((t.lap_number.isnull(), None), (t._prev_t.isnull(), 0.0),
                       (same_lap, (t.session_time_s - t._prev_t) * mean_ms), else_=crossing * mean_ms)
-    t = t.mutate(_step=step)
+    t = t.mutate(_step=(step * 1e6).round(0).cast("float64"))  # whole micrometres: an exact sum
     run = ibis.window(group_by=[*KEY, "lap_number"], order_by=["utc", "seq"], preceding=None, following=0)
-    dist = ibis.ifelse(t.lap_number.isnull(), None, t._step.sum().over(run).fill_null(0.0))
+    dist = ibis.ifelse(t.lap_number.isnull(), None, (t._step.sum().over(run) / 1e6).fill_null(0.0))
     t = t.mutate(distance_m=dist)
     ok = lambda c, lo, hi: (c >= lo) & (c <= hi)  # noqa: E731
     valid = (ok(t.throttle, 0, 100) & ok(t.brake, 0, 100) & (t.throttle != 104) & (t.brake != 104)

@@ -29,7 +29,7 @@ from urllib.request import url2pathname
 
 import orjson
 
-from .. import config
+from .. import config, progress
 from ..bronze.build import session_info
 from ..decode.jsonstream import parse_jsonstream
 from ..errors import ArchiveError, DownloadError, SessionNotFound
@@ -343,27 +343,20 @@ class ArchiveClient:
                 pending.append((topic, name))
 
         if pending:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(
-                total=len(pending), unit="file", desc=f"{ref.year} {ref.meeting_name} {ref.session_name}",
-                disable=not self.progress, leave=False,
-            )
             errors: list[BaseException] = []
-            try:
+            # a bar on a terminal, one line in a log or notebook output (a tqdm bar's redraws piled up there)
+            with progress.terminal(ref.label, enabled=self.progress) as report:
                 with ThreadPoolExecutor(max_workers=min(self.concurrency, len(pending))) as pool:
                     futures = {pool.submit(self._fetch, ref.path + name, False): topic for topic, name in pending}
-                    for fut in as_completed(futures):
+                    for done, fut in enumerate(as_completed(futures), 1):
                         topic = futures[fut]
                         try:
                             results[topic] = fut.result()[0]
                         except BaseException as exc:  # collected; the first one is raised below
                             errors.append(exc)
-                        bar.update(1)
-            finally:
-                bar.close()
-            if errors:
-                raise errors[0]
+                        report(done / len(pending), f"downloading {topic}")
+                if errors:
+                    raise errors[0]
 
         for topic, _name in todo:
             body = results.get(topic)

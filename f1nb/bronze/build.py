@@ -6,7 +6,7 @@ from __future__ import annotations
 import zlib
 from collections import defaultdict
 from contextlib import contextmanager
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -86,10 +86,8 @@ def _rejects_table(session_key: int, rejects: list[Reject], source: str) -> pa.T
     )
 
 
-def _feeds_table(src: SessionSource, rejects: list[Reject], messages: list[Message]) -> pa.Table:
-    counts: dict[str, int] = defaultdict(int)
-    for msg in messages:
-        counts[msg.topic] += 1
+def _feeds_table(src: SessionSource, rejects: list[Reject], messages: pa.Table) -> pa.Table:
+    counts = {c["values"]: c["counts"] for c in messages.column("topic").value_counts().to_pylist()}
     bad: dict[str, int] = defaultdict(int)
     for rej in rejects:
         bad[rej.topic] += 1
@@ -183,33 +181,51 @@ def _write_samples(src: SessionSource, by_topic: dict[str, list[Message]], write
 _LATEST = pa.schema([("seq", pa.int64()), ("utc", CAR_SAMPLES.field("utc").type)])
 
 
+def _samples_and_messages(src: SessionSource, by_topic: dict[str, list[Message]], write, made: Future,
+                          ) -> tuple[SamplesWritten, pa.Table]:
+    """The worker thread's half of a load: the samples, then `bronze.messages` (`made` by the
+    main thread meanwhile, of every message; the sample payloads that did not inflate are
+    left out of it here), both written as soon as they are made."""
+    samples = _write_samples(src, by_topic, write)
+    messages = made.result()
+    if samples.unusable:
+        keep = [(m.topic, m.seq) not in samples.unusable for m in src.messages]
+        messages = messages.filter(pa.array(keep, pa.bool_()))
+    write("messages", messages)
+    return samples, messages
+
+
+WRITTEN_AS_MADE = {"messages"}
+
+
 def _bronze(src: SessionSource, write) -> tuple[dict[str, pa.Table], SamplesWritten]:
-    """The session's Bronze tables; the samples go to `write` as they are decoded."""
+    """The session's Bronze tables but the samples. The samples and `messages` go to `write` as
+    they are made; the caller writes the others (`WRITTEN_AS_MADE` says which not to)."""
     by_topic: dict[str, list[Message]] = defaultdict(list)
     for msg in src.messages:
         by_topic[msg.topic].append(msg)
-    # The samples inflate and decode in zlib and DuckDB, which release the GIL: in a worker
-    # thread they run on the other core while Python flattens the timing feeds.
-    # bronze.messages too is made meanwhile, of every message: the few whose payload turns out
-    # unusable are dropped from it after (the samples decode is the longer of the two).
+    # The samples inflate and decode, and the messages insert, in zlib and DuckDB, which release
+    # the GIL: in a worker thread they run on the other core while Python flattens the timing
+    # feeds (on a session without samples the messages' insert is what overlaps the walk).
+    # The main thread makes bronze.messages first, so the worker finds it ready: after a race's
+    # samples (its longer half) it only inserts it; without samples, at once.
+    made: Future = Future()
     with ThreadPoolExecutor(max_workers=1) as pool:
-        job = pool.submit(_write_samples, src, by_topic, write)
+        job = pool.submit(_samples_and_messages, src, by_topic, write, made)
+        try:
+            made.set_result(messages_table(src.session_key, src.messages))
+        except BaseException as exc:
+            made.set_exception(exc)  # the worker raises it too, after its samples
+            raise
         fields, field_rejects = fields_table(src.session_key, src.messages)
-        messages = messages_table(src.session_key, src.messages)
-        samples = job.result()
-    unusable = samples.unusable
-    kept = src.messages
-    if unusable:
-        keep = [(m.topic, m.seq) not in unusable for m in src.messages]
-        kept = [m for m, k in zip(src.messages, keep) if k]
-        messages = messages.filter(pa.array(keep, pa.bool_()))
+        samples, messages = job.result()
     rejects = src.rejects + samples.rejects + field_rejects
-    feeds = _feeds_table(src, rejects, kept)
+    feeds = _feeds_table(src, rejects, messages)
     car, pos = (pa.concat_tables([_LATEST.empty_table(), *samples.latest[t]]) for t in SAMPLE_TABLES)
     tables = {
         "sessions": sessions_table(src, feeds, session_clock(messages, car, pos, fields)),
         "feeds": feeds,
-        "messages": messages,
+        "messages": messages,  # written already
         "fields": fields,
         "rejects": _rejects_table(src.session_key, rejects, src.source),
     }
@@ -233,7 +249,8 @@ def write_bronze(lake, src: SessionSource, topics: set[str] | None = None) -> tu
     with _one_thread(lake), lake.session_writer(src.session_key, "bronze", topics=topics) as write:
         tables, samples = _bronze(src, write)
         for name, table in tables.items():
-            write(name, table)
+            if name not in WRITTEN_AS_MADE:
+                write(name, table)
     return tables, samples
 
 

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import re
 
+import numpy as np
 import orjson
 import pyarrow as pa
 
@@ -45,8 +46,15 @@ def _walk(value, path: tuple[str, ...], out: list) -> None:
         if not value:
             out.append((path, None, "null", None))  # an empty object still says something (e.g. {} patch)
         for key, child in value.items():  # parsed JSON: keys are str already
-            if isinstance(child, str):  # most leaves: no call
+            if type(child) is str:  # most leaves, and most of the rest one object above them: no call
                 out.append((path + (key,), child, "str", _string_number(child)))
+            elif type(child) is dict and child:
+                below = path + (key,)
+                for key2, child2 in child.items():
+                    if type(child2) is str:
+                        out.append((below + (key2,), child2, "str", _string_number(child2)))
+                    else:
+                        _walk(child2, below + (key2,), out)
             else:
                 _walk(child, path + (key,), out)
     elif isinstance(value, list):
@@ -113,11 +121,14 @@ def _split(topic: str, path: tuple[str, ...]) -> tuple[int | None, int | None, s
 
 
 def fields_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Table, list[Reject]]:
-    # Leaves are gathered as (path, value, kind, number) tuples and turned into columns once per
-    # message (zip), and each (topic, path) is split once: per leaf the loop does one dict lookup.
-    topics, seqs, offsets, utcs, splits_col, values, kinds, numbers = ([] for _ in range(8))
+    # Every leaf is one (path, value, kind, number) tuple in one list, its path starting with the
+    # topic, so each distinct path is split once (paths repeat thousands of times) and the
+    # message's own columns are repeated per leaf by Arrow (`take`) rather than list by list:
+    # per message the loop does a parse and a walk, nothing more.
+    leaves: list = []
+    kept: list[Message] = []  # messages with at least one leaf, and how many each has
+    counts: list[int] = []
     rejects: list[Reject] = []
-    splits: dict[str, dict[tuple, tuple]] = {}  # topic -> path -> (driver, item, field): paths repeat thousands of times
     for msg in messages:
         if is_compressed_topic(msg.topic):
             continue
@@ -131,30 +142,28 @@ def fields_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Tabl
         except DecodeError as exc:
             rejects.append(Reject(msg.topic, msg.seq, msg.payload[:10_000], str(exc)))
             continue
-        leaves: list = []
-        _walk(body, (), leaves)
-        if not leaves:
-            continue
-        known = splits.get(msg.topic)
-        if known is None:
-            known = splits[msg.topic] = {}
-        paths, v, k, num = zip(*leaves)
-        for path in paths:
-            split = known.get(path)
-            if split is None:
-                split = known[path] = _split(msg.topic, path)
-            splits_col.append(split)
-        values += v
-        kinds += k
-        numbers += num
-        n = len(paths)
-        topics += [msg.topic] * n
-        seqs += [msg.seq] * n
-        offsets += [msg.offset_ms] * n
-        utcs += [message_utc(msg)] * n
-    drivers, items, field_names = zip(*splits_col) if splits_col else ((), (), ())
-    columns = {"topic": topics, "seq": seqs, "offset_ms": offsets, "utc": utcs, "driver_number": drivers,
-               "item": items, "field": field_names, "value": values, "value_type": kinds, "value_num": numbers}
-    data = {"session_key": pa.array([session_key] * len(seqs), pa.int64())}
-    data.update({name: pa.array(columns[name], FIELDS.field(name).type) for name in FIELDS.names if name != "session_key"})
-    return pa.table(data, schema=FIELDS), rejects
+        before = len(leaves)
+        _walk(body, (msg.topic,), leaves)
+        if len(leaves) > before:
+            kept.append(msg)
+            counts.append(len(leaves) - before)
+    return _fields_columns(session_key, leaves, kept, counts), rejects
+
+
+def _fields_columns(session_key: int, leaves: list, kept: list[Message], counts: list[int]) -> pa.Table:
+    paths, values, kinds, numbers = zip(*leaves) if leaves else ((), (), (), ())
+    splits: dict[tuple, tuple] = {}
+    for path in set(paths):
+        splits[path] = _split(path[0], path[1:])
+    drivers, items, field_names = zip(*map(splits.__getitem__, paths)) if paths else ((), (), ())
+    per_leaf = pa.array(np.repeat(np.arange(len(kept), dtype=np.int64), counts))
+    columns = {"topic": [m.topic for m in kept], "seq": [m.seq for m in kept],
+               "offset_ms": [m.offset_ms for m in kept], "utc": [message_utc(m) for m in kept]}
+    data = {"session_key": pa.array(np.full(len(paths), session_key, dtype=np.int64))}
+    for name in FIELDS.names[1:]:
+        if name in columns:
+            data[name] = pa.array(columns[name], FIELDS.field(name).type).take(per_leaf)
+        else:
+            data[name] = pa.array({"driver_number": drivers, "item": items, "field": field_names, "value": values,
+                                   "value_type": kinds, "value_num": numbers}[name], FIELDS.field(name).type)
+    return pa.table(data, schema=FIELDS)

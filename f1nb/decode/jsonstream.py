@@ -33,11 +33,10 @@ def is_compressed_topic(topic: str) -> bool:
 
 def parse_offset_ms(text: str) -> int:
     """'HH:MM:SS.mmm' -> milliseconds."""
-    m = _OFFSET.fullmatch(text)
-    if not m:
+    if not _OFFSET.fullmatch(text):
         raise DecodeError(f"bad stream offset {text!r} (expected HH:MM:SS.mmm)")
-    h, mi, s, ms = (int(g) for g in m.groups())
-    return ((h * 60 + mi) * 60 + s) * 1000 + ms
+    # the match fixes every field's position; slicing beats the match's groups (a line each)
+    return ((int(text[:2]) * 60 + int(text[3:5])) * 60 + int(text[6:8])) * 1000 + int(text[9:12])
 
 
 def format_offset(ms: int) -> str:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Message:
-    """One message as received.
+class Message(NamedTuple):
+    """One message as received (immutable; a NamedTuple because a race makes ~10^5 of them,
+    and a frozen dataclass took 1.1 µs to make each against 0.3 µs).
 
     ``payload`` is the JSON text exactly as received (for ``.z`` topics: the
     base64 DEFLATE text, without its JSON quotes; `zpayload.payload_json` inflates

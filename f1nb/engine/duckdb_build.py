@@ -76,24 +76,27 @@ def _empty_table(step: Step) -> str:
 
 
 def materialise(lake, step: Step, keys: list[int] | None, catalog: dict, pointed: dict,
-                has_rows=None) -> None:
+                has_rows=None) -> int | None:
     """Rebuild one model's rows. `has_rows(scope)`, when given, says whether the model can have
-    any rows for the sessions `scope` (None: all); if not, its SQL is not run at all."""
+    any rows for the sessions `scope` (None: all); if not, its SQL is not run at all. Returns
+    the table's row count where the rebuild tells it (a table made anew), else None."""
     current = _table_is_current(lake, step, catalog)
     scope = keys if current and step.per_session else None  # a new table gets every session's rows
     where = "" if scope is None else f" WHERE session_key IN ({', '.join(str(int(k)) for k in scope)})"
     if not current:
+        rows = 0
         if has_rows is None or has_rows(scope):
             _point_inputs(lake, step, None, catalog, pointed)
-            lake.raw.execute(_create_as(step))
+            (rows,) = lake.raw.execute(_create_as(step)).fetchone()
         else:
             lake.raw.execute(_empty_table(step))
         catalog[(step.layer, step.table_name)] = [c for c, _ in step.columns]
-        return
+        return int(rows)
     lake.raw.execute(f"DELETE FROM {step.name}{where}")
     if has_rows is None or has_rows(scope):
         _point_inputs(lake, step, scope, catalog, pointed)
         lake.raw.execute(f"INSERT INTO {step.name} BY NAME {step.sql}")
+    return None
 
 
 def _sample_check(lake):
@@ -174,17 +177,21 @@ def build_layers(lake, session_keys: list[int] | None = None, layers=("silver", 
         # an excluded table an older f1nb built is rebuilt all the same: the models after it read
         # its new columns
         steps = [s for s in steps if s.name not in exclude or _outdated(s, catalog)]
+        counted: dict[str, int] = {}  # tables made anew: CREATE TABLE AS says how many rows
         for i, step in enumerate(steps):
             if report is not None:
                 report(i / len(steps), f"building {step.name}")
             started = time.perf_counter()
             use_threads(step.name in heavy)
             try:
-                materialise(lake, step, keys, catalog, pointed, has_samples if step.name in heavy else None)
+                rows = materialise(lake, step, keys, catalog, pointed, has_samples if step.name in heavy else None)
             except Exception as exc:
                 raise LakeError(f"building {step.name} failed: {str(exc).splitlines()[0]}") from exc
+            if rows is not None:
+                counted[step.name] = rows
             result.seconds[step.name] = time.perf_counter() - started
-        result.rows = _table_rows(lake, steps)
+        counted.update(_table_rows(lake, [s for s in steps if s.name not in counted]))
+        result.rows = {s.name: counted[s.name] for s in steps}
     return result
 
 

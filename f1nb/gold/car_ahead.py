@@ -23,7 +23,7 @@ import ibis
 from ..modeling import checks
 from ..modeling.model import model
 from ..silver.common import under_buckets
-from .common import RACE_KINDS, session_kinds
+from .common import RACE_KINDS, exact_mean, session_kinds
 
 SEGMENT_M = 128.0  # longest stretch between two samples interpolated across
 # The range join's bucket: a power of two, so rd / BUCKET_M is exact. Finer than SEGMENT_M so
@@ -40,8 +40,8 @@ def track_length(car_telemetry, laps):
         lap_m=car_telemetry.distance_m.max())
     per_lap = per_lap.join(clean.select("session_key", "driver_number", "lap_number"),
                            ["session_key", "driver_number", "lap_number"])
-    # to the millimetre: a parallel sum's last bits depend on the order it adds in
-    return per_lap.group_by("session_key").aggregate(track_length_m=per_lap.lap_m.mean().round(3))
+    # a float sum's last bits depend on the order it adds in: exact_mean adds whole micrometres
+    return per_lap.group_by("session_key").aggregate(track_length_m=exact_mean(per_lap.lap_m, 1e6).round(3))
 
 
 @model(
@@ -75,7 +75,8 @@ def car_ahead(car_telemetry, laps, sessions):
 def _passages(c):
     """(session_key, driver_ahead, _bucket, _d0, _d1, _t0, _t1): each car's consecutive samples
     as race-distance segments, under each bucket they span; segments over SEGMENT_M dropped."""
-    w = ibis.window(group_by=["session_key", "driver_number"], order_by=["session_time_s"])
+    # utc, not session_time_s (to the ms): a unique order, the same passages on every build
+    w = ibis.window(group_by=["session_key", "driver_number"], order_by=["utc"])
     p = c.select("session_key", driver_ahead=c.driver_number, _d0=c.race_distance_m,
                  _d1=c.race_distance_m.lead().over(w), _t0=c.session_time_s, _t1=c.session_time_s.lead().over(w))
     p = p.filter((p._d1 > p._d0) & (p._d1 - p._d0 <= SEGMENT_M))

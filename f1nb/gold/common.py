@@ -6,7 +6,7 @@ import ibis
 import ibis.expr.types as ir
 
 from ..session_ref import QUALI_KINDS, RACE_KINDS  # noqa: F401  (one definition; Gold models import them here)
-from ..silver.common import left_all  # noqa: F401  (one definition; Gold models import it from here)
+from ..silver.common import exact_mean, exact_sum, left_all  # noqa: F401  (one definition; Gold models import them here)
 
 DRIVER = ["session_key", "driver_number"]
 LAP = ["session_key", "driver_number", "lap_number"]

@@ -10,18 +10,20 @@ top speed. Apexes of all laps, in order of distance along the lap, make one
 corner until the next is more than SPLIT_M further on; a corner seen on fewer
 than half of the laps is dropped, and the rest are numbered 1.. along the lap.
 `distance_m` and `x`, `y` (decimetres, as silver.positions) are the mean over
-its laps, `min_speed_kph` the lowest speed."""
+its laps, of the values to 1e-6 (`common.exact_mean`: the same bits on every
+build), `min_speed_kph` the lowest speed."""
 
 import ibis
 
 from ..modeling import checks
 from ..modeling.model import model
-from .common import first_per
+from .common import exact_mean, first_per
 
 FASTEST_LAPS = 5
 WINDOW_ROWS = 8
 SLOW_SHARE = 0.9
 SPLIT_M = 100.0
+PER_UNIT = 1e6  # the means add whole micrometres (distance) and 1e-6 dm (x, y)
 
 
 def fastest_clean_laps(laps):
@@ -48,8 +50,9 @@ def corners(laps, car_telemetry, sessions):
     top = fastest_clean_laps(laps)
     c = car_telemetry.filter(car_telemetry.sample_valid & car_telemetry.distance_m.notnull())
     c = c.join(top, ["session_key", "driver_number", "lap_number"])
-    c = c.select("session_key", "driver_number", "distance_m", "x", "y", speed=c.speed_kph.cast("float64"))
-    near = ibis.window(group_by=["session_key", "driver_number"], order_by=["distance_m"],
+    c = c.select("session_key", "driver_number", "utc", "distance_m", "x", "y", speed=c.speed_kph.cast("float64"))
+    # utc breaks ties (a car standing still): rows frames over tied keys are not reproducible
+    near = ibis.window(group_by=["session_key", "driver_number"], order_by=["distance_m", "utc"],
                        preceding=WINDOW_ROWS, following=WINDOW_ROWS)
     lap = ibis.window(group_by=["session_key", "driver_number"])
     c = c.mutate(_local=c.speed.min().over(near), _seen=c.speed.count().over(near), _top=c.speed.max().over(lap))
@@ -61,7 +64,7 @@ def corners(laps, car_telemetry, sessions):
     upto = ibis.window(group_by="session_key", order_by=["distance_m", "driver_number"], preceding=None, following=0)
     m = m.mutate(_cluster=m._new.sum().over(upto))
     g = m.group_by(["session_key", "_cluster"]).aggregate(
-        distance_m=m.distance_m.mean(), x=m.x.mean(), y=m.y.mean(), min_speed_kph=m.speed.min(),
+        distance_m=exact_mean(m.distance_m, PER_UNIT), x=exact_mean(m.x, PER_UNIT), y=exact_mean(m.y, PER_UNIT), min_speed_kph=m.speed.min(),
         laps=m.driver_number.nunique())
     n = top.group_by("session_key").aggregate(_n=top.count())
     g = g.join(n, "session_key")

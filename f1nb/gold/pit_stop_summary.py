@@ -4,7 +4,8 @@ Key: (session_key, driver_number). From `silver.pit_stops` (one row per pit
 lane entry: session_key, driver_number, stop_number); `pit_in_lap_numbers`
 lists the entry laps (`silver.laps` lap_number of each in-lap) comma-separated
 in order (the first MAX_LISTED: text, as SQLite has no lists; `stops` is the count); `total_pit_lane_s` sums pit-lane times (entry to exit; a stop with no
-exit is not counted), `total_stationary_s` the stationary times F1 sent.
+exit is not counted), `total_stationary_s` the stationary times F1 sent; both
+add the times in whole microseconds, the same bits on every build (`common.exact_sum`).
 Drivers of `silver.drivers` (in_timing) with no stop have a row with 0 stops.
 In practice a "stop" includes the time in the garage."""
 
@@ -12,8 +13,9 @@ import ibis
 
 from ..modeling import checks
 from ..modeling.model import model
-from .common import DRIVER, driver_names, left
+from .common import DRIVER, driver_names, exact_sum, left
 
+PER_S = 1e6  # the totals add whole microseconds (module doc)
 MAX_LISTED = 12  # stops listed in `pit_in_lap_numbers`; `stops` counts them all (practice can have more garage visits)
 
 
@@ -33,8 +35,8 @@ def pit_stop_summary(pit_stops, drivers):
     listed = {f"_l{k}": ibis.ifelse(p.stop_number == k, p.lap_number, None).max() for k in range(1, MAX_LISTED + 1)}
     g = p.group_by(DRIVER).aggregate(
         stops=p.count(), **listed,
-        total_pit_lane_s=p.pit_lane_time_s.sum(), shortest_pit_lane_s=p.pit_lane_time_s.min(),
-        total_stationary_s=p.stationary_time_s.sum())
+        total_pit_lane_s=exact_sum(p.pit_lane_time_s, PER_S), shortest_pit_lane_s=p.pit_lane_time_s.min(),
+        total_stationary_s=exact_sum(p.stationary_time_s, PER_S))
     # one flat CONCAT of all pieces: a 40-deep chain of nested concats makes
     # DataFusion's optimizer exponential (10 s at depth 10, hours at 40)
     pieces = [ibis.ifelse(g[f"_l{k}"].isnull(), "", ibis.literal(",").concat(g[f"_l{k}"].cast("string")))

@@ -55,7 +55,7 @@ def disqualified(rcm):
 def fastest_lap_holder(laps):
     """(session_key, driver_number, fastest_lap=True): the fastest timed lap (common.timed_laps), earliest set on ties."""
     t = timed_laps(laps)
-    t = first_per(t, ["session_key"], [t.lap_time_s, t.lap_end_session_s])
+    t = first_per(t, ["session_key"], [t.lap_time_s, t.lap_end_session_s, t.driver_number])
     return t.select(*DRIVER, fastest_lap=ibis.literal(True))
 
 

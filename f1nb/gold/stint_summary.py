@@ -15,6 +15,10 @@ Trace to `silver.laps` with (session_key, driver_number) and lap_number in
   FUEL_EFFECT_S_PER_LAP = 0.03 s of lap time, so lap time would grow by that
   much per lap at constant fuel; within a stint tyre age and lap number rise
   together, so the corrected slope is the raw slope + 0.03 s/lap.
+
+The mean and the sums Σy, Σxy add lap times in whole microseconds (they are
+whole milliseconds): a float sum's last bits depend on the order the engine
+adds in, and these give the same bits on every build (`common.exact_sum`).
 """
 
 import ibis
@@ -22,11 +26,12 @@ import ibis
 from ..modeling import checks
 from ..modeling.model import model
 from .clean_laps import clean_laps
-from .common import left_all, median_by
+from .common import exact_mean, exact_sum, left_all, median_by
 
 FUEL_EFFECT_S_PER_LAP = 0.03
 MIN_LAPS_FOR_SLOPE = 5
 KEY = ["session_key", "driver_number", "stint"]
+PER_S = 1e6  # sums of lap times add whole microseconds: the same bits on every build (module doc)
 
 
 @model(
@@ -46,8 +51,9 @@ def stint_summary(stints, laps, drivers):
     c = clean_laps(laps)
     c = c.filter(c.stint.notnull()).mutate(x=c.tyre_age_laps.cast("float64"), y=c.lap_time_s)
     g = c.group_by(KEY).aggregate(
-        clean_laps=c.count(), mean_clean_lap_s=c.y.mean(),
-        best_clean_lap_s=c.y.min(), sx=c.x.sum(), sy=c.y.sum(), sxy=(c.x * c.y).sum(), sxx=(c.x * c.x).sum(),
+        clean_laps=c.count(), mean_clean_lap_s=exact_mean(c.y, PER_S), best_clean_lap_s=c.y.min(),
+        # x is a whole number of laps: sx and sxx add whole numbers, exact as they are
+        sx=c.x.sum(), sy=exact_sum(c.y, PER_S), sxy=exact_sum(c.x * c.y, PER_S), sxx=(c.x * c.x).sum(),
         x_min=c.x.min(), x_max=c.x.max())
     n = g.clean_laps.cast("float64")
     denom = n * g.sxx - g.sx * g.sx

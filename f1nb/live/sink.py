@@ -34,7 +34,6 @@ import statistics
 import threading
 import time
 from collections import defaultdict
-from dataclasses import replace
 from datetime import datetime, timezone
 
 import pyarrow as pa
@@ -229,7 +228,7 @@ class LakeSink:
         if self.t0 is None:
             self.t0 = utc
         offset = max(0, round((utc - self.t0).total_seconds() * 1000))
-        return replace(msg, offset_ms=offset, utc=utc)
+        return msg._replace(offset_ms=offset, utc=utc)
 
     def flush(self, final: bool = False) -> None:
         if not self._pending:

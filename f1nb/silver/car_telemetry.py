@@ -12,7 +12,10 @@ session time, lap and distance along the lap.
 - `distance_m`: distance along the lap, integrated per driver in time order:
   each step adds Δt × mean of the two speeds (km/h -> m/s), summed from the
   lap's start. The step that crosses the lap start counts only its part
-  after the start. Speeds outside 0-400 km/h add nothing.
+  after the start. Speeds outside 0-400 km/h add nothing. Each step is rounded
+  to the micrometre before the sum (`common.exact_sum`): the sum of whole
+  micrometres is exact, so a rebuild gives the same bits (a float sum's last
+  bits depend on the order the engine adds in).
 - `x`, `y`, `z`: the car's position at the sample's time, in decimetres as in
   silver.positions, interpolated between the driver's position samples around
   it; `relative_distance`: distance_m over the lap's greatest distance_m
@@ -28,12 +31,14 @@ import ibis
 
 from ..modeling import checks
 from ..modeling.model import model
+from .common import whole_units
 from .merge_position import with_xyz
 
 KEY = ["session_key", "driver_number"]
 SENTINEL_S = 1.0e9  # "no next lap": portable instead of NULL in range joins
 BUCKET_S = 64.0  # time bucket of the lap join (with_laps); must stay a power of two
 UTC = "timestamp('UTC', 6)"
+STEP_PER_M = 1e6  # distance steps are summed in whole micrometres (module doc)
 
 
 def _clock_s(ts):
@@ -114,12 +119,12 @@ def distance_along_lap(t):
     mean_ms = (t._v + t._prev_v) / 2.0 / 3.6
     dt = ibis.least(t.session_time_s - t.lap_start_session_s, t.session_time_s - t._prev_t)
     step = ibis.cases((t.lap_number.isnull(), None), (t._prev_t.isnull(), 0.0), else_=dt * mean_ms)
-    t = t.mutate(_step=step)
+    t = t.mutate(_step=whole_units(step, STEP_PER_M))
     run = ibis.window(group_by=[*KEY, "lap_number"], order_by=["utc", "seq"], preceding=None, following=0)
-    dist = ibis.ifelse(t.lap_number.isnull(), None, t._step.sum().over(run).fill_null(0.0))
+    dist = ibis.ifelse(t.lap_number.isnull(), None, (t._step.sum().over(run) / STEP_PER_M).fill_null(0.0))
     # the lap's whole distance: the same partition and order as `run` (one sort for both)
     lap = ibis.window(group_by=[*KEY, "lap_number"], order_by=["utc", "seq"], preceding=None, following=None)
-    t = t.mutate(distance_m=dist, _lap_m=t._step.sum().over(lap).fill_null(0.0))
+    t = t.mutate(distance_m=dist, _lap_m=(t._step.sum().over(lap) / STEP_PER_M).fill_null(0.0))
     share = ibis.ifelse(t.lap_number.notnull() & (t._lap_m > 0), ibis.least(t.distance_m / t._lap_m, 1.0), None)
     return t.mutate(relative_distance=share).drop("_v", "_prev_t", "_prev_v", "_step", "_lap_m")
 

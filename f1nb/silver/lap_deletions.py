@@ -43,7 +43,9 @@ def deletions_by_lap(laps: ir.Table, rcm: ir.Table) -> ir.Table:
     j = j.select(d.session_key, d.driver_number, lp.lap_number, d.message_index, d.deleted, d.deleted_reason,
                  distance=(d.lap - lp.lap_number).abs().fill_null(0))
     # the same time twice for one driver: the lap nearest the message's lap number
-    nearest = ibis.row_number().over(ibis.window(group_by=["session_key", "message_index"], order_by=["distance"]))
+    # (a message without a lap number: the earlier lap, for the same choice on every build)
+    nearest = ibis.row_number().over(ibis.window(group_by=["session_key", "message_index"],
+                                                 order_by=["distance", "lap_number"]))
     j = j.mutate(_n=nearest).filter(ibis._._n == 0)
     latest = ibis.row_number().over(ibis.window(group_by=["session_key", "driver_number", "lap_number"],
                                                 order_by=[ibis.desc("message_index")]))

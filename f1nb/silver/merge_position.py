@@ -28,7 +28,8 @@ GAP_S = 1.0  # also the bucket width: a power of two, so t / GAP_S is exact
 def _segments(positions: ir.Table) -> ir.Table:
     """(KEY, _bucket, _ta, _tb, _a{x,y,z}, _b{x,y,z}): each position sample to the next, under
     each bucket it overlaps; segments over GAP_S (so over two buckets) dropped."""
-    w = ibis.window(group_by=KEY, order_by=["session_time_s"])
+    # utc, not session_time_s (to the ms, so two samples can tie): a unique order, the same on every build
+    w = ibis.window(group_by=KEY, order_by=["utc"])
     p = positions.select(*KEY, _ta=positions.session_time_s, _tb=positions.session_time_s.lead().over(w),
                          **{f"_a{x}": positions[x].cast("float64") for x in AXES},
                          **{f"_b{x}": positions[x].lead().over(w).cast("float64") for x in AXES})
@@ -38,7 +39,7 @@ def _segments(positions: ir.Table) -> ir.Table:
 
 def with_xyz(t: ir.Table, positions: ir.Table) -> ir.Table:
     """`t` (car rows: KEY, session_time_s, ...) with x, y, z interpolated from `positions`
-    (KEY, session_time_s, x, y, z). One left join of the car rows where they are: a range
+    (KEY, utc, session_time_s, x, y, z). One left join of the car rows where they are: a range
     join on their keys alone joined back to `t` measured slower (the join back moves the
     wide rows once more)."""
     seg = _segments(positions)

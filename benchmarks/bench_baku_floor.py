@@ -1,0 +1,119 @@
+"""Where the real 2018 Baku race's files -> Gold time goes, stage by stage, in CPU seconds (the best
+of --repeat runs in one process, so a busy machine shows the same figures), and the alternatives
+measured against the stages that dominate:
+
+    python benchmarks/bench_baku_floor.py [--repeat 5]
+
+Bronze: parsing the files (one orjson parse per line), the fields walk (one JSON leaf = one row,
+in Python) split into its parse, walk and Arrow columns, and DuckDB's own json_tree over the same
+payloads (the in-engine alternative). Build: every model's statement planned alone (EXPLAIN:
+parse, bind, optimise) against planned and run (the SELECT fetched), on one thread as the build
+runs them. Needs ../shared/realdata.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+REAL = HERE.parent.parent / "shared" / "realdata" / "archive"
+BAKU = "2018/2018-04-29_Azerbaijan_Grand_Prix/2018-04-29_Race/"
+
+
+def best(fn, repeat: int) -> tuple[float, object]:
+    """(least CPU seconds over `repeat` calls, the last result)."""
+    times, out = [], None
+    for _ in range(repeat):
+        start = time.process_time()
+        out = fn()
+        times.append(time.process_time() - start)
+    return min(times), out
+
+
+def bronze_stages(files, repeat: int) -> list[tuple[str, float]]:
+    import orjson
+
+    from f1nb.bronze import fields
+    from f1nb.bronze.load import source_from_files
+    from f1nb.bronze.messages import messages_table
+    from f1nb.decode.limits import check_depth
+
+    parse_s, src = best(lambda: source_from_files(files, "bench"), repeat)
+    msgs = src.messages
+    loads_s, bodies = best(lambda: [orjson.loads(m.payload) for m in msgs], repeat)
+    depth_s, _ = best(lambda: [check_depth(b, m.payload) for b, m in zip(bodies, msgs)], repeat)
+
+    def walk():
+        out: list = []
+        for body, msg in zip(bodies, msgs):
+            fields._walk(body, (msg.topic,), out)
+        return out
+
+    walk_s, leaves = best(walk, repeat)
+    whole_s, (table, _) = best(lambda: fields.fields_table(1, msgs), repeat)
+    messages_s, _ = best(lambda: messages_table(1, msgs), repeat)
+    return [(f"parse the files ({len(msgs)} messages)", parse_s),
+            (f"fields walk, whole ({table.num_rows} leaves)", whole_s),
+            ("  of which: parse the payloads again (orjson)", loads_s),
+            ("  of which: depth check", depth_s),
+            ("  of which: the walk itself", walk_s),
+            ("  of which: rows -> Arrow columns (the rest)", whole_s - loads_s - depth_s - walk_s),
+            ("messages table", messages_s)]
+
+
+def engine_stages(lake, repeat: int) -> list[tuple[str, float]]:
+    from f1nb.engine.compiled import input_view, plan
+
+    raw = lake.raw
+    raw.execute("SET threads = 1")
+    json_tree_s, _ = best(lambda: raw.execute(
+        "SELECT count(*) FROM bronze.messages m, json_tree(m.payload) j WHERE m.topic NOT LIKE '%.z'").fetchall(),
+        repeat)
+    planned = ran = 0.0
+    rows = []
+    for step in plan():
+        for full in step.inputs:
+            raw.execute(f'CREATE OR REPLACE TEMP VIEW "{input_view(full)}" AS SELECT * FROM {full}')
+        p, _ = best(lambda: raw.execute("EXPLAIN " + step.sql).fetchall(), repeat)
+        r, _ = best(lambda: raw.execute(step.sql).fetchall(), repeat)
+        planned, ran = planned + p, ran + r
+        rows.append((step.name, p, r))
+    out = [("DuckDB json_tree over the same payloads (in-engine walk)", json_tree_s),
+           (f"build: {len(rows)} models planned (EXPLAIN)", planned),
+           (f"build: {len(rows)} models planned and run", ran)]
+    for name, p, r in sorted(rows, key=lambda row: -row[2])[:6]:
+        out.append((f"  {name} (of which planned: {p * 1000:.0f} ms)", r))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--repeat", type=int, default=5)
+    args = ap.parse_args()
+    if not REAL.is_dir():
+        raise SystemExit(f"skipped: {REAL} is absent (the real 2018 Baku race lives in ../shared/realdata)")
+    from f1nb.archive.client import ArchiveClient
+    from f1nb.bronze.load import load_archive_session
+    from f1nb.lake.lake import Lake
+
+    tmp = Path(tempfile.mkdtemp(prefix="f1nb-baku-floor-"))
+    with ArchiveClient(base_url=REAL.resolve().as_uri() + "/", cache_dir=tmp / "cache", progress=False) as client:
+        ref = client.session_from_path(BAKU)
+        files = client.fetch_session(ref)
+        stages = bronze_stages(files, args.repeat)
+        with Lake(tmp / "lake.duckdb") as lake:
+            load_archive_session(lake, client, ref)
+            lake.build()
+            stages += engine_stages(lake, args.repeat)
+    print(f"2018 Baku race: CPU seconds, best of {args.repeat}")
+    for name, seconds in stages:
+        print(f"  {name:62s} {seconds * 1000:8.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
