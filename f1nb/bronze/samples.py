@@ -256,9 +256,9 @@ def iter_session_samples(session_key: int, topics: Sequence[tuple[str, Sequence[
     Position.z), slice by slice, in message order.
 
     Each slice holds about `_SLICE_BYTES` of inflated JSON: DuckDB's parsed
-    intermediate is many times the text, and a caller that writes each part
-    before asking for the next (`bronze.build.write_bronze`) holds a few slices of
-    a session's samples at a time, however long the session. This thread inflates
+    intermediate is many times the text, and a caller that writes the parts as they
+    come (`bronze.build.write_bronze`, about a row group at a time) holds a bounded
+    part of a session's samples, however long the session. This thread inflates
     (zlib releases the GIL), in order, so `budget` (what all payloads may inflate
     to together) runs out at the same message every time; `_IN_FLIGHT` slices
     decode at once on their own DuckDB cursors, and come out in order.
