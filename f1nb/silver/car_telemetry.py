@@ -122,8 +122,10 @@ def distance_along_lap(t):
     t = t.mutate(_step=whole_units(step, STEP_PER_M))
     run = ibis.window(group_by=[*KEY, "lap_number"], order_by=["utc", "seq"], preceding=None, following=0)
     dist = ibis.ifelse(t.lap_number.isnull(), None, (t._step.sum().over(run) / STEP_PER_M).fill_null(0.0))
-    # the lap's whole distance: the same partition and order as `run` (one sort for both)
-    lap = ibis.window(group_by=[*KEY, "lap_number"], order_by=["utc", "seq"], preceding=None, following=None)
+    # the lap's whole distance: a sum of whole micrometres is exact in any order, so this window
+    # needs no order: DuckDB sums each partition as it lies instead of over the sorted frame
+    # (the model's CPU 0.69 -> 0.56 s on a race, same bits)
+    lap = ibis.window(group_by=[*KEY, "lap_number"])
     t = t.mutate(distance_m=dist, _lap_m=(t._step.sum().over(lap) / STEP_PER_M).fill_null(0.0))
     share = ibis.ifelse(t.lap_number.notnull() & (t._lap_m > 0), ibis.least(t.distance_m / t._lap_m, 1.0), None)
     return t.mutate(relative_distance=share).drop("_v", "_prev_t", "_prev_v", "_step", "_lap_m")
