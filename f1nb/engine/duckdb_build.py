@@ -110,10 +110,8 @@ def _by_session(lake, step: Step, scope: list[int] | None, current: bool, where:
     session grows with the number of sessions (the demo's two: +250 MB; by proportion a
     season's 48 with telemetry would want ~6 GB), one statement per session needs only the
     largest session's. A per-session model's rows of a session come from that session's input
-    rows alone, so they are those of a build of that session by itself (the running sums in
-    silver.car_telemetry can differ in the last bit from one statement over several sessions,
-    as `f1nb build` of one session and of two already did). `scope` None (a new table):
-    every session of its inputs."""
+    rows alone, so they are those of one statement over all (fresh demo lakes equal, by
+    tools/compare_lakes.py). `scope` None (a new table): every session of its inputs."""
     if current:
         lake.raw.execute(f"DELETE FROM {step.name}{where}")
     else:
