@@ -100,6 +100,49 @@ def test_layers_rebuild_identically(demo_tree, tmp_path):
             assert differ == [], f"threads={threads}"
 
 
+def test_feed_gates_skip_only_models_that_would_have_no_rows(demo_tree, tmp_path, monkeypatch):
+    """A model that declares the feeds its rows come from (`Model.feeds`) is skipped for sessions
+    without them, so every declaration must be true: with the declared feeds' messages removed
+    from the race (which keeps every other feed), a build that skips gives the same tables as one
+    that runs every model's SQL."""
+    from f1nb.engine import duckdb_build
+    from f1nb.engine.compiled import plan
+
+    declared = sorted({feed for step in plan() for feed in step.feeds})
+    assert {"WeatherData", "TimingStats"} <= set(declared)  # the demo has these: their gates are exercised
+    client = ArchiveClient(base_url=demo_tree.resolve().as_uri() + "/", progress=False)
+    with Lake(tmp_path / "lake.duckdb") as lake:
+        loads = {r.session_name: load_archive_session(lake, client, r).session_key for r in client.season(SMALL.year)}
+        race = loads["Race"]
+        for table in ("messages", "fields"):
+            lake.raw.execute(f"DELETE FROM bronze.{table} WHERE session_key = ? AND list_contains(?, topic)",
+                             [race, declared])
+        lake.build()
+        skipped = []
+        check = duckdb_build._feed_check
+
+        def spy(lake_, steps):
+            has_feeds = check(lake_, steps)
+
+            def has_rows(scope, feeds):
+                found = has_feeds(scope, feeds)
+                skipped.extend([] if found else feeds)
+                return found
+            return has_rows
+
+        monkeypatch.setattr(duckdb_build, "_feed_check", spy)
+        lake.build([race])  # the race alone: every gated model skipped
+        assert set(skipped) == set(declared)
+        names = [f"{layer}.{t}" for layer in ("silver", "gold") for t in lake.table_names(layer)]
+        gated = {n: lake.sql(f"SELECT * FROM {n} ORDER BY ALL") for n in names}
+        assert gated["silver.weather"].num_rows > 0  # the qualifying session's weather is still there
+        monkeypatch.setattr(duckdb_build, "_has_rows", lambda step, heavy, has_samples, has_feeds:
+                            has_samples if step.name in heavy else None)
+        lake.build([race])  # every model's SQL run for the race
+        differ = [n for n in names if not _same_table(lake.sql(f"SELECT * FROM {n} ORDER BY ALL"), gated[n])]
+        assert differ == []
+
+
 def _same_table(a, b) -> bool:
     """Equal row for row, floats to the bit (a NaN equal to a NaN, which Arrow's equals denies)."""
     import numpy as np

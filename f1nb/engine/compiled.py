@@ -55,6 +55,7 @@ class Step(LayerName):
     columns: tuple[tuple[str, str], ...]  # (name, DuckDB type), in the table's order
     sql: str  # reads its inputs through `input_view(...)`
     checks: tuple[tuple[str, str], ...] = ()  # (check name, scalar SQL counting violations in layer.table)
+    feeds: tuple[str, ...] = ()  # no rows for a session without these feeds (`Model.feeds`)
 
 
 def input_view(full: str) -> str:
@@ -157,6 +158,7 @@ def compile_plan() -> dict:
             "columns": {c: DuckDBType.to_string(t) for c, t in m.schema.items()},
             "sql": str(ibis.to_sql(m.build(inputs), dialect="duckdb")),
             "checks": _compile_checks(m),
+            "feeds": list(m.feeds),
         })
     return {"fingerprint": fingerprint(), "source_digest": source_digest(), "models": steps}
 
@@ -175,7 +177,7 @@ def plan() -> tuple[Step, ...]:
             except OSError:
                 pass  # a read-only data directory only costs the compile time next process
     return tuple(Step(s["name"], tuple(s["inputs"]), s["per_session"], tuple(s["columns"].items()), s["sql"],
-                      tuple(s.get("checks", {}).items()))
+                      tuple(s.get("checks", {}).items()), tuple(s.get("feeds", ())))
                  for s in doc["models"])
 
 

@@ -19,6 +19,7 @@ WEATHER = ["air_temp_c", "track_temp_c", "humidity_pct", "pressure_mbar", "rainf
 @model(
     "gold.weather_by_driver_lap",
     inputs=["silver.laps", "silver.weather"],
+    feeds=("WeatherData",),
     schema={"session_key": "int64", "driver_number": "int32", "lap_number": "int32", "lap_end_session_s": "float64",
             "weather_seq": "int64", "weather_session_s": "float64", "air_temp_c": "float64",
             "track_temp_c": "float64", "humidity_pct": "float64", "pressure_mbar": "float64",

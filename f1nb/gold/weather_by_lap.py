@@ -19,6 +19,7 @@ WINDOW_S = 600.0
 @model(
     "gold.weather_by_lap",
     inputs=["silver.laps", "silver.weather", "bronze.sessions"],
+    feeds=("WeatherData",),
     schema={"session_key": "int64", "lap_number": "int32", "lap_end_session_s": "float64",
             "weather_seq": "int64", "weather_session_s": "float64", "air_temp_c": "float64",
             "track_temp_c": "float64", "humidity_pct": "float64", "pressure_mbar": "float64",

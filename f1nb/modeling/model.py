@@ -43,6 +43,9 @@ class Model(LayerName):
     checks: tuple[Check, ...] = ()
     per_session: bool = True  # rows keyed by session_key, rebuilt one session at a time
     doc: str = ""
+    # The feeds every row comes from: a session with none of their messages has no rows, and a
+    # build skips the model's SQL for it (tests/test_feed_gates.py checks each declaration).
+    feeds: tuple[str, ...] = ()
 
     def build(self, tables: dict[str, ir.Table]) -> ir.Table:
         """Apply the function to input tables (keyed by full name) and conform to the schema."""
@@ -66,9 +69,12 @@ def session_scope(per_session: bool, keys: list[int] | None, input_columns) -> l
     return [int(k) for k in keys]
 
 
-def model(name: str, inputs: list[str], schema: dict, checks: list[Check] = (), per_session: bool = True):
+def model(name: str, inputs: list[str], schema: dict, checks: list[Check] = (), per_session: bool = True,
+          feeds: tuple[str, ...] = ()):
     """Declare a model: the decorated function becomes a `Model`. Parameters of the
-    function match `inputs` one to one. List it in its layer's `MODELS`."""
+    function match `inputs` one to one. List it in its layer's `MODELS`. `feeds`: declare
+    them only when every row comes from those feeds' messages (an inner filter or join on
+    them), so a session without them has no rows."""
     import ibis
 
     def declare(fn) -> Model:
@@ -76,7 +82,7 @@ def model(name: str, inputs: list[str], schema: dict, checks: list[Check] = (), 
         if len(params) != len(inputs):
             raise TypeError(f"{name}: function takes {params} but inputs are {inputs}")
         return Model(name, tuple(inputs), fn, ibis.schema(schema), tuple(checks), per_session,
-                     inspect.getdoc(fn) or "")
+                     inspect.getdoc(fn) or "", tuple(feeds))
 
     return declare
 

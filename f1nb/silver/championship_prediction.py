@@ -18,6 +18,7 @@ from .feed_state import as_int, latest_values, split_first
 @model(
     "silver.championship_prediction",
     inputs=["bronze.fields"],
+    feeds=("ChampionshipPrediction",),
     schema={"session_key": "int64", "entry_type": "string", "entry": "string", "driver_number": "int32",
             "team_name": "string", "current_position": "int32", "predicted_position": "int32",
             "current_points": "float64", "predicted_points": "float64"},

@@ -19,6 +19,7 @@ CARRIED = ["position", "pit_stops", "out_text"]
 @model(
     "silver.driver_race_info",
     inputs=["bronze.fields", "bronze.sessions"],
+    feeds=("DriverRaceInfo",),
     schema={"session_key": "int64", "driver_number": "int32", "seq": "int64", "session_time_s": "float64",
             "utc": "timestamp('UTC', 6)", "position": "int32", "gap_text": "string", "interval_text": "string",
             "pit_stops": "int32", "catching": "int32", "overtake_state": "int32", "is_out": "boolean"},

@@ -17,6 +17,7 @@ from .feed_state import as_int, latest_values, split_first
 @model(
     "silver.lap_series",
     inputs=["bronze.fields"],
+    feeds=("LapSeries",),
     schema={"session_key": "int64", "driver_number": "int32", "lap_number": "int32", "position": "int32"},
     checks=[checks.unique("session_key", "driver_number", "lap_number"),
             checks.not_null("session_key", "driver_number", "lap_number", "position"),

@@ -24,6 +24,7 @@ def utc_of(text):
 @model(
     "silver.team_radio",
     inputs=["bronze.fields", "bronze.sessions"],
+    feeds=("TeamRadio",),
     schema={"session_key": "int64", "capture_index": "int32", "seq": "int64", "utc": "timestamp('UTC', 6)",
             "driver_number": "int32", "path": "string", "url": "string"},
     checks=[checks.unique("session_key", "capture_index"), checks.not_null("session_key", "capture_index", "path"),

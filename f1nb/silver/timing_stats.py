@@ -22,6 +22,7 @@ RANKS = ["personal_best_lap_rank", *SECTOR_RANKS, *SPEED_RANKS]
 @model(
     "silver.timing_stats",
     inputs=["bronze.fields"],
+    feeds=("TimingStats",),
     schema={"session_key": "int64", "driver_number": "int32", "personal_best_lap_time_s": "float64",
             "personal_best_lap_number": "int32", "personal_best_lap_rank": "int32",
             **{c: "float64" for c in SECTORS}, **{c: "int32" for c in SECTOR_RANKS},

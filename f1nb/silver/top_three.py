@@ -16,6 +16,7 @@ from .feed_state import latest_values
 @model(
     "silver.top_three",
     inputs=["bronze.fields"],
+    feeds=("TopThree",),
     schema={"session_key": "int64", "position": "int32", "driver_number": "int32", "abbreviation": "string",
             "team_name": "string", "lap_time_s": "float64", "diff_to_ahead_s": "float64",
             "diff_to_leader_s": "float64", "overall_fastest": "boolean", "personal_fastest": "boolean"},

@@ -17,6 +17,7 @@ from .feed_state import as_int, latest_values, split_first
 @model(
     "silver.tyre_stint_series",
     inputs=["bronze.fields"],
+    feeds=("TyreStintSeries",),
     schema={"session_key": "int64", "driver_number": "int32", "stint": "int32", "compound": "string",
             "fresh_tyre": "boolean", "tyres_not_changed": "boolean", "tyre_age_at_start_laps": "int32",
             "total_tyre_laps": "int32"},

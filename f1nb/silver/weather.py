@@ -8,6 +8,7 @@ from .common import session_time_s, topic_rows, with_utc
 @model(
     "silver.weather",
     inputs=["bronze.fields", "bronze.sessions"],
+    feeds=("WeatherData",),
     schema={"session_key": "int64", "seq": "int64", "session_time_s": "float64", "utc": "timestamp('UTC', 6)",
             "air_temp_c": "float64", "track_temp_c": "float64", "humidity_pct": "float64",
             "pressure_mbar": "float64", "rainfall": "boolean", "wind_direction_deg": "float64",
