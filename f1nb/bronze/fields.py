@@ -152,18 +152,16 @@ def fields_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Tabl
 
 def _fields_columns(session_key: int, leaves: list, kept: list[Message], counts: list[int]) -> pa.Table:
     paths, values, kinds, numbers = zip(*leaves) if leaves else ((), (), (), ())
-    splits: dict[tuple, tuple] = {}
-    for path in set(paths):
-        splits[path] = _split(path[0], path[1:])
+    splits = {path: _split(path[0], path[1:]) for path in set(paths)}
     drivers, items, field_names = zip(*map(splits.__getitem__, paths)) if paths else ((), (), ())
-    per_leaf = pa.array(np.repeat(np.arange(len(kept), dtype=np.int64), counts))
-    columns = {"topic": [m.topic for m in kept], "seq": [m.seq for m in kept],
-               "offset_ms": [m.offset_ms for m in kept], "utc": [message_utc(m) for m in kept]}
+    per_leaf = pa.array(np.repeat(np.arange(len(kept), dtype=np.int64), counts))  # each leaf's message
+    of_message = {"topic": [m.topic for m in kept], "seq": [m.seq for m in kept],
+                  "offset_ms": [m.offset_ms for m in kept], "utc": [message_utc(m) for m in kept]}
+    of_leaf = {"driver_number": drivers, "item": items, "field": field_names, "value": values,
+               "value_type": kinds, "value_num": numbers}
     data = {"session_key": pa.array(np.full(len(paths), session_key, dtype=np.int64))}
     for name in FIELDS.names[1:]:
-        if name in columns:
-            data[name] = pa.array(columns[name], FIELDS.field(name).type).take(per_leaf)
-        else:
-            data[name] = pa.array({"driver_number": drivers, "item": items, "field": field_names, "value": values,
-                                   "value_type": kinds, "value_num": numbers}[name], FIELDS.field(name).type)
+        kind = FIELDS.field(name).type
+        data[name] = (pa.array(of_message[name], kind).take(per_leaf) if name in of_message
+                      else pa.array(of_leaf[name], kind))
     return pa.table(data, schema=FIELDS)
