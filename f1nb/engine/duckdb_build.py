@@ -117,6 +117,8 @@ def _by_session(lake, step: Step, scope: list[int] | None, current: bool, where:
     else:
         lake.raw.execute(_empty_table(step))
         catalog[(step.layer, step.table_name)] = [c for c, _ in step.columns]
+    if has_rows is not None and not has_rows(scope):  # no session of the build has any: no need to list them
+        return
     if scope is None:
         scope = _input_sessions(lake, step, catalog)
     for key in scope:
