@@ -63,7 +63,7 @@ def _point_inputs(lake, step: Step, keys: list[int] | None, catalog: dict, point
     what each view already reads in this build, so shared inputs are pointed once."""
     for full in step.inputs:
         scope = session_scope(step.per_session, keys, catalog.get(tuple(full.split(".")), ()))
-        where = f" WHERE session_key IN ({', '.join(map(str, scope))})" if scope is not None else ""
+        where = f" WHERE {_sessions_in(scope)}" if scope is not None else ""
         view = input_view(full)
         if pointed.get(view) != where:
             lake.raw.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT * FROM {full}{where}')
@@ -83,7 +83,7 @@ def materialise(lake, step: Step, keys: list[int] | None, catalog: dict, pointed
     `by_session` (a per-session model): its SQL runs once per session (see `_by_session`)."""
     current = _table_is_current(lake, step, catalog)
     scope = keys if current and step.per_session else None  # a new table gets every session's rows
-    where = "" if scope is None else f" WHERE session_key IN ({', '.join(str(int(k)) for k in scope)})"
+    where = "" if scope is None else f" WHERE {_sessions_in(scope)}"
     if by_session and step.per_session:
         _by_session(lake, step, scope, current, where, catalog, pointed, has_rows)
         return None
@@ -138,23 +138,35 @@ def _input_sessions(lake, step: Step, catalog: dict) -> list[int]:
             if k is not None]
 
 
+def _sessions_in(scope) -> str:
+    """SQL condition: the row's session is one of `scope` (None: every session)."""
+    return "TRUE" if scope is None else f"session_key IN ({', '.join(str(int(k)) for k in scope)})"
+
+
+def _per_scope(answer):
+    """`answer(scope)`, asked of the lake once per distinct scope of a build."""
+    seen: dict = {}
+
+    def ask(scope):
+        key = None if scope is None else tuple(scope)
+        if key not in seen:
+            seen[key] = answer(scope)
+        return seen[key]
+
+    return ask
+
+
 def _sample_check(lake):
     """`has_rows(scope)` for the models over the samples: whether the sessions `scope` (None:
     all) have any car or position sample, one EXISTS query per scope. A model that reads the
     samples has no rows for a session without them; sessions loaded without their `.z` feeds
     (all of ../shared/realdata) have none, and running those four models anyway was about 7 %
     of such a build's CPU."""
-    seen: dict = {}
+    def any_sample(scope) -> bool:
+        exists = " OR ".join(f"EXISTS (SELECT 1 FROM {table} WHERE {_sessions_in(scope)})" for table in SAMPLE_TABLES)
+        return bool(lake.raw.execute(f"SELECT {exists}").fetchone()[0])
 
-    def has_rows(scope) -> bool:
-        key = None if scope is None else tuple(scope)
-        if key not in seen:
-            where = "" if scope is None else f" WHERE session_key IN ({', '.join(str(int(k)) for k in scope)})"
-            exists = " OR ".join(f"EXISTS (SELECT 1 FROM {table}{where})" for table in SAMPLE_TABLES)
-            seen[key] = bool(lake.raw.execute(f"SELECT {exists}").fetchone()[0])
-        return seen[key]
-
-    return has_rows
+    return _per_scope(any_sample)
 
 
 def _feed_check(lake, steps: list[Step]):
@@ -164,18 +176,10 @@ def _feed_check(lake, steps: list[Step]):
     one query per scope for every declared feed. A real 2018 session has none of a third of
     them (weather, team radio, timing stats...): those models' SQL was ~30 ms of Baku's build."""
     declared = sorted({feed for step in steps for feed in step.feeds})
-    seen: dict = {}
-
-    def has_rows(scope, feeds: tuple[str, ...]) -> bool:
-        key = None if scope is None else tuple(scope)
-        if key not in seen:
-            where = "" if scope is None else f" AND session_key IN ({', '.join(str(int(k)) for k in scope)})"
-            seen[key] = {topic for (topic,) in lake.raw.execute(
-                f"SELECT DISTINCT topic FROM bronze.messages WHERE list_contains(?, topic){where}",
-                [declared]).fetchall()}
-        return not seen[key].isdisjoint(feeds)
-
-    return has_rows
+    present = _per_scope(lambda scope: {topic for (topic,) in lake.raw.execute(
+        f"SELECT DISTINCT topic FROM bronze.messages WHERE list_contains(?, topic) AND {_sessions_in(scope)}",
+        [declared]).fetchall()})
+    return lambda scope, feeds: not present(scope).isdisjoint(feeds)
 
 
 def _table_rows(lake, steps: list[Step]) -> dict[str, int]:
