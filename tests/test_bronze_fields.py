@@ -59,3 +59,23 @@ def test_message_columns_repeat_on_every_leaf():
     rows = table.to_pylist()
     assert [(r["session_key"], r["topic"], r["seq"], r["offset_ms"], r["field"]) for r in rows] == [
         (7, "X", 3, 1500, "a"), (7, "X", 3, 1500, "b.c"), (7, "Y", 5, None, "")]
+
+
+def test_the_decoders_parsed_values_give_the_same_table_as_parsing_again():
+    # parse_jsonstream hands on what it parsed, and bronze.messages its utc, so the walk
+    # parses nothing twice; the table must be the one the walk makes from the payload text
+    from f1nb.bronze.messages import messages_table
+    from f1nb.decode.jsonstream import encode_jsonstream, parse_jsonstream
+
+    records = [(0, {"Lines": {"1": {"Sectors": [{"Value": "31.2"}, {}]}}}), (1000, None), (1500, []),
+               (2000, {"Utc": "2024-07-05T11:30:00.123Z", "Messages": [{"Lap": 3}, {"Flag": "GREEN"}]}),
+               (2500, {"Lines": {"44": {"Ratio": 0.25, "InPit": True}}}), (3000, {})]
+    values: list = []
+    messages, rejects = parse_jsonstream("TimingData", encode_jsonstream(records), values=values)
+    assert not rejects and len(values) == len(messages) == len(records)
+    assert values == [value for _, value in records]
+    utc = messages_table(7, messages).column("utc")
+    given, _ = fields_table(7, messages, values, utc)
+    parsed, _ = fields_table(7, messages)
+    assert given.num_rows == 10 and given.equals(parsed)
+    assert given.column("utc").null_count == 7  # the Utc message's three leaves have it

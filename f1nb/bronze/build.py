@@ -43,6 +43,9 @@ class SessionSource:
     feeds: list[FeedInfo] = field(default_factory=list)
     source: str = ""
     budget: InflateBudget | None = None  # bounds what the session's sample payloads inflate to, together
+    # each message's payload as the decoder parsed it (None: not parsed), aligned with `messages`;
+    # None: none kept (the fields walk parses them)
+    values: list | None = None
 
 
 def session_info(messages: list[Message]) -> dict:
@@ -213,11 +216,11 @@ def _bronze(src: SessionSource, write) -> tuple[dict[str, pa.Table], SamplesWrit
     with ThreadPoolExecutor(max_workers=1) as pool:
         job = pool.submit(_samples_and_messages, src, by_topic, write, made)
         try:
-            made.set_result(messages_table(src.session_key, src.messages))
+            made.set_result(every_message := messages_table(src.session_key, src.messages))
         except BaseException as exc:
             made.set_exception(exc)  # the worker raises it too, after its samples
             raise
-        fields, field_rejects = fields_table(src.session_key, src.messages)
+        fields, field_rejects = fields_table(src.session_key, src.messages, src.values, every_message.column("utc"))
         samples, messages = job.result()
     rejects = src.rejects + samples.rejects + field_rejects
     feeds = _feeds_table(src, rejects, messages)

@@ -22,6 +22,7 @@ A message is flattened into (driver_number, item, field, value):
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
 
 import re
 
@@ -120,48 +121,72 @@ def _split(topic: str, path: tuple[str, ...]) -> tuple[int | None, int | None, s
     return driver, item, ".".join(rest)
 
 
-def fields_table(session_key: int, messages: Sequence[Message]) -> tuple[pa.Table, list[Reject]]:
+def fields_table(session_key: int, messages: Sequence[Message], values: Sequence | None = None,
+                 utc: pa.Array | None = None) -> tuple[pa.Table, list[Reject]]:
+    """`values`, if given: each message's payload as the decoder parsed and depth-checked it
+    (`parse_jsonstream`), None where it did not (parsed here). `utc`: each message's
+    `message_utc`, as bronze.messages has it already."""
     # Every leaf is one (path, value, kind, number) tuple in one list, its path starting with the
     # topic, so each distinct path is split once (paths repeat thousands of times) and the
     # message's own columns are repeated per leaf by Arrow (`take`) rather than list by list:
-    # per message the loop does a parse and a walk, nothing more.
+    # per message the loop does a walk (and a parse where the decoder's value is not at hand).
     leaves: list = []
-    kept: list[Message] = []  # messages with at least one leaf, and how many each has
+    kept: list[int] = []  # index of each message with at least one leaf, and how many each has
     counts: list[int] = []
     rejects: list[Reject] = []
-    for msg in messages:
+    for i, (msg, body) in enumerate(zip(messages, values if values is not None else repeat(None))):
         if is_compressed_topic(msg.topic):
             continue
-        try:
-            body = orjson.loads(msg.payload)
-        except orjson.JSONDecodeError as exc:  # decoders validate JSON; this is a safety net
-            rejects.append(Reject(msg.topic, msg.seq, msg.payload[:10_000], f"invalid JSON: {exc}"))
-            continue
-        try:  # the decoders reject these already; messages made by other code must not crash the walk
-            check_depth(body, msg.payload)
-        except DecodeError as exc:
-            rejects.append(Reject(msg.topic, msg.seq, msg.payload[:10_000], str(exc)))
-            continue
+        if body is None:
+            try:
+                body = _parse(msg)
+            except DecodeError as exc:
+                rejects.append(Reject(msg.topic, msg.seq, msg.payload[:10_000], str(exc)))
+                continue
         before = len(leaves)
         _walk(body, (msg.topic,), leaves)
         if len(leaves) > before:
-            kept.append(msg)
+            kept.append(i)
             counts.append(len(leaves) - before)
-    return _fields_columns(session_key, leaves, kept, counts), rejects
+    kept_utc = utc.take(pa.array(kept, pa.int64())) if utc is not None else None
+    return _fields_columns(session_key, leaves, [messages[i] for i in kept], counts, kept_utc), rejects
 
 
-def _fields_columns(session_key: int, leaves: list, kept: list[Message], counts: list[int]) -> pa.Table:
+def _parse(msg: Message):
+    """The message's payload parsed, or DecodeError. The decoders validate JSON and its depth
+    already; messages made by other code must not crash the walk."""
+    try:
+        body = orjson.loads(msg.payload)
+    except orjson.JSONDecodeError as exc:
+        raise DecodeError(f"invalid JSON: {exc}") from None
+    check_depth(body, msg.payload)
+    return body
+
+
+def _fields_columns(session_key: int, leaves: list, kept: list[Message], counts: list[int],
+                    utc: pa.Array | None = None) -> pa.Table:
+    """The table of `leaves` (of the messages `kept`, `counts[i]` leaves each). `utc`: each kept
+    message's utc, where the caller has it already (`message_utc` otherwise)."""
     paths, values, kinds, numbers = zip(*leaves) if leaves else ((), (), (), ())
-    splits = {path: _split(path[0], path[1:]) for path in set(paths)}
-    drivers, items, field_names = zip(*map(splits.__getitem__, paths)) if paths else ((), (), ())
+    # Paths repeat thousands of times: each distinct one is split once and the leaves take their
+    # driver, item and field by code (a tuple's hash is not cached: one dict pass, not three).
+    code_of: dict = {}
+    codes = pa.array([code_of.setdefault(path, len(code_of)) for path in paths], pa.int32())
+    splits = [_split(path[0], path[1:]) for path in code_of]
+    drivers, items, field_names = zip(*splits) if splits else ((), (), ())
     per_leaf = pa.array(np.repeat(np.arange(len(kept), dtype=np.int64), counts))  # each leaf's message
     of_message = {"topic": [m.topic for m in kept], "seq": [m.seq for m in kept],
-                  "offset_ms": [m.offset_ms for m in kept], "utc": [message_utc(m) for m in kept]}
-    of_leaf = {"driver_number": drivers, "item": items, "field": field_names, "value": values,
-               "value_type": kinds, "value_num": numbers}
+                  "offset_ms": [m.offset_ms for m in kept],
+                  "utc": utc if utc is not None else [message_utc(m) for m in kept]}
+    of_path = {"driver_number": drivers, "item": items, "field": field_names}
+    of_leaf = {"value": values, "value_type": kinds, "value_num": numbers}
     data = {"session_key": pa.array(np.full(len(paths), session_key, dtype=np.int64))}
     for name in FIELDS.names[1:]:
         kind = FIELDS.field(name).type
-        data[name] = (pa.array(of_message[name], kind).take(per_leaf) if name in of_message
-                      else pa.array(of_leaf[name], kind))
+        if name in of_message:
+            data[name] = pa.array(of_message[name], kind).take(per_leaf)
+        elif name in of_path:
+            data[name] = pa.array(of_path[name], kind).take(codes)
+        else:
+            data[name] = pa.array(of_leaf[name], kind)
     return pa.table(data, schema=FIELDS)

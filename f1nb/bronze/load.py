@@ -71,8 +71,9 @@ def source_from_files(files, source: str) -> SessionSource:
     rejects: list[Reject] = []
     feeds: list[FeedInfo] = []
     budget = InflateBudget()  # one bound on all of the session's .z payloads together
+    values: list = []  # the parsed payloads, for the fields walk
     for topic, body in files.files.items():
-        msgs, bad = parse_jsonstream(topic, body, budget)
+        msgs, bad = parse_jsonstream(topic, body, budget, values)
         messages.extend(msgs)
         rejects.extend(bad)
         feeds.append(FeedInfo(topic, "present", len(body), files.sha256.get(topic)))
@@ -85,7 +86,7 @@ def source_from_files(files, source: str) -> SessionSource:
             f"{files.ref.path}: the index says session {key} but SessionInfo says {info_key}; "
             "the archive index is inconsistent — load by path to use SessionInfo's key"
         )
-    return SessionSource(key, meta, messages, rejects, feeds, source, budget)
+    return SessionSource(key, meta, messages, rejects, feeds, source, budget, values)
 
 
 def identify_session(messages: list[Message], fallback_name: str | None = None,

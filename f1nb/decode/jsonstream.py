@@ -103,19 +103,23 @@ def split_lines(body: bytes | str) -> Iterator[tuple[int, str]]:
 def decode_payload(topic: str, json_text: str, budget: InflateBudget | None = None) -> str:
     """Validate one record's JSON. Returns the payload as Bronze stores it: JSON text, or for
     `.z` topics the base64 DEFLATE text as received (without its JSON quotes)."""
+    return _decode(topic, json_text, budget)[0]
+
+
+def _decode(topic: str, json_text: str, budget: InflateBudget | None) -> tuple[str, object]:
+    """(`decode_payload`'s payload, the parsed value of a JSON payload or None for `.z`)."""
     try:
         value = orjson.loads(json_text)
     except orjson.JSONDecodeError as exc:
         raise DecodeError(f"invalid JSON: {exc}") from None
     if not is_compressed_topic(topic):
         check_depth(value, json_text)
-        return json_text
+        return json_text, value
     if not isinstance(value, str):
         raise DecodeError(".z record is not a JSON string")
-    if topic in VALIDATED_BY_DECODER:
-        return value
-    check_z_payload(value, budget)
-    return value
+    if topic not in VALIDATED_BY_DECODER:
+        check_z_payload(value, budget)
+    return value, None
 
 
 def check_z_payload(value: str, budget: InflateBudget | None = None) -> None:
@@ -128,16 +132,18 @@ def check_z_payload(value: str, budget: InflateBudget | None = None) -> None:
 
 
 def parse_jsonstream(topic: str, body: bytes | str, budget: InflateBudget | None = None,
-                     ) -> tuple[list[Message], list[Reject]]:
+                     values: list | None = None) -> tuple[list[Message], list[Reject]]:
     """Decode one `.jsonStream` file. Bad lines become rejects; nothing raises. `budget`
-    bounds the inflated size of `.z` payloads over all files sharing it (a session)."""
+    bounds the inflated size of `.z` payloads over all files sharing it (a session).
+    `values`, if given, gets each message's parsed payload appended (None for `.z`): the
+    fields walk takes them instead of parsing every payload a second time."""
     messages: list[Message] = []
     rejects: list[Reject] = []
     more, first_more = 0, 0
     for number, line in split_lines(body):
         try:
             offset_ms = parse_offset_ms(line[:12])
-            payload = decode_payload(topic, line[12:], budget)
+            payload, value = _decode(topic, line[12:], budget)
         except DecodeError as exc:
             if len(rejects) < MAX_REJECTS_KEPT:
                 rejects.append(Reject(topic, number, printable(line[:MAX_REJECT_CHARS]), invalid_utf8(line) or str(exc)))
@@ -145,6 +151,8 @@ def parse_jsonstream(topic: str, body: bytes | str, budget: InflateBudget | None
                 more, first_more = more + 1, first_more or number
             continue
         messages.append(Message(topic, len(messages), offset_ms, None, payload))
+        if values is not None:
+            values.append(value)
     if more:
         rejects.append(Reject(topic, first_more, "", f"{more} more bad lines from this line on, not kept one by one "
                                                      f"(a file with more than {MAX_REJECTS_KEPT} bad lines is not a feed)"))
