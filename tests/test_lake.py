@@ -136,3 +136,25 @@ def test_bronze_rebuilds_from_messages_alone(tmp_path):
     key = ["topic", "seq", "field", "driver_number", "item"]
     assert rebuilt["fields"].sort_by([(k, "ascending") for k in key]).equals(
         original["fields"].sort_by([(k, "ascending") for k in key]))
+
+
+def _block_size(lake: Lake) -> int:
+    return lake.raw.execute("SELECT block_size FROM pragma_database_size() WHERE database_name = current_database()"
+                            ).fetchone()[0]
+
+
+def test_a_new_lake_has_small_blocks_and_an_old_lake_keeps_its_own(tmp_path):
+    # a COMMIT appending to a stored table takes one block per column: small blocks keep a
+    # load into a full lake near a load into an empty one (issue 13, bench_commit_blocks.py)
+    import duckdb
+
+    from f1nb.lake.backends import NEW_LAKE_BLOCK_SIZE
+
+    with Lake(tmp_path / "new.duckdb") as lake:
+        assert _block_size(lake) == NEW_LAKE_BLOCK_SIZE < 262_144
+        lake.raw.execute("CREATE TABLE t AS SELECT 1 AS a")
+    with Lake(tmp_path / "new.duckdb") as lake:  # reopened: the file says its block size
+        assert _block_size(lake) == NEW_LAKE_BLOCK_SIZE and lake.raw.execute("SELECT a FROM t").fetchall() == [(1,)]
+    duckdb.connect(str(tmp_path / "old.duckdb")).close()  # made as an older f1nb made lakes
+    with Lake(tmp_path / "old.duckdb") as lake:
+        assert _block_size(lake) == 262_144
