@@ -155,6 +155,10 @@ def test_a_new_lake_has_small_blocks_and_an_old_lake_keeps_its_own(tmp_path):
         lake.raw.execute("CREATE TABLE t AS SELECT 1 AS a")
     with Lake(tmp_path / "new.duckdb") as lake:  # reopened: the file says its block size
         assert _block_size(lake) == NEW_LAKE_BLOCK_SIZE and lake.raw.execute("SELECT a FROM t").fetchall() == [(1,)]
+        # the lake's connection has DuckDB's default settings: a plain connect in the same process
+        # shares its database (DuckDB refuses one with other settings)
+        with duckdb.connect(str(tmp_path / "new.duckdb")) as con:
+            assert con.execute("SELECT a FROM t").fetchall() == [(1,)]
     duckdb.connect(str(tmp_path / "old.duckdb")).close()  # made as an older f1nb made lakes
     with Lake(tmp_path / "old.duckdb") as lake:
         assert _block_size(lake) == 262_144

@@ -44,7 +44,9 @@ def open_duckdb(location: str, create: bool = True):
                             "pass a --lake path in a folder you can write") from None
         location = str(path.absolute())
     try:
-        con = duckdb.connect(location, config=_new_file_config(location))
+        if location != ":memory:" and not os.path.exists(location):
+            _make_file(location)
+        con = duckdb.connect(location)
     except Exception as exc:  # duckdb raises IOException for a lock held by another process
         raise _open_error(location, str(exc).splitlines()[0]) from None
     con.execute("SET TimeZone = 'UTC'")
@@ -66,11 +68,15 @@ def open_duckdb(location: str, create: bool = True):
 NEW_LAKE_BLOCK_SIZE = 32_768
 
 
-def _new_file_config(location: str) -> dict:
-    """Settings DuckDB applies only when it creates the file (`location` does not exist yet)."""
-    if location == ":memory:" or os.path.exists(location):
-        return {}
-    return {"default_block_size": str(NEW_LAKE_BLOCK_SIZE)}
+def _make_file(location: str) -> None:
+    """Create the empty lake file with NEW_LAKE_BLOCK_SIZE blocks. Through ATTACH rather than a
+    connection setting: DuckDB refuses a second connection to a file open in the process with
+    other settings than the first, so the lake's connections (and a user's `duckdb.connect`)
+    keep DuckDB's defaults."""
+    quoted = location.replace("'", "''")
+    with duckdb.connect() as con:
+        con.execute(f"ATTACH '{quoted}' AS new_lake (BLOCK_SIZE {NEW_LAKE_BLOCK_SIZE})")
+        con.execute("DETACH new_lake")
 
 
 def register_functions(con) -> None:
