@@ -40,7 +40,7 @@ t_start = time.perf_counter()
 from f1nb.archive.client import ArchiveClient
 from f1nb.bronze.load import load_archive_session
 from f1nb.lake.lake import Lake
-from f1nb.session import session_from_lake
+from f1nb.session_lookup import session_from_lake
 t0 = time.perf_counter()
 root, path, lake_file, cache = sys.argv[1:5]
 client = ArchiveClient(base_url=root, cache_dir=cache, progress=False)
@@ -64,7 +64,7 @@ F1NB_REOPEN = r"""
 import json, resource, sys, time
 t_start = time.perf_counter()
 from f1nb.lake.lake import Lake
-from f1nb.session import session_from_lake
+from f1nb.session_lookup import session_from_lake
 t0 = time.perf_counter()
 lake_file, key = sys.argv[1], int(sys.argv[2])
 lake = Lake(lake_file)

@@ -29,7 +29,7 @@ DEMO_RACE = 90011
 def session(lake_path: str | None):
     import f1nb
     from f1nb.demo import DemoConfig
-    from f1nb.session import session_from_lake
+    from f1nb.session_lookup import session_from_lake
 
     if lake_path:
         return session_from_lake(DEMO_RACE, f1nb.Lake(lake_path))

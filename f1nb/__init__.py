@@ -15,8 +15,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "Lake": ("f1nb.lake.lake", "Lake"),
     "Session": ("f1nb.session", "Session"),
-    "get_session": ("f1nb.session", "get_session"),
-    "session_from_lake": ("f1nb.session", "session_from_lake"),
+    "get_session": ("f1nb.session_lookup", "get_session"),
+    "session_from_lake": ("f1nb.session_lookup", "session_from_lake"),
     "Season": ("f1nb.season", "Season"),
     "get_season": ("f1nb.season", "get_season"),
     "demo_session": ("f1nb.season", "demo_session"),

@@ -6,7 +6,8 @@ import pandas as pd
 
 from .errors import F1nbError
 from .lake.lake import Lake
-from .session import Session, sessions_in_lake, get_session
+from .session import Session
+from .session_lookup import get_session, sessions_in_lake
 
 
 class Season:

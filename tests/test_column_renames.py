@@ -47,7 +47,7 @@ def race_lake(tmp_path_factory):
 def test_a_lake_with_the_old_name_is_rebuilt_on_first_use(race_lake, table, old, new):
     from f1nb.engine.duckdb_build import outdated_tables
     from f1nb.errors import LakeError
-    from f1nb.session import session_from_lake
+    from f1nb.session_lookup import session_from_lake
 
     lake = race_lake
     query = f"SELECT * EXCLUDE ({new}), {new} FROM {table} ORDER BY ALL"
@@ -84,7 +84,7 @@ REAL_KINDS = {5090: "race", 5502: "qualifying", 5778: "practice", 6271: "practic
 
 def test_plots_and_gold_share_one_session_kind(real_lake):
     from f1nb.plots.common import session_kind
-    from f1nb.session import session_from_lake
+    from f1nb.session_lookup import session_from_lake
 
     gold = dict(real_lake.raw.execute("SELECT DISTINCT session_key, session_kind FROM gold.results").fetchall())
     got = {key: session_kind(session_from_lake(key, real_lake)) for key in real_lake.session_keys()}

@@ -81,7 +81,7 @@ def test_load_build_and_read_never_import_ibis(tmp_path):
         from f1nb.archive.client import ArchiveClient
         from f1nb.bronze.load import load_archive_session
         from f1nb.lake.lake import Lake
-        from f1nb.session import session_from_lake
+        from f1nb.session_lookup import session_from_lake
         root, lake_file, cache = sys.argv[1:4]
         client = ArchiveClient(base_url=root, cache_dir=cache, progress=False)
         ref = [r for r in client.season({SMALL.year}) if r.session_name == "Race"][0]

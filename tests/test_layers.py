@@ -16,7 +16,7 @@ from .test_notebook import demo  # noqa: F401  (the demo lake shared with the no
 
 @pytest.fixture
 def race(demo):
-    from f1nb.session import session_from_lake
+    from f1nb.session_lookup import session_from_lake
 
     return session_from_lake(demo["race"].session_key, demo["lake"])
 

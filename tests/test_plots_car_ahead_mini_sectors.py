@@ -143,7 +143,7 @@ def test_gap_to_car_ahead_is_for_races(demo):
 def test_gap_to_car_ahead_falls_back_to_intervals_on_real_races(real_lake):
     """The real sessions have no car data: the plot reads F1's IntervalToPositionAhead at each line
     crossing, and says so."""
-    from f1nb.session import session_from_lake
+    from f1nb.session_lookup import session_from_lake
 
     keys = set(real_lake.session_keys())
     if BAKU_2018_RACE not in keys:

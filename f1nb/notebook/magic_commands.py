@@ -26,7 +26,8 @@ def _load_args(p):
 
 @subcommand("load", "load YEAR MEETING SESSION [--as NAME] [--topics ...] [--no-telemetry]", _load_args)
 def _load(m, args, cell):
-    from ..session import Session, get_session
+    from ..session import Session
+    from ..session_lookup import get_session
 
     check_free_name(m.shell, args.name, (Session,), SUBCOMMANDS["load"].parser().format_usage())
     lake = m.get_lake()

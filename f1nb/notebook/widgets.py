@@ -142,7 +142,7 @@ class SessionPicker(widgets.VBox):
         return self._client
 
     def _season_refs(self, year: int) -> list:
-        from ..session import sessions_in_lake
+        from ..session_lookup import sessions_in_lake
 
         if year in self._known:
             refs = self._known[year]
