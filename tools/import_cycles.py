@@ -25,6 +25,7 @@ LAYERS = [
     ("f1nb",),  # the package's __init__: the lazy public API, %load_ext
     ("notebook",),
     ("season",),
+    ("session_lookup",),
     ("session",),
     ("layers", "live"),
     ("ingest",),
