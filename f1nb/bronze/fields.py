@@ -148,7 +148,10 @@ def fields_table(session_key: int, messages: Sequence[Message], values: Sequence
         if len(leaves) > before:
             kept.append(i)
             counts.append(len(leaves) - before)
-    kept_utc = utc.take(pa.array(kept, pa.int64())) if utc is not None else None
+    kept_utc = None
+    if utc is not None:
+        utc = utc.combine_chunks() if isinstance(utc, pa.ChunkedArray) else utc
+        kept_utc = utc.take(pa.array(kept, pa.int64()))
     return _fields_columns(session_key, leaves, [messages[i] for i in kept], counts, kept_utc), rejects
 
 
@@ -184,7 +187,9 @@ def _fields_columns(session_key: int, leaves: list, kept: list[Message], counts:
     for name in FIELDS.names[1:]:
         kind = FIELDS.field(name).type
         if name in of_message:
-            data[name] = pa.array(of_message[name], kind).take(per_leaf)
+            column = of_message[name]  # a list, or the caller's utc already in Arrow (pa.array would walk it in Python)
+            column = column.cast(kind) if isinstance(column, pa.Array) else pa.array(column, kind)
+            data[name] = column.take(per_leaf)
         elif name in of_path:
             data[name] = pa.array(of_path[name], kind).take(codes)
         else:
