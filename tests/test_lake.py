@@ -88,6 +88,21 @@ def test_two_sessions_coexist_and_reload_replaces_only_one(tmp_path):
         assert counts(lake, 1)["sessions"] == 1
 
 
+def test_a_loaded_session_is_in_the_file_not_the_wal(tmp_path):
+    # the load's commit is checkpointed at once: appends waiting in the WAL for a later
+    # checkpoint cost a lake of many sessions ~20 MB more at close (issue 13's memory row)
+    from f1nb.bronze.load import write_source
+
+    wal = tmp_path / "lake.duckdb.wal"
+    with Lake(tmp_path / "lake.duckdb") as lake:
+        write_source(lake, _tiny_source(1, 5))
+        write_source(lake, _tiny_source(2, 7))
+        assert not wal.exists() or wal.stat().st_size == 0
+        assert counts(lake, 1)["messages"] == 6 and counts(lake, 2)["messages"] == 8
+        lake.raw.execute("CREATE TABLE scratch AS SELECT 1 AS a")  # other writes keep DuckDB's own timing
+        assert wal.stat().st_size > 0
+
+
 def test_failed_write_leaves_lake_unchanged(tmp_path):
     with Lake(tmp_path / "lake.duckdb") as lake:
         from f1nb.bronze.load import write_source
