@@ -178,25 +178,47 @@ def _prefetch(client, ref, topics, refresh: bool, report) -> None:
 
 
 def _load_demo(src: Demo, lake, report) -> tuple[list, list[int]]:
-    """Generate (or reuse) the demo tree and load its sessions through the archive client."""
+    """Generate (or reuse) the demo tree and load its sessions through the archive client, each
+    as soon as its files are written: the qualifying loads while the race is still being
+    written (`demo.workers`). The bar: writing the tree is its first half, loading the second."""
     from .archive.client import ArchiveClient
     from .bronze.load import load_archive_session
     from .demo import DemoConfig
-    from .demo.tree import demo_tree, give_back_memory, holds_files
+    from .demo.config import session_jobs
+    from .demo.tree import demo_root, demo_tree, give_back_memory, holds_files
 
     cfg = src.config or DemoConfig()
-    root = demo_tree(cfg, src.out, span(report, 0.0, 0.5))
-    loads = []
+    root, _key = demo_root(cfg, src.out)
+    bar = _part(report, 0.0, 1.0) or (lambda done, text: None)
+    progress = {"written": 0.0, "done": 0, "of": len(session_jobs(cfg))}
+    refs: dict[int, Any] = {}  # session key -> SessionRef, from the season index (the tree's first file)
+    loads, handled = [], set()
+
+    def writing(done: float, text: str) -> None:
+        progress["written"] = done
+        bar(0.5 * done + 0.5 * progress["done"] / progress["of"], text)
+
     with ArchiveClient(base_url=root.resolve().as_uri() + "/", cache_dir=root / ".cache",
                        progress=src.progress and report is None) as client:
-        refs = client.season(cfg.year)
-        if src.skip_loaded:
-            refs = [ref for ref in refs if not holds_files(lake, ref.session_key, root / ref.path)]
-        loading = span(report, 0.5, 1.0)
-        for i, ref in enumerate(refs):
-            loading(i / len(refs), f"loading {ref.session_name} into Bronze")
-            loads.append(load_archive_session(lake, client, ref))
-            give_back_memory()  # the next session's decode then starts from the same footprint
+        def load_session(key: int) -> None:
+            if not refs:
+                refs.update((ref.session_key, ref) for ref in client.season(cfg.year))
+            ref, done = refs[key], progress["done"] / progress["of"]
+            if not (src.skip_loaded and holds_files(lake, key, root / ref.path)):
+                bar(0.5 * progress["written"] + 0.5 * done, f"loading {ref.session_name} into Bronze")
+                loads.append(load_archive_session(lake, client, ref))
+                give_back_memory()  # the next session's decode then starts from the same footprint
+            handled.add(key)
+            progress["done"] += 1
+
+        demo_tree(cfg, src.out, writing, on_written=lambda session: load_session(session.session_key))
+        progress["written"] = 1.0
+        if not refs:  # a tree made before: none loaded yet
+            refs.update((ref.session_key, ref) for ref in client.season(cfg.year))
+        for key in [key for key in refs if key not in handled]:
+            load_session(key)
+    order = list(refs)
+    loads.sort(key=lambda load: order.index(load.session_key))  # the season's order, whichever was written first
     if loads or not src.skip_loaded:
         return loads, [load.session_key for load in loads]
     keys = [k for (k,) in lake.raw.execute(f"SELECT session_key FROM bronze.sessions WHERE year = {int(cfg.year)} "

@@ -189,8 +189,36 @@ def test_sessions_written_by_worker_processes_are_the_same_bytes(tmp_path):
 
 
 def test_a_failing_worker_process_is_one_clear_error(tmp_path):
-    from f1nb.demo import writer
+    from f1nb.demo.workers import write_on_workers
 
-    proc = writer._start_worker(tmp_path, DemoConfig(drivers=4, race_laps=4), [(1, "Sprint")])
+    cfg = DemoConfig(drivers=4, race_laps=4, quali_minutes=(8.0, 8.0, 8.0), sample_hz=2.0)
+    seen = []
     with pytest.raises(F1nbError, match="writing the demo archive failed in a worker process: StopIteration"):
-        writer._finish_worker(proc)
+        write_on_workers(tmp_path, cfg, [(1, "Qualifying"), (1, "Sprint")], 2, lambda done, text: None, seen.append)
+    assert [s.session_name for s in seen] in ([], ["Qualifying"])  # whichever ended first
+
+
+def test_each_session_is_handed_over_complete_while_the_others_are_written(tmp_path):
+    """`on_written` gets a session once all its files are on disk (a caller loads it there, while
+    the other workers write theirs), with the season index already written; the tree and the
+    sessions returned are those of a plain write."""
+    cfg = DemoConfig(seed=5, drivers=4, race_laps=4, rounds=2, quali_minutes=(8.0, 8.0, 8.0), sample_hz=2.0)
+    seen, steps = [], []
+
+    def on_written(session):
+        index = orjson.loads((session.directory / "Index.json").read_bytes().decode("utf-8-sig"))
+        files = {name for feed in index["Feeds"].values() for name in feed.values()}
+        assert files == {p.name for p in session.directory.iterdir()} - {"Index.json"}
+        assert set(session.topics) == set(index["Feeds"])
+        assert (tmp_path / "piped" / str(cfg.year) / "Index.json").is_file()
+        seen.append((session.round, session.session_name, _tree_hash(session.directory)))
+
+    written = write_demo_archive(tmp_path / "piped", cfg, lambda done, text: steps.append(done),
+                                 workers=2, on_written=on_written)
+    write_demo_archive(tmp_path / "plain", cfg, workers=1)
+    assert _tree_hash(tmp_path / "piped") == _tree_hash(tmp_path / "plain")
+    assert sorted((r, n) for r, n, _ in seen) == [(s.round, s.session_name) for s in written] == [
+        (1, "Qualifying"), (1, "Race"), (2, "Qualifying"), (2, "Race")]
+    assert all(digest == _tree_hash(tmp_path / "piped" / next(s.path for s in written if (s.round, s.session_name) == (r, n)))
+               for r, n, digest in seen)  # handed over complete: nothing changed after
+    assert steps and max(steps) <= 1.0

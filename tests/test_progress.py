@@ -108,8 +108,13 @@ def test_cli_demo_writes_plain_stage_lines_to_a_log(tmp_path):
     text = err.decode()
     assert "\r" not in text
     stages = [line.split(" (")[0] for line in text.splitlines()]
-    assert stages[:-1] == ["f1nb demo: generate the demo archive", "f1nb demo: loading Qualifying into Bronze",
-                           "f1nb demo: loading Race into Bronze", "f1nb demo: build Silver and Gold"], text
+    # a session loads as soon as it is written, while the other is still being written: the
+    # generation's line may come again between the loads, each load's line comes once
+    loads = [s for s in stages if "loading" in s]
+    assert sorted(loads) == ["f1nb demo: loading Qualifying into Bronze", "f1nb demo: loading Race into Bronze"], text
+    assert stages[0] == "f1nb demo: generate the demo archive", text
+    assert set(stages[:-2]) - set(loads) == {"f1nb demo: generate the demo archive"}, text
+    assert stages[-2] == "f1nb demo: build Silver and Gold", text
     assert stages[-1].startswith("f1nb demo: done in ") and len(stages) < 10, text
 
 

@@ -66,6 +66,11 @@ PLACES = [
 ]
 
 
+def session_jobs(cfg: DemoConfig) -> list[tuple[int, str]]:
+    """The season's sessions as (round, name), in the order they are written and loaded."""
+    return [(rnd, name) for rnd in range(1, cfg.rounds + 1) for name in SESSION_TYPES if name in cfg.sessions]
+
+
 def place(round_: int) -> tuple:
     base = PLACES[(round_ - 1) % len(PLACES)]
     extra = (round_ - 1) // len(PLACES)

@@ -13,27 +13,31 @@ from pathlib import Path
 from .. import config
 
 
-def demo_tree(cfg, out: str | Path | None = None, report=None) -> Path:
-    """Generate the demo archive tree once per config; reuse it afterwards.
-    `report(done, text)` (f1nb.progress) hears of the generation's steps."""
+def demo_root(cfg, out: str | Path | None = None) -> tuple[Path, str]:
+    """(where the tree of `cfg` is kept, the key its completion mark holds)."""
     # the tree depends on the config and on the generator's code: a tree made by an older
     # generator (say, before the demo race had a penalty) is made again, never reused
     key = f"{cfg!r} generator {generator_fingerprint()}"
     tag = hashlib.sha256(key.encode()).hexdigest()[:12]
-    root = Path(out) if out else config.data_dir() / "demo-archive" / tag
+    return (Path(out) if out else config.data_dir() / "demo-archive" / tag), key
+
+
+def demo_tree(cfg, out: str | Path | None = None, report=None, on_written=None) -> Path:
+    """Generate the demo archive tree once per config; reuse it afterwards.
+    `report(done, text)` (f1nb.progress) hears of the generation's steps; `on_written(session)`
+    (`write_demo_archive`) of each session as its files are complete, when the tree is made now."""
+    root, key = demo_root(cfg, out)
     done = root / ".f1nb-demo-complete"
     if done.exists() and done.read_text() == key:
         return root
     from .writer import write_demo_archive
 
-    tmp = root.with_name(root.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    write_demo_archive(tmp, cfg, report)
+    # Written in place, the mark last: a tree without it is made again from scratch, and a
+    # session loaded while the others are written is read (and recorded) where it stays.
+    shutil.rmtree(root, ignore_errors=True)
+    write_demo_archive(root, cfg, report, on_written=on_written)
     give_back_memory()
-    (tmp / done.name).write_text(key)
-    if root.exists():
-        shutil.rmtree(root)
-    tmp.rename(root)
+    done.write_text(key)
     return root
 
 

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +10,6 @@ import orjson
 
 from ..decode.jsonstream import BOM, encode_jsonstream, format_offset
 from ..decode.zpayload import deflate
-from ..errors import F1nbError
 from ..progress import Report, span
 from ..decode.merge import merge_value
 from . import config as C
@@ -27,6 +22,7 @@ from .penalty import apply_penalty_to_timing
 from .simulate import simulate_quali, simulate_race
 from .telemetry import telemetry_records
 from .track import build_track
+from .workers import worker_count, write_on_workers
 
 LEAD_IN = {"Race": 600.0, "Qualifying": 900.0}  # stream clock starts this long before the session start
 
@@ -160,77 +156,26 @@ def write_session(root: Path, cfg: C.DemoConfig, rnd: int, name: str, report: Re
                           session["Path"], folder, tuple(sorted(records)))
 
 
-def _workers(jobs: int) -> int:
-    """Processes to write sessions on: one per usable core, at most one per session."""
-    try:
-        cores = len(os.sched_getaffinity(0))  # follows taskset/cgroup cpusets, where cpu_count does not
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, jobs, 4))
-
-
-def _shares(jobs: list, workers: int) -> list[list]:
-    """Jobs dealt to `workers` processes, races first so that each gets a like share of the work."""
-    order = sorted(jobs, key=lambda job: job[1] != "Race")
-    return [order[i::workers] for i in range(workers)]
-
-
-def _start_worker(root: Path, cfg: C.DemoConfig, jobs: list) -> subprocess.Popen:
-    """A fresh interpreter that writes `jobs` (`python -m f1nb.demo.session_worker`). Not
-    multiprocessing: its spawn re-runs the caller's main script, and its fork copies a process
-    whose DuckDB or Jupyter threads may hold locks."""
-    package_root = str(Path(__file__).resolve().parents[2])  # the f1nb this process imported
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
-    args = [sys.executable, "-m", "f1nb.demo.session_worker", str(root), orjson.dumps(asdict(cfg)).decode()]
-    args += [f"{rnd}:{name}" for rnd, name in jobs]
-    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-
-
-def _finish_worker(proc: subprocess.Popen) -> list[C.SessionPaths]:
-    out, err = proc.communicate()
-    if proc.returncode != 0:
-        tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit code {proc.returncode}"]
-        raise F1nbError(f"writing the demo archive failed in a worker process: {tail[0]}")
-    return [C.SessionPaths(**{**row, "directory": Path(row["directory"]), "topics": tuple(row["topics"])})
-            for row in orjson.loads(out)]
-
-
-def _write_parallel(root: Path, cfg: C.DemoConfig, jobs: list, workers: int, report: Report) -> list:
-    """This process writes one share of the sessions while fresh processes write the others:
-    the feeds are pure Python, so a second core halves the wall time."""
-    mine, *theirs = _shares(jobs, workers)
-    procs = [_start_worker(root, cfg, share) for share in theirs]
-    try:
-        written = {(sp.round, sp.session_name): sp for sp in
-                   (write_session(root, cfg, rnd, name, span(report, i / len(mine), (i + 1) / len(mine)))
-                    for i, (rnd, name) in enumerate(mine))}
-        report(1.0, f"waiting for {len(procs)} worker process(es)")
-        for proc in procs:
-            written.update(((sp.round, sp.session_name), sp) for sp in _finish_worker(proc))
-    finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-    return [written[job] for job in jobs]
-
-
 def write_demo_archive(root: Path, config: C.DemoConfig = C.DemoConfig(), report: Report | None = None,
-                       workers: int | None = None) -> list[C.SessionPaths]:
+                       workers: int | None = None, on_written=None) -> list[C.SessionPaths]:
     """Write the demo season under `root`; returns what was written, in order.
     `report(done, text)` (f1nb.progress) hears of each session's steps and files. Sessions are
-    written on `workers` processes (default: one per core); the bytes do not depend on it."""
+    written on `workers` processes (default: one per core); the bytes do not depend on it.
+    `on_written(session)`, if given, is called in this thread as each session's files are
+    complete (the season index is written first), so the caller can load it meanwhile."""
     root, cfg = Path(root), config
     report = report or (lambda done, text: None)
+    on_written = on_written or (lambda session: None)
     meetings = [_meeting(cfg, rnd) for rnd in range(1, cfg.rounds + 1)]
-    jobs = [(rnd, name) for rnd in range(1, cfg.rounds + 1) for name in ("Qualifying", "Race") if name in cfg.sessions]
-    workers = min(_workers(len(jobs)) if workers is None else workers, len(jobs))
-    if workers > 1:
-        written = _write_parallel(root, cfg, jobs, workers, report)
-    else:
-        written = [write_session(root, cfg, rnd, name, span(report, i / len(jobs), (i + 1) / len(jobs)))
-                   for i, (rnd, name) in enumerate(jobs)]
     season = {"Year": cfg.year, "Meetings": meetings}
     (root / str(cfg.year)).mkdir(parents=True, exist_ok=True)
     (root / str(cfg.year) / "Index.json").write_bytes((BOM + orjson.dumps(season).decode()).encode("utf-8"))
+    jobs = C.session_jobs(cfg)
+    workers = min(worker_count(len(jobs)) if workers is None else workers, len(jobs))
+    if workers > 1:
+        return write_on_workers(root, cfg, jobs, workers, report, on_written)
+    written = []
+    for i, (rnd, name) in enumerate(jobs):
+        written.append(write_session(root, cfg, rnd, name, span(report, i / len(jobs), (i + 1) / len(jobs))))
+        on_written(written[-1])
     return written
