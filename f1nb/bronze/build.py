@@ -249,7 +249,7 @@ def write_bronze(lake, src: SessionSource, topics: set[str] | None = None) -> tu
     """Write one session's Bronze in one transaction (only `topics`' rows, if given): the
     samples slice by slice as they are decoded, so a session of any length loads in
     bounded memory, and a failure anywhere leaves the lake as it was."""
-    with _one_thread(lake), lake.session_writer(src.session_key, "bronze", topics=topics, checkpoint=True) as write:
+    with _one_thread(lake), lake.session_writer(src.session_key, "bronze", topics=topics) as write:
         tables, samples = _bronze(src, write)
         for name, table in tables.items():
             if name not in WRITTEN_AS_MADE:

@@ -151,6 +151,7 @@ def load_archive_session(lake, client, ref, topics=None, refresh: bool = False) 
     with gc_paused():
         report = write_source(lake, source_from_files(files, client.base_url + ref.path),
                               topics=set(topics) if topics is not None else None)
+    lake.checkpoint()  # here, the decoded session freed (Lake.checkpoint)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -159,5 +160,6 @@ def load_recording(lake, path: str | Path) -> LoadReport:
     started = time.perf_counter()
     with gc_paused():
         report = write_source(lake, source_from_recording(path))
+    lake.checkpoint()  # here, the decoded session freed (Lake.checkpoint)
     report.seconds = time.perf_counter() - started
     return report

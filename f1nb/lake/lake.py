@@ -150,27 +150,27 @@ class Lake(LakeAPI):
 
     # -- writes --------------------------------------------------------------------
     @contextmanager
-    def transaction(self, checkpoint: bool = False):
-        """Everything inside commits together or not at all (the one BEGIN/ROLLBACK of f1nb).
-        `checkpoint`: merge the commit into the file at once (a whole session's load)."""
+    def transaction(self):
+        """Everything inside commits together or not at all (the one BEGIN/ROLLBACK of f1nb)."""
         self.raw.execute("BEGIN TRANSACTION")
         try:
             yield self
             # COMMIT syncs the WAL, so the write survives a crash from here on (DuckDB replays
             # it on open); the WAL is merged into the file at close, or by DuckDB past its
-            # checkpoint_threshold.
+            # checkpoint_threshold; a session's load asks for it at once (`checkpoint`).
             self.raw.execute("COMMIT")
         except BaseException:
             self.raw.execute("ROLLBACK")
             raise
-        if checkpoint:
-            # Rows appended to tables already stored in the file wait in memory for the next
-            # checkpoint, which compresses every touched column at once: at close, after a load
-            # and a build into a lake of 48 sessions, it peaked 22 MB above the build (295 MB
-            # against 257 MB into a new lake); a checkpoint after the load's commit keeps it
-            # at 277 MB (issue 13's memory row). It moves ~80 ms of Baku's close into the load
-            # and leaves no WAL to replay should the kernel die. Live batches do not ask.
-            self.raw.execute("CHECKPOINT")
+
+    def checkpoint(self) -> None:
+        """Merge what has been committed into the file now (DuckDB does it at close, or past its
+        checkpoint_threshold). A session's load calls it once its own memory is freed: rows
+        appended to tables already stored in the file wait in memory for the next checkpoint,
+        which compresses every touched column at once. At close, after a load and a build into
+        a lake of 48 sessions, it peaked ~20 MB above the build (issue 13's memory row); after
+        the load it stays under the build's peak. A live batch does not call it (~50 ms each)."""
+        self.raw.execute("CHECKPOINT")
 
     @contextmanager
     def registered(self, table: pa.Table):
@@ -201,14 +201,13 @@ class Lake(LakeAPI):
 
     @contextmanager
     def session_writer(self, session_key: int, layer: str = "bronze", replace: str | tuple[str, ...] = "all",
-                       topics: set[str] | None = None, checkpoint: bool = False):
+                       topics: set[str] | None = None):
         """`write_session` in parts: within the block, `write(name, table)` inserts rows
         (as often as needed, e.g. a session's samples slice by slice), and everything
         commits at the end of the block or not at all. `write` may be called from one
-        other thread while this one does no lake work (`bronze.write`). `checkpoint`: as
-        `transaction` takes it."""
+        other thread while this one does no lake work (`bronze.write`)."""
         catalog = self._current_catalog()
-        with self.transaction(checkpoint):
+        with self.transaction():
             if topics is not None:  # the session's clock as it was, to merge with the reloaded topics' own
                 self.raw.execute("CREATE OR REPLACE TEMP TABLE _f1nb_old_clock AS SELECT t0_utc, clock_source, "
                                  "clock_precision_s FROM bronze.sessions WHERE session_key = ?", [session_key])
