@@ -73,7 +73,7 @@ def bar(description: str, stream) -> Iterator[Report]:
 # A step's text names its stage: the demo's generation reports per round and feed, a load
 # per session, a build per model; a log wants one line per stage, not per step.
 _STAGES = (
-    (re.compile(r"^(round \d+ |simulating|waiting for \d+ worker)"), "generate the demo archive"),
+    (re.compile(r"^(round \d+ |simulating)"), "generate the demo archive"),
     (re.compile(r"^(loading .+ into Bronze)"), None),  # None: the matched text (one line per session)
     (re.compile(r"^building "), "build Silver and Gold"),
 )

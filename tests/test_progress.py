@@ -176,7 +176,6 @@ def test_terminal_chooses_the_bar_on_a_tty_and_lines_elsewhere():
 
 def test_stage_of_names_one_stage_per_step_kind():
     assert stage_of("round 3 Qualifying: writing CarData.z") == "generate the demo archive"
-    assert stage_of("waiting for 1 worker process(es)") == "generate the demo archive"
     assert stage_of("loading Sprint into Bronze") == "loading Sprint into Bronze"
     assert stage_of("building silver.laps") == "build Silver and Gold"
     assert stage_of("downloading TimingData, CarData.z…") == "downloading"
