@@ -6,6 +6,8 @@ from datetime import datetime
 
 import numpy as np
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .fmt import utc7_many
 from .simulate import Sim
@@ -59,40 +61,46 @@ def car_state(sim: Sim, car: int, ts: np.ndarray) -> dict[str, np.ndarray]:
             "off": status}
 
 
-def _line_template(rns: list[str], entry: str) -> str:
-    """A %-format for one sample of every car: `entry` per car, keyed by racing number."""
-    return ",".join(f'"{rn}":{entry}' for rn in rns)
+_CHANNELS = (("0", "rpm"), ("2", "speed"), ("3", "gear"), ("4", "throttle"), ("5", "brake"), ("45", "drs"))
 
 
-_CHANNELS = '{"Channels":{"0":%d,"2":%d,"3":%d,"4":%d,"5":%d,"45":%d}}'
-_POSITION = '{"Status":"%s","X":%d,"Y":%d,"Z":%d}'
+def _texts(pieces: list) -> list[str]:
+    """One string per sample: `pieces` concatenated element-wise, each a literal str or one value
+    per sample (a numpy int array, or a list of str), in Arrow's C++ rather than a Python
+    %-format per sample (the race's 11k samples x 20 cars: 0.5 s less)."""
+    merged: list = []
+    for piece in pieces:  # adjacent literals as one
+        if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    args = [pa.scalar(p) if isinstance(p, str) else pc.cast(pa.array(p), pa.string()) for p in merged]
+    return pc.binary_join_element_wise(*args, "").to_pylist()
 
 
 def telemetry_records(sim: Sim, t0: datetime, t_begin: float, t_end: float, hz: float, rng
                       ) -> tuple[list, list]:
     """(CarData.z records, Position.z records): (offset ms, inflated JSON as an orjson.Fragment).
 
-    The JSON text is formatted here, one %-format per sample of all cars, rather than built
-    as dicts and serialised: the bytes are the same as orjson.dumps of those dicts (compact,
+    The JSON text is put together here from the values' decimal text, rather than built as
+    dicts and serialised: the bytes are the same as orjson.dumps of those dicts (compact,
     keys in the same order), in a fraction of the time."""
     ts_car = sample_times(t_begin, t_end, hz)
     ts_pos = ts_car + 0.5 / hz
-    rns = [d.rn for d in sim.drivers]
-    car_cols, pos_cols = [], []  # one list per %-placeholder, in the template's order
-    for c in range(len(sim.drivers)):
-        a = car_state(sim, c, ts_car)
-        car_cols += [a[k].tolist() for k in ("rpm", "speed", "gear", "throttle", "brake", "drs")]
-        b = car_state(sim, c, ts_pos)
-        pos_cols += [np.where(b["off"], "OffTrack", "OnTrack").tolist()] + [b[k].tolist() for k in ("x", "y", "z")]
-    car_rows = list(zip(*car_cols)) if car_cols else [()] * len(ts_car)
-    pos_rows = list(zip(*pos_cols)) if pos_cols else [()] * len(ts_pos)
-    car_fmt = _line_template(rns, _CHANNELS)
-    pos_fmt = _line_template(rns, _POSITION)
     jitter = rng.uniform(0.0, 0.0009, len(ts_car))
-    car_utc = utc7_many(t0, ts_car + jitter)
-    pos_utc = utc7_many(t0, ts_pos + jitter)
-    car_text = [f'{{"Utc":"{utc}","Cars":{{{car_fmt % row}}}}}' for utc, row in zip(car_utc, car_rows)]
-    pos_text = [f'{{"Timestamp":"{utc}","Entries":{{{pos_fmt % row}}}}}' for utc, row in zip(pos_utc, pos_rows)]
+    car = ['{"Utc":"', utc7_many(t0, ts_car + jitter), '","Cars":{']
+    pos = ['{"Timestamp":"', utc7_many(t0, ts_pos + jitter), '","Entries":{']
+    for c, driver in enumerate(sim.drivers):
+        sep = "," if c else ""
+        a = car_state(sim, c, ts_car)
+        car.append(f'{sep}"{driver.rn}":{{"Channels":{{')
+        for i, (channel, key) in enumerate(_CHANNELS):
+            car += [f'{"," if i else ""}"{channel}":', a[key]]
+        car.append("}}")
+        b = car_state(sim, c, ts_pos)
+        pos += [f'{sep}"{driver.rn}":{{"Status":"', np.where(b["off"], "OffTrack", "OnTrack").tolist(),
+                '","X":', b["x"], ',"Y":', b["y"], ',"Z":', b["z"], "}"]
+    car_text, pos_text = _texts([*car, "}}"]), _texts([*pos, "}}"])
     per = max(1, int(round(hz)))  # about one second of samples per line, like F1
     cars_out, pos_out = [], []
     for k0 in range(0, len(ts_car), per):
