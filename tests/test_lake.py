@@ -95,8 +95,8 @@ def test_a_loaded_session_is_in_the_file_not_the_wal(demo_tree, tmp_path):
     from f1nb.bronze.load import load_archive_session
 
     wal = tmp_path / "lake.duckdb.wal"
-    client = ArchiveClient(base_url=demo_tree.resolve().as_uri() + "/", progress=False)
-    with Lake(tmp_path / "lake.duckdb") as lake:
+    with ArchiveClient(base_url=demo_tree.resolve().as_uri() + "/", progress=False) as client, \
+            Lake(tmp_path / "lake.duckdb") as lake:
         for ref in client.season(2099):
             report = load_archive_session(lake, client, ref)
             assert not wal.exists() or wal.stat().st_size == 0

@@ -67,7 +67,7 @@ _CHANNELS = (("0", "rpm"), ("2", "speed"), ("3", "gear"), ("4", "throttle"), ("5
 def _texts(pieces: list) -> list[str]:
     """One string per sample: `pieces` concatenated element-wise, each a literal str or one value
     per sample (a numpy int array, or a list of str), in Arrow's C++ rather than a Python
-    %-format per sample (the race's 11k samples x 20 cars: 0.5 s less)."""
+    %-format per sample (the race's 11k samples x 20 cars: 1.0 -> 0.6 s CPU)."""
     merged: list = []
     for piece in pieces:  # adjacent literals as one
         if isinstance(piece, str) and merged and isinstance(merged[-1], str):
