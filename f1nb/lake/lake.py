@@ -35,6 +35,19 @@ _PAUSE_ENV = "F1NB_TEST_PAUSE_BEFORE_COMMIT"
 
 _BRONZE_WIDTHS = {name: len(schema) for name, schema in BRONZE_TABLES.items()}  # columns per Bronze table
 
+# The Bronze schemas' Arrow types as DuckDB spells them (what DuckDB makes of each from Arrow).
+# The tables are made by DDL, not from a registered empty Arrow table: DuckDB imports pandas on
+# the first Python object it is handed (~0.4 s), which a new lake then paid before any work.
+_SQL_TYPES = {pa.string(): "VARCHAR", pa.int64(): "BIGINT", pa.int32(): "INTEGER", pa.float64(): "DOUBLE",
+              pa.timestamp("us", tz="UTC"): "TIMESTAMP WITH TIME ZONE"}
+
+
+def _sql_type(arrow_type: pa.DataType) -> str:
+    try:
+        return _SQL_TYPES[arrow_type]
+    except KeyError:
+        raise TypeError(f"no DuckDB type known for the Bronze column type {arrow_type}; add it to _SQL_TYPES") from None
+
 # Every table and view of the lake's own database with its columns in order (temporary views excluded).
 _CATALOG_SQL = ("SELECT schema_name, table_name, column_name FROM duckdb_columns() "
                 "WHERE database_name = current_database() ORDER BY schema_name, table_name, column_index")
@@ -101,8 +114,8 @@ class Lake(LakeAPI):
             for layer in LAYERS:
                 self.raw.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
             for name, schema in BRONZE_TABLES.items():
-                with self.registered(schema.empty_table()) as view:
-                    self.raw.execute(f"CREATE TABLE IF NOT EXISTS bronze.{name} AS SELECT * FROM {view}")
+                columns = ", ".join(f'"{f.name}" {_sql_type(f.type)}' for f in schema)
+                self.raw.execute(f"CREATE TABLE IF NOT EXISTS bronze.{name} ({columns})")
         if migrate:
             self._migrate_bronze()  # tables that existed already may be older
 
@@ -116,11 +129,9 @@ class Lake(LakeAPI):
             missing += [(name, f) for f in schema if f.name not in have]
         if not missing:
             return
-        with self.registered(pa.schema(list({f.name: f for _, f in missing}.values())).empty_table()) as view:
-            types = dict(self.raw.execute(f"SELECT column_name, column_type FROM (DESCRIBE {view})").fetchall())
         try:
             for name, f in missing:
-                self.raw.execute(f'ALTER TABLE bronze.{name} ADD COLUMN IF NOT EXISTS "{f.name}" {types[f.name]}')
+                self.raw.execute(f'ALTER TABLE bronze.{name} ADD COLUMN IF NOT EXISTS "{f.name}" {_sql_type(f.type)}')
         except duckdb.InvalidInputException as exc:  # opened read-only
             if "read-only" not in str(exc):
                 raise
