@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .progress import span
+from .progress import silent, span
 
 if TYPE_CHECKING:
     from .bronze.load import LoadReport
@@ -189,33 +189,36 @@ def _load_demo(src: Demo, lake, report) -> tuple[list, list[int]]:
 
     cfg = src.config or DemoConfig()
     root, _key = demo_root(cfg, src.out)
-    bar = _part(report, 0.0, 1.0) or (lambda done, text: None)
-    progress = {"written": 0.0, "done": 0, "of": len(session_jobs(cfg))}
-    refs: dict[int, Any] = {}  # session key -> SessionRef, from the season index (the tree's first file)
+    bar = report or silent
+    count, written = len(session_jobs(cfg)), [0.0]  # sessions in the tree; the share of it written
+    refs: dict[int, Any] = {}  # session key -> SessionRef, in the season's order
     loads, handled = [], set()
 
-    def writing(done: float, text: str) -> None:
-        progress["written"] = done
-        bar(0.5 * done + 0.5 * progress["done"] / progress["of"], text)
+    def done() -> float:
+        return 0.5 * written[0] + 0.5 * len(handled) / count
+
+    def writing(share: float, text: str) -> None:
+        written[0] = share
+        bar(done(), text)
 
     with ArchiveClient(base_url=root.resolve().as_uri() + "/", cache_dir=root / ".cache",
                        progress=src.progress and report is None) as client:
-        def load_session(key: int) -> None:
+        def season() -> dict[int, Any]:  # the season index is the tree's first file: read once
             if not refs:
                 refs.update((ref.session_key, ref) for ref in client.season(cfg.year))
-            ref, done = refs[key], progress["done"] / progress["of"]
+            return refs
+
+        def load_session(key: int) -> None:
+            ref = season()[key]
             if not (src.skip_loaded and holds_files(lake, key, root / ref.path)):
-                bar(0.5 * progress["written"] + 0.5 * done, f"loading {ref.session_name} into Bronze")
+                bar(done(), f"loading {ref.session_name} into Bronze")
                 loads.append(load_archive_session(lake, client, ref))
                 give_back_memory()  # the next session's decode then starts from the same footprint
             handled.add(key)
-            progress["done"] += 1
 
         demo_tree(cfg, src.out, writing, on_written=lambda session: load_session(session.session_key))
-        progress["written"] = 1.0
-        if not refs:  # a tree made before: none loaded yet
-            refs.update((ref.session_key, ref) for ref in client.season(cfg.year))
-        for key in [key for key in refs if key not in handled]:
+        written[0] = 1.0
+        for key in [key for key in season() if key not in handled]:  # a tree made before: all of it
             load_session(key)
     order = list(refs)
     loads.sort(key=lambda load: order.index(load.session_key))  # the season's order, whichever was written first

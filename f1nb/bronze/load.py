@@ -148,18 +148,19 @@ def load_archive_session(lake, client, ref, topics=None, refresh: bool = False) 
         raise SessionNotAvailable(
             f"{ref.label}: the archive has none of its data ({asked} are missing at {client.base_url}{ref.path}); "
             "the session may not have run or not be published yet. Nothing was stored")
-    with gc_paused():
-        report = write_source(lake, source_from_files(files, client.base_url + ref.path),
-                              topics=set(topics) if topics is not None else None)
-    lake.checkpoint()  # here, the decoded session freed (Lake.checkpoint)
-    report.seconds = time.perf_counter() - started
-    return report
+    return _write(lake, lambda: source_from_files(files, client.base_url + ref.path), started,
+                  topics=set(topics) if topics is not None else None)
 
 
 def load_recording(lake, path: str | Path) -> LoadReport:
-    started = time.perf_counter()
+    return _write(lake, lambda: source_from_recording(path), time.perf_counter())
+
+
+def _write(lake, decode, started: float, topics: set[str] | None = None) -> LoadReport:
+    """Write the session `decode()` gives to Bronze, then checkpoint the lake once the decoded
+    session is freed (`Lake.checkpoint`); `started`: when the load began, for its report."""
     with gc_paused():
-        report = write_source(lake, source_from_recording(path))
-    lake.checkpoint()  # here, the decoded session freed (Lake.checkpoint)
+        report = write_source(lake, decode(), topics=topics)
+    lake.checkpoint()
     report.seconds = time.perf_counter() - started
     return report
