@@ -105,6 +105,25 @@ def test_a_loaded_session_is_in_the_file_not_the_wal(demo_tree, tmp_path):
         assert wal.stat().st_size > 0
 
 
+@pytest.mark.parametrize("name", ["bronze", "Silver", "gold"])
+def test_a_lake_file_named_after_a_layer_loads_builds_and_reopens(demo_tree, tmp_path, name):
+    # DuckDB names a file's catalogue after the file: in `bronze.duckdb`, `bronze.sessions` was
+    # ambiguous (catalogue or schema?) and not even a new lake could be made
+    from f1nb.archive.client import ArchiveClient
+    from f1nb.bronze.load import load_archive_session
+
+    path = tmp_path / f"{name}.duckdb"
+    with ArchiveClient(base_url=demo_tree.resolve().as_uri() + "/", progress=False) as client, Lake(path) as lake:
+        report = load_archive_session(lake, client, client.season(2099)[0])
+        built = lake.build([report.session_key])
+    assert built.rows["silver.laps"] > 0
+    with Lake(path, create=False) as lake:
+        assert counts(lake, report.session_key)["messages"] == sum(report.messages.values())
+        (laps,) = lake.raw.execute("SELECT count(*) FROM silver.laps").fetchone()
+        assert laps == built.rows["silver.laps"]
+        assert {"bronze", "silver", "gold"} == set(lake.tables().column("layer").to_pylist())
+
+
 def test_failed_write_leaves_lake_unchanged(tmp_path):
     with Lake(tmp_path / "lake.duckdb") as lake:
         from f1nb.bronze.load import write_source

@@ -46,7 +46,7 @@ def open_duckdb(location: str, create: bool = True):
     try:
         if location != ":memory:" and not os.path.exists(location):
             _make_file(location)
-        con = duckdb.connect(location)
+        con = _connect(location)
     except Exception as exc:  # duckdb raises IOException for a lock held by another process
         raise _open_error(location, str(exc).splitlines()[0]) from None
     con.execute("SET TimeZone = 'UTC'")
@@ -68,14 +68,37 @@ def open_duckdb(location: str, create: bool = True):
 NEW_LAKE_BLOCK_SIZE = 32_768
 
 
+# A DuckDB file's catalogue is named after its file: `bronze.duckdb` made every `bronze.<table>`
+# ambiguous (catalogue or schema?) and the lake could not even be created. Such a file is attached
+# under another name instead.
+_SCHEMA_NAMES = ("bronze", "silver", "gold")
+_ATTACHED_AS = "f1nb_lake"
+
+
+def _connect(location: str):
+    if location == ":memory:" or Path(location).stem.lower() not in _SCHEMA_NAMES:
+        return duckdb.connect(location)
+    con = duckdb.connect()
+    try:
+        con.execute(f"ATTACH '{_quoted(location)}' AS {_ATTACHED_AS}")
+        con.execute(f"USE {_ATTACHED_AS}")
+    except BaseException:
+        con.close()
+        raise
+    return con
+
+
+def _quoted(location: str) -> str:
+    return location.replace("'", "''")
+
+
 def _make_file(location: str) -> None:
     """Create the empty lake file with NEW_LAKE_BLOCK_SIZE blocks. Through ATTACH rather than a
     connection setting: DuckDB refuses a second connection to a file open in the process with
     other settings than the first, so the lake's connections (and a user's `duckdb.connect`)
     keep DuckDB's defaults."""
-    quoted = location.replace("'", "''")
     with duckdb.connect() as con:
-        con.execute(f"ATTACH '{quoted}' AS new_lake (BLOCK_SIZE {NEW_LAKE_BLOCK_SIZE})")
+        con.execute(f"ATTACH '{_quoted(location)}' AS new_lake (BLOCK_SIZE {NEW_LAKE_BLOCK_SIZE})")
         con.execute("DETACH new_lake")
 
 
