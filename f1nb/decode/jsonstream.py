@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+import numpy as np
 import orjson
 
 from ..errors import DecodeError
@@ -140,23 +141,72 @@ def parse_jsonstream(topic: str, body: bytes | str, budget: InflateBudget | None
     messages: list[Message] = []
     rejects: list[Reject] = []
     more, first_more = 0, 0
-    for number, line in split_lines(body):
-        try:
-            offset_ms = parse_offset_ms(line[:12])
-            payload, value = _decode(topic, line[12:], budget)
-        except DecodeError as exc:
-            if len(rejects) < MAX_REJECTS_KEPT:
-                rejects.append(Reject(topic, number, printable(line[:MAX_REJECT_CHARS]), invalid_utf8(line) or str(exc)))
-            else:
-                more, first_more = more + 1, first_more or number
-            continue
-        messages.append(Message(topic, len(messages), offset_ms, None, payload))
-        if values is not None:
-            values.append(value)
+    plain = not is_compressed_topic(topic)
+    for numbers, lines in _line_chunks(body):
+        for number, line, offset_ms in zip(numbers, lines, _offsets(lines)):
+            # the usual line (a valid offset, a plain topic's JSON) decoded inline: a function call
+            # per line was a fifth of a race's parse
+            try:
+                if type(offset_ms) is not int:
+                    raise DecodeError(offset_ms)
+                if plain:
+                    payload = line[12:]
+                    try:
+                        value = orjson.loads(payload)
+                    except orjson.JSONDecodeError as exc:
+                        raise DecodeError(f"invalid JSON: {exc}") from None
+                    check_depth(value, payload)
+                else:
+                    payload, value = _decode(topic, line[12:], budget)
+            except DecodeError as exc:
+                if len(rejects) < MAX_REJECTS_KEPT:
+                    rejects.append(Reject(topic, number, printable(line[:MAX_REJECT_CHARS]), invalid_utf8(line) or str(exc)))
+                else:
+                    more, first_more = more + 1, first_more or number
+                continue
+            messages.append(Message(topic, len(messages), offset_ms, None, payload))
+            if values is not None:
+                values.append(value)
     if more:
         rejects.append(Reject(topic, first_more, "", f"{more} more bad lines from this line on, not kept one by one "
                                                      f"(a file with more than {MAX_REJECTS_KEPT} bad lines is not a feed)"))
     return messages, rejects
+
+
+def _line_chunks(body: bytes | str, size: int = 4096) -> Iterator[tuple[list[int], list[str]]]:
+    """`split_lines` in lists of up to `size` (line numbers, lines)."""
+    numbers: list[int] = []
+    lines: list[str] = []
+    for number, line in split_lines(body):
+        numbers.append(number)
+        lines.append(line)
+        if len(lines) == size:
+            yield numbers, lines
+            numbers, lines = [], []
+    if lines:
+        yield numbers, lines
+
+
+# Every line of a chunk with a well-formed ASCII offset: their 12-character heads, joined.
+_OFFSETS = re.compile(r"(?:\d\d:[0-5]\d:[0-5]\d\.\d\d\d)*", re.ASCII)
+_DIGIT_WEIGHTS = np.array([36_000_000, 3_600_000, 0, 600_000, 60_000, 0, 10_000, 1000, 0, 100, 10, 1], np.int64)
+
+
+def _offsets(lines: list[str]) -> list:
+    """Each line's stream offset in ms (`parse_offset_ms`), or for a bad one the reason it is
+    rejected. A chunk whose offsets are all well formed (every chunk of a sound file) is read
+    in one regex match and one numpy product instead of a match and four ints per line."""
+    heads = "".join([line[:12] for line in lines])
+    if len(heads) == 12 * len(lines) and heads.isascii() and _OFFSETS.fullmatch(heads):
+        digits = np.frombuffer(heads.encode("ascii"), np.uint8).reshape(-1, 12).astype(np.int64) - ord("0")
+        return (digits @ _DIGIT_WEIGHTS).tolist()
+    out: list = []
+    for line in lines:
+        try:
+            out.append(parse_offset_ms(line[:12]))
+        except DecodeError as exc:
+            out.append(str(exc))
+    return out
 
 
 def parse_keyframe(topic: str, body: bytes | str) -> Message:
