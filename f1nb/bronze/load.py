@@ -157,10 +157,9 @@ def load_recording(lake, path: str | Path) -> LoadReport:
 
 
 def _write(lake, decode, started: float, topics: set[str] | None = None) -> LoadReport:
-    """Write the session `decode()` gives to Bronze, then checkpoint the lake once the decoded
-    session is freed (`Lake.checkpoint`); `started`: when the load began, for its report."""
-    with gc_paused():
+    """Write the session `decode()` gives to Bronze, into the lake's file as it commits
+    (`Lake.checkpoint_on_commit`); `started`: when the load began, for its report."""
+    with gc_paused(), lake.checkpoint_on_commit():
         report = write_source(lake, decode(), topics=topics)
-    lake.checkpoint()
     report.seconds = time.perf_counter() - started
     return report
