@@ -15,7 +15,7 @@ import functools
 import os
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 import duckdb
 import pyarrow as pa
@@ -363,12 +363,17 @@ class Lake(LakeAPI):
         return export_bronze(self, root, session_keys)
 
     def build(self, session_keys: list[int] | None = None, layers=("silver", "gold"), report=None,
-              exclude: tuple[str, ...] = ()):
+              exclude: tuple[str, ...] = (), checkpoint: bool = True):
         """Build Silver and Gold (all sessions when `session_keys` is None); `report(done, text)`
-        (f1nb.progress) hears of each model; models named in `exclude` keep their rows."""
+        (f1nb.progress) hears of each model; models named in `exclude` keep their rows.
+        `checkpoint`: the built rows go into the file as the build commits
+        (`checkpoint_on_commit`), not to the WAL for the close to merge (a build of the demo's
+        two sessions then closed: 4.0 -> 3.7 s; Baku's: close 0.10 -> 0.01 s, the build the same);
+        a live refresh, every few seconds, leaves them to DuckDB."""
         from ..engine.duckdb_build import build_layers
 
-        return build_layers(self, session_keys, layers, exclude=exclude, report=report)
+        with self.checkpoint_on_commit() if checkpoint else nullcontext():
+            return build_layers(self, session_keys, layers, exclude=exclude, report=report)
 
     def check(self, names: list[str] | None = None) -> list[dict]:
         from ..engine.duckdb_build import run_checks

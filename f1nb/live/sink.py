@@ -292,7 +292,8 @@ class LakeSink:
             arrivals, self._unbuilt = self._unbuilt, []
         started = time.perf_counter()
         try:
-            (lake or self.lake).build([self.session_key], exclude=() if full else TELEMETRY_MODELS)
+            (lake or self.lake).build([self.session_key], exclude=() if full else TELEMETRY_MODELS,
+                                      checkpoint=full)
             if full:
                 self._last_full_build = now
         except LakeError as exc:  # Bronze keeps flowing; the error is reported, not swallowed
