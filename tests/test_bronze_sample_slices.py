@@ -42,3 +42,14 @@ def test_any_slice_size_gives_the_same_samples_and_rejects(monkeypatch):
         assert [r for p in parts for r in p.rejects] == whole_rejects, size
         assert set().union(*(p.unusable for p in parts)) == {45, 50}  # not JSON, not base64: left out of messages
     assert whole.num_rows == 57 * 3 and [r.line_number for r in whole_rejects] == [31, 45, 50]
+
+
+def test_rows_out_of_the_payloads_order_are_put_back_in_it():
+    # the decode's SQL has no ORDER BY (its sort was a quarter of the decode): rows are checked to
+    # come in (message, frame, entry) order, and sorted if they do not
+    ordered = pa.table({"ord": [0, 0, 0, 1, 1, 2], "_i": [0, 0, 1, 0, 0, 0], "_j": [0, 1, 0, 0, 1, 0],
+                        "x": list("abcdef")})
+    assert samples._in_payload_order(ordered) is ordered
+    for order in ([5, 4, 3, 2, 1, 0], [1, 0, 2, 3, 4, 5], [0, 2, 1, 3, 4, 5], [0, 1, 2, 4, 3, 5]):
+        shuffled = ordered.take(pa.array(order))
+        assert samples._in_payload_order(shuffled).to_pydict() == ordered.to_pydict()
