@@ -46,9 +46,10 @@ def bronze_stages(files, repeat: int) -> list[tuple[str, float]]:
 
     def walk():
         out: list = []
+        number = fields._numbers()  # as fields_table walks: each text's number worked out once
         for body, msg in zip(bodies, msgs):
             if body is not None:
-                fields._walk(body, (msg.topic,), out)
+                fields._walk(body, (msg.topic,), out, number)
         return out
 
     walk_s, leaves = best(walk, repeat)
