@@ -17,6 +17,21 @@ from f1nb.errors import DecodeError
 from .conftest import REAL_ARCHIVE, REAL_LIVE, need_realdata
 
 
+def test_a_chunk_of_good_offsets_reads_as_each_line_alone():
+    # a chunk whose offsets are all well formed is read at once (one regex, one numpy product);
+    # any other chunk line by line: both give what parse_offset_ms gives each line
+    good = [f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}" for h, m, s, ms in [(0, 0, 0, 0), (1, 59, 59, 999), (99, 0, 7, 5)]]
+    lines = [good[i % 3] + '{"A":%d}' % i for i in range(10_000)]
+    messages, rejects = parse_jsonstream("TrackStatus", "\n".join(lines))
+    assert not rejects and [m.offset_ms for m in messages] == [parse_offset_ms(line[:12]) for line in lines]
+    lines[5_000] = "00:60:00.000{}"  # one bad offset: its chunk is read line by line, the others at once
+    lines[6_000] = "\u0660\u0661:00:00.000{}"  # non-ASCII digits, which int() and the line's regex take
+    messages, rejects = parse_jsonstream("TrackStatus", "\n".join(lines))
+    assert [(r.line_number, "offset" in r.reason) for r in rejects] == [(5_001, True)]
+    assert [m.offset_ms for m in messages] == [parse_offset_ms(line[:12]) for i, line in enumerate(lines) if i != 5_000]
+    assert messages[5_999].offset_ms == 3_600_000
+
+
 def test_offsets_and_utc():
     assert parse_offset_ms("01:51:26.763") == ((1 * 60 + 51) * 60 + 26) * 1000 + 763
     with pytest.raises(DecodeError):
