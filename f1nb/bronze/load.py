@@ -158,8 +158,12 @@ def load_recording(lake, path: str | Path) -> LoadReport:
 
 def _write(lake, decode, started: float, topics: set[str] | None = None) -> LoadReport:
     """Write the session `decode()` gives to Bronze, into the lake's file as it commits
-    (`Lake.checkpoint_on_commit`); `started`: when the load began, for its report."""
-    with gc_paused(), lake.checkpoint_on_commit():
-        report = write_source(lake, decode(), topics=topics)
+    (`Lake.checkpoint_on_commit`; a session new to the lake deletes nothing, so its
+    checkpoint merges no row groups); `started`: when the load began, for its report."""
+    with gc_paused():
+        src = decode()
+        new = src.session_key not in lake.session_keys()
+        with lake.checkpoint_on_commit(vacuum=not new):
+            report = write_source(lake, src, topics=topics)
     report.seconds = time.perf_counter() - started
     return report
