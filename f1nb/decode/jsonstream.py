@@ -107,15 +107,24 @@ def decode_payload(topic: str, json_text: str, budget: InflateBudget | None = No
     return _decode(topic, json_text, budget)[0]
 
 
-def _decode(topic: str, json_text: str, budget: InflateBudget | None) -> tuple[str, object]:
-    """(`decode_payload`'s payload, the parsed value of a JSON payload or None for `.z`)."""
+def _json(json_text: str) -> object:
+    """The record's JSON parsed, or DecodeError (invalid, or nested too deep: `check_depth`)."""
     try:
         value = orjson.loads(json_text)
     except orjson.JSONDecodeError as exc:
         raise DecodeError(f"invalid JSON: {exc}") from None
+    check_depth(value, json_text)
+    return value
+
+
+def _decode(topic: str, json_text: str, budget: InflateBudget | None) -> tuple[str, object]:
+    """(`decode_payload`'s payload, the parsed value of a JSON payload or None for `.z`)."""
     if not is_compressed_topic(topic):
-        check_depth(value, json_text)
-        return json_text, value
+        return json_text, _json(json_text)
+    try:
+        value = orjson.loads(json_text)
+    except orjson.JSONDecodeError as exc:
+        raise DecodeError(f"invalid JSON: {exc}") from None
     if not isinstance(value, str):
         raise DecodeError(".z record is not a JSON string")
     if topic not in VALIDATED_BY_DECODER:
@@ -144,18 +153,12 @@ def parse_jsonstream(topic: str, body: bytes | str, budget: InflateBudget | None
     plain = not is_compressed_topic(topic)
     for numbers, lines in _line_chunks(body):
         for number, line, offset_ms in zip(numbers, lines, _offsets(lines)):
-            # the usual line (a valid offset, a plain topic's JSON) decoded inline: a function call
-            # per line was a fifth of a race's parse
             try:
                 if type(offset_ms) is not int:
                     raise DecodeError(offset_ms)
-                if plain:
+                if plain:  # the usual line: its payload parsed without `_decode`'s topic test per line
                     payload = line[12:]
-                    try:
-                        value = orjson.loads(payload)
-                    except orjson.JSONDecodeError as exc:
-                        raise DecodeError(f"invalid JSON: {exc}") from None
-                    check_depth(value, payload)
+                    value = _json(payload)
                 else:
                     payload, value = _decode(topic, line[12:], budget)
             except DecodeError as exc:
