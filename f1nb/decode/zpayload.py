@@ -76,8 +76,9 @@ def payload_json(payload: str | None) -> str | None:
         return payload
 
 
-def deflate(json_text: str) -> str:
-    """Encode JSON text the way F1 does: raw DEFLATE, then base64 (no quotes)."""
-    compressor = zlib.compressobj(9, zlib.DEFLATED, -15)
+def deflate(json_text: str, level: int = 9) -> str:
+    """Encode JSON text the way F1 does: raw DEFLATE, then base64 (no quotes). Any `level`
+    inflates to the same text; it trades the time to compress for the payload's size."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
     raw = compressor.compress(json_text.encode("utf-8")) + compressor.flush()
     return base64.b64encode(raw).decode("ascii")
