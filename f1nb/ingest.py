@@ -17,6 +17,8 @@ first part of the bar, building the rest.
 
 from __future__ import annotations
 
+import functools
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -181,8 +183,6 @@ def _load_demo(src: Demo, lake, report) -> tuple[list, list[int]]:
     """Generate (or reuse) the demo tree and load its sessions through the archive client, each
     as soon as its files are written: the qualifying loads while the race is still being
     written (`demo.workers`). The bar: writing the tree is its first half, loading the second."""
-    from .archive.client import ArchiveClient
-    from .bronze.load import load_archive_session
     from .demo import DemoConfig
     from .demo.config import session_jobs
     from .demo.tree import demo_root, demo_tree, give_back_memory, holds_files
@@ -201,18 +201,28 @@ def _load_demo(src: Demo, lake, report) -> tuple[list, list[int]]:
         written[0] = share
         bar(done(), text)
 
-    with ArchiveClient(base_url=root.resolve().as_uri() + "/", cache_dir=root / ".cache",
-                       progress=src.progress and report is None) as client:
+    with ExitStack() as stack:
+        @functools.cache
+        def client():
+            """Made when the first session is written: the worker processes that write the tree
+            start first, and this process imports the client and the loader meanwhile."""
+            from .archive.client import ArchiveClient
+
+            return stack.enter_context(ArchiveClient(base_url=root.resolve().as_uri() + "/", cache_dir=root / ".cache",
+                                                     progress=src.progress and report is None))
+
         def season() -> dict[int, Any]:  # the season index is the tree's first file: read once
             if not refs:
-                refs.update((ref.session_key, ref) for ref in client.season(cfg.year))
+                refs.update((ref.session_key, ref) for ref in client().season(cfg.year))
             return refs
 
         def load_session(key: int) -> None:
+            from .bronze.load import load_archive_session
+
             ref = season()[key]
             if not (src.skip_loaded and holds_files(lake, key, root / ref.path)):
                 bar(done(), f"loading {ref.session_name} into Bronze")
-                loads.append(load_archive_session(lake, client, ref))
+                loads.append(load_archive_session(lake, client(), ref))
                 give_back_memory()  # the next session's decode then starts from the same footprint
             handled.add(key)
 
