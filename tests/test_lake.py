@@ -166,6 +166,47 @@ def test_a_new_sessions_load_merges_no_row_groups_and_a_reload_vacuums(demo_tree
         assert lake.raw.execute(settings).fetchone() == ("16.0 MiB", 100)  # DuckDB's own again after them
 
 
+def test_a_new_sessions_build_merges_no_row_groups_and_a_rebuild_vacuums(demo_tree, tmp_path, monkeypatch):
+    # merging a new session's built rows with the stored ones at the build's commit grew with
+    # the lake (issue 13's memory row: Baku into 48 sessions peaked at 418 MB against 265 MB
+    # into an empty lake); a rebuild deletes rows, and without the merge the file grew a third
+    from f1nb.archive.client import ArchiveClient
+    from f1nb.bronze.load import load_archive_session
+
+    settings = "SELECT current_setting('max_vacuum_tasks')"
+    seen = []
+    original = Lake.checkpoint_on_commit
+
+    @contextmanager
+    def recording(self, vacuum=True):
+        with original(self, vacuum=vacuum):
+            seen.append((vacuum, self.raw.execute(settings).fetchone()[0]))
+            yield
+
+    with ArchiveClient(base_url=demo_tree.resolve().as_uri() + "/", progress=False) as client, \
+            Lake(tmp_path / "lake.duckdb") as lake:
+        first, second = client.season(2099)[:2]
+        monkeypatch.setattr(Lake, "checkpoint_on_commit", recording)
+        lake.build([load_archive_session(lake, client, second).session_key])  # the tables made
+        key = load_archive_session(lake, client, first).session_key
+        lake.build([key])  # a new session's rows added to the stored tables
+        lake.build(None)  # a rebuild of both: their rows now share row groups
+
+        def used_blocks() -> int:
+            return lake.raw.execute("SELECT used_blocks FROM pragma_database_size() "
+                                    "WHERE database_name = current_database()").fetchone()[0]
+
+        before, used = used_blocks(), []
+        for _ in range(3):
+            lake.build([key])
+            used.append(used_blocks())
+        # (two loads and two builds of new sessions, then four rebuilds)
+        assert seen == [(False, 0)] * 4 + [(True, 100)] * 4
+        assert lake.raw.execute(settings).fetchone()[0] == 100  # DuckDB's own again after them
+        assert max(used) <= before * 1.2, (before, used)  # rebuilds give the deleted rows' space back (+38 % without)
+        assert lake.raw.execute(f"SELECT count(*) FROM silver.laps WHERE session_key = {key}").fetchone()[0] > 0
+
+
 def test_failed_write_leaves_lake_unchanged(tmp_path):
     with Lake(tmp_path / "lake.duckdb") as lake:
         from f1nb.bronze.load import write_source
