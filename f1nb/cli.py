@@ -183,15 +183,18 @@ def cmd_demo(args) -> int:
     """The offline demo season: generated, loaded through the real archive client (from a
     file:// tree), every layer built, a summary printed."""
     from .demo import DemoConfig
-    from .ingest import Demo, ingest
-    from .progress import terminal
-    from .textfmt import format_table
+    from .demo.tree import writers_started
 
     cfg = DemoConfig(seed=args.seed, race_laps=args.laps, drivers=args.drivers, rounds=args.rounds,
                      telemetry=not args.no_telemetry)
-    with _lake(args, create=True) as lake:
+    # the tree's writers first: this process imports DuckDB and opens the lake while they write
+    with writers_started(cfg, args.out) as writers, _lake(args, create=True) as lake:
+        from .ingest import Demo, ingest
+        from .progress import terminal
+        from .textfmt import format_table
+
         with terminal("f1nb demo", enabled=not args.quiet) as report:
-            result = ingest(Demo(cfg, args.out, skip_loaded=True), lake, report=report)
+            result = ingest(Demo(cfg, args.out, skip_loaded=True, writers=writers), lake, report=report)
         if result.loads or result.built:
             print(result)
         else:

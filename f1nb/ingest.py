@@ -74,6 +74,8 @@ class Demo:
     out: str | Path | None = None  # where the tree goes (default: the data directory)
     skip_loaded: bool = False
     progress: bool = True  # the archive client's per-file bars, when no `report` is given
+    # the tree's writers, started before the lake opened (demo.tree.writers_started), or None
+    writers: Any = field(default=None, hash=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -226,7 +228,8 @@ def _load_demo(src: Demo, lake, report) -> tuple[list, list[int]]:
                 give_back_memory()  # the next session's decode then starts from the same footprint
             handled.add(key)
 
-        demo_tree(cfg, src.out, writing, on_written=lambda session: load_session(session.session_key))
+        demo_tree(cfg, src.out, writing, on_written=lambda session: load_session(session.session_key),
+                  started=src.writers)
         written[0] = 1.0
         for key in [key for key in season() if key not in handled]:  # a tree made before: all of it
             load_session(key)

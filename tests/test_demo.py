@@ -222,3 +222,29 @@ def test_each_session_is_handed_over_complete_while_the_others_are_written(tmp_p
     assert all(digest == _tree_hash(tmp_path / "piped" / next(s.path for s in written if (s.round, s.session_name) == (r, n)))
                for r, n, digest in seen)  # handed over complete: nothing changed after
     assert steps and max(steps) <= 1.0
+
+
+def test_writers_started_before_the_lake_write_the_same_tree_and_stop_when_left(tmp_path, monkeypatch):
+    """`f1nb demo` starts the tree's writers before it opens the lake (`writers_started`);
+    `demo_tree(started=)` collects them into the tree a plain write makes. Left before
+    collecting (say the lake would not open), they are stopped, and the tree, left without
+    its completion mark, is made again next time."""
+    import f1nb.demo.workers as workers
+    from f1nb.demo.tree import demo_tree, writers_started
+
+    monkeypatch.setattr(workers, "worker_count", lambda jobs: 2)  # as on the 2-core machine of CI
+    cfg = DemoConfig(seed=5, drivers=4, race_laps=4, quali_minutes=(8.0, 8.0, 8.0), sample_hz=2.0)
+    out, seen = tmp_path / "started", []
+    with writers_started(cfg, out) as writers:
+        assert writers is not None and all(proc.poll() is None for proc in writers.procs)
+        procs = list(writers.procs)
+    assert all(proc.returncode is not None for proc in procs)  # stopped on leaving
+    assert not (out / ".f1nb-demo-complete").exists()
+    with writers_started(cfg, out) as writers:
+        assert writers is not None  # the incomplete tree is made again
+        demo_tree(cfg, out, on_written=lambda session: seen.append(session.session_name), started=writers)
+    write_demo_archive(tmp_path / "plain", cfg, workers=1)
+    assert _tree_hash(out) == {**_tree_hash(tmp_path / "plain"), ".f1nb-demo-complete": _tree_hash(out)[".f1nb-demo-complete"]}
+    assert sorted(seen) == ["Qualifying", "Race"]
+    with writers_started(cfg, out) as writers:
+        assert writers is None  # complete: nothing to write

@@ -8,9 +8,12 @@ import ctypes
 import gc
 import hashlib
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 from .. import config
+
+_DONE = ".f1nb-demo-complete"  # the completion mark: written last, holding the tree's key
 
 
 def demo_root(cfg, out: str | Path | None = None) -> tuple[Path, str]:
@@ -22,22 +25,49 @@ def demo_root(cfg, out: str | Path | None = None) -> tuple[Path, str]:
     return (Path(out) if out else config.data_dir() / "demo-archive" / tag), key
 
 
-def demo_tree(cfg, out: str | Path | None = None, report=None, on_written=None) -> Path:
+def _complete(root: Path, key: str) -> bool:
+    done = root / _DONE
+    return done.exists() and done.read_text() == key
+
+
+@contextmanager
+def writers_started(cfg, out: str | Path | None = None):
+    """Yields the worker processes already writing the demo tree of `cfg` (`workers.Writers`),
+    for `demo_tree(..., started=)`; None when the tree is complete, or written in the calling
+    process (one core). `f1nb demo` starts them before it imports DuckDB and opens the lake
+    (~0.3 s); leaving the block stops any still running, and a tree left incomplete is made
+    again next time."""
+    from . import config as C
+    from .workers import Writers, worker_count
+
+    root, key = demo_root(cfg, out)
+    jobs = C.session_jobs(cfg)
+    workers = min(worker_count(len(jobs)), len(jobs))
+    if _complete(root, key) or workers < 2:
+        yield None
+        return
+    shutil.rmtree(root, ignore_errors=True)
+    with Writers(root, cfg, jobs, workers) as writers:
+        yield writers
+
+
+def demo_tree(cfg, out: str | Path | None = None, report=None, on_written=None, started=None) -> Path:
     """Generate the demo archive tree once per config; reuse it afterwards.
     `report(done, text)` (f1nb.progress) hears of the generation's steps; `on_written(session)`
-    (`write_demo_archive`) of each session as its files are complete, when the tree is made now."""
+    (`write_demo_archive`) of each session as its files are complete, when the tree is made now.
+    `started`: its writers, started already (`writers_started`)."""
     root, key = demo_root(cfg, out)
-    done = root / ".f1nb-demo-complete"
-    if done.exists() and done.read_text() == key:
+    if started is None and _complete(root, key):
         return root
     from .writer import write_demo_archive
 
     # Written in place, the mark last: a tree without it is made again from scratch, and a
     # session loaded while the others are written is read (and recorded) where it stays.
-    shutil.rmtree(root, ignore_errors=True)
-    write_demo_archive(root, cfg, report, on_written=on_written)
+    if started is None:
+        shutil.rmtree(root, ignore_errors=True)
+    write_demo_archive(root, cfg, report, on_written=on_written, started=started)
     give_back_memory()
-    done.write_text(key)
+    (root / _DONE).write_text(key)
     return root
 
 

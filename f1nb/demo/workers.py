@@ -49,37 +49,67 @@ def session_from_row(row: dict) -> C.SessionPaths:
     return C.SessionPaths(**{**row, "directory": Path(row["directory"]), "topics": tuple(row["topics"])})
 
 
-def write_on_workers(root: Path, cfg: C.DemoConfig, jobs: list, workers: int, report: Report,
-                     on_written: Callable[[C.SessionPaths], None]) -> list[C.SessionPaths]:
-    """Write `jobs` [(round, session name)] on `workers` fresh processes; returns what was
-    written, in the order of `jobs`. `report(done, text)` hears every worker's steps;
-    `on_written(session)` is called in this thread as each session is complete. A worker that
-    fails, or an `on_written` that raises, stops every worker."""
-    events: queue.SimpleQueue = queue.SimpleQueue()
-    procs = [start_worker(root, cfg, share) for share in shares(jobs, workers)]
-    for proc in procs:
-        threading.Thread(target=_relay, args=(proc, events), name="f1nb-demo-worker", daemon=True).start()
-    done = {f"{rnd}:{name}": 0.0 for rnd, name in jobs}
-    written: dict[str, C.SessionPaths] = {}
-    try:
-        for _ in procs:  # each worker's lines end with its exit
-            while (event := events.get())[0] != "exit":
-                kind, job, value = event
-                if kind == "step":
-                    done[job] = value[0]
-                    report(sum(done.values()) / len(done), value[1])
-                else:
-                    done[job], written[job] = 1.0, value
-                    on_written(value)
-            if event[1] is not None:
-                raise event[1]
-    finally:
-        for proc in procs:
+class Writers:
+    """Worker processes writing `jobs` [(round, session name)] under `root`, started at once:
+    `collect` waits for their sessions. A caller can start them first and do its own setup
+    while they write (`f1nb demo` opens the lake meanwhile); leaving the block stops any
+    still running."""
+
+    def __init__(self, root: Path, cfg: C.DemoConfig, jobs: list, workers: int):
+        self.jobs = list(jobs)
+        self.events: queue.SimpleQueue = queue.SimpleQueue()
+        self.procs = []
+        try:
+            for share in shares(self.jobs, workers):
+                self.procs.append(start_worker(root, cfg, share))
+                threading.Thread(target=_relay, args=(self.procs[-1], self.events), name="f1nb-demo-worker",
+                                 daemon=True).start()
+        except BaseException:
+            self.close()
+            raise
+
+    def collect(self, report: Report, on_written: Callable[[C.SessionPaths], None]) -> list[C.SessionPaths]:
+        """What was written, in the order of the jobs. `report(done, text)` hears every worker's
+        steps; `on_written(session)` is called in this thread as each session is complete. A
+        worker that fails, or an `on_written` that raises, stops every worker."""
+        done = {f"{rnd}:{name}": 0.0 for rnd, name in self.jobs}
+        written: dict[str, C.SessionPaths] = {}
+        try:
+            for _ in self.procs:  # each worker's lines end with its exit
+                while (event := self.events.get())[0] != "exit":
+                    kind, job, value = event
+                    if kind == "step":
+                        done[job] = value[0]
+                        report(sum(done.values()) / len(done), value[1])
+                    else:
+                        done[job], written[job] = 1.0, value
+                        on_written(value)
+                if event[1] is not None:
+                    raise event[1]
+        finally:
+            self.close()
+        return [written[f"{rnd}:{name}"] for rnd, name in self.jobs]
+
+    def close(self) -> None:
+        for proc in self.procs:
             if proc.poll() is None:
                 proc.kill()
             proc.wait()
             proc.log.close()
-    return [written[f"{rnd}:{name}"] for rnd, name in jobs]
+        self.procs = []
+
+    def __enter__(self) -> Writers:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def write_on_workers(root: Path, cfg: C.DemoConfig, jobs: list, workers: int, report: Report,
+                     on_written: Callable[[C.SessionPaths], None]) -> list[C.SessionPaths]:
+    """Write `jobs` [(round, session name)] on `workers` fresh processes; returns what was
+    written, in the order of `jobs` (`Writers.collect`)."""
+    return Writers(root, cfg, jobs, workers).collect(report, on_written)
 
 
 def start_worker(root: Path, cfg: C.DemoConfig, jobs: list) -> subprocess.Popen:

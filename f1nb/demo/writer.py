@@ -22,7 +22,7 @@ from .penalty import apply_penalty_to_timing
 from .simulate import simulate_quali, simulate_race
 from .telemetry import telemetry_records
 from .track import build_track
-from .workers import worker_count, write_on_workers
+from .workers import Writers, worker_count, write_on_workers
 
 LEAD_IN = {"Race": 600.0, "Qualifying": 900.0}  # stream clock starts this long before the session start
 
@@ -162,12 +162,15 @@ def write_session(root: Path, cfg: C.DemoConfig, rnd: int, name: str, report: Re
 
 
 def write_demo_archive(root: Path, config: C.DemoConfig = C.DemoConfig(), report: Report | None = None,
-                       workers: int | None = None, on_written=None) -> list[C.SessionPaths]:
+                       workers: int | None = None, on_written=None, started: Writers | None = None
+                       ) -> list[C.SessionPaths]:
     """Write the demo season under `root`; returns what was written, in order.
     `report(done, text)` (f1nb.progress) hears of each session's steps and files. Sessions are
     written on `workers` processes (default: one per core); the bytes do not depend on it.
     `on_written(session)`, if given, is called in this thread as each session's files are
-    complete (the season index is written first), so the caller can load it meanwhile."""
+    complete (the season index is written first), so the caller can load it meanwhile.
+    `started`: the worker processes already writing this config's sessions under `root`
+    (`demo.tree.writers_started`)."""
     root, cfg = Path(root), config
     report = report or (lambda done, text: None)
     on_written = on_written or (lambda session: None)
@@ -175,6 +178,8 @@ def write_demo_archive(root: Path, config: C.DemoConfig = C.DemoConfig(), report
     season = {"Year": cfg.year, "Meetings": meetings}
     (root / str(cfg.year)).mkdir(parents=True, exist_ok=True)
     (root / str(cfg.year) / "Index.json").write_bytes((BOM + orjson.dumps(season).decode()).encode("utf-8"))
+    if started is not None:
+        return started.collect(report, on_written)
     jobs = C.session_jobs(cfg)
     workers = min(worker_count(len(jobs)) if workers is None else workers, len(jobs))
     if workers > 1:
