@@ -32,7 +32,7 @@ class _NoPandas:
     def find_spec(self, name, path=None, target=None):
         if name == "pandas" or name.startswith("pandas."):
             raise ModuleNotFoundError(f"f1nb's demo worker does not import {name}", name=name)
-        return None
+        # any other module: None, and the next finder looks for it
 
 
 def main(argv: list[str]) -> int:
