@@ -379,7 +379,7 @@ class Lake(LakeAPI):
         two sessions then closed: 4.0 -> 3.7 s; Baku's: close 0.10 -> 0.01 s, the build the same);
         a live refresh, every few seconds, leaves them to DuckDB. That checkpoint merges no row
         groups for sessions new to Silver and Gold (Baku's build into a lake of 48 sessions
-        peaked at 418 MB with, 275 MB without); a rebuild's gives the deleted rows' space back."""
+        peaked at 418 MB with, 275 MB without); a rebuild's merges, giving deleted rows' space back."""
         from ..engine.duckdb_build import build_layers, holds_built_rows
 
         merge = checkpoint and (session_keys is None or holds_built_rows(self, session_keys))
