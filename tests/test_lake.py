@@ -138,14 +138,9 @@ def test_a_lake_file_named_after_a_layer_loads_builds_and_reopens(demo_tree, tmp
         assert {"bronze", "silver", "gold"} == set(lake.tables().column("layer").to_pylist())
 
 
-def test_a_new_sessions_load_merges_no_row_groups_and_a_reload_vacuums(demo_tree, tmp_path, monkeypatch):
-    # a new session's commit-time checkpoint merges no row groups: merging its rows into the
-    # stored ones rewrote every segment of the sessions before it (the demo's race after its
-    # qualifying: commit 0.50 -> 0.36 s); a reload deleted rows, whose space the merge gives back
-    from f1nb.archive.client import ArchiveClient
-    from f1nb.bronze.load import load_archive_session
-
-    settings = "SELECT current_setting('checkpoint_threshold'), current_setting('max_vacuum_tasks')"
+def _record_checkpoints(monkeypatch, settings: str) -> list:
+    """Each `Lake.checkpoint_on_commit` from here on, as (its vacuum argument, `settings`'
+    values read inside it)."""
     seen = []
     original = Lake.checkpoint_on_commit
 
@@ -156,6 +151,18 @@ def test_a_new_sessions_load_merges_no_row_groups_and_a_reload_vacuums(demo_tree
             yield
 
     monkeypatch.setattr(Lake, "checkpoint_on_commit", recording)
+    return seen
+
+
+def test_a_new_sessions_load_merges_no_row_groups_and_a_reload_vacuums(demo_tree, tmp_path, monkeypatch):
+    # a new session's commit-time checkpoint merges no row groups: merging its rows into the
+    # stored ones rewrote every segment of the sessions before it (the demo's race after its
+    # qualifying: commit 0.50 -> 0.36 s); a reload deleted rows, whose space the merge gives back
+    from f1nb.archive.client import ArchiveClient
+    from f1nb.bronze.load import load_archive_session
+
+    settings = "SELECT current_setting('checkpoint_threshold'), current_setting('max_vacuum_tasks')"
+    seen = _record_checkpoints(monkeypatch, settings)
     with ArchiveClient(base_url=demo_tree.resolve().as_uri() + "/", progress=False) as client, \
             Lake(tmp_path / "lake.duckdb") as lake:
         first, second = client.season(2099)[:2]
@@ -174,19 +181,10 @@ def test_a_new_sessions_build_merges_no_row_groups_and_a_rebuild_vacuums(demo_tr
     from f1nb.bronze.load import load_archive_session
 
     settings = "SELECT current_setting('max_vacuum_tasks')"
-    seen = []
-    original = Lake.checkpoint_on_commit
-
-    @contextmanager
-    def recording(self, vacuum=True):
-        with original(self, vacuum=vacuum):
-            seen.append((vacuum, self.raw.execute(settings).fetchone()[0]))
-            yield
-
     with ArchiveClient(base_url=demo_tree.resolve().as_uri() + "/", progress=False) as client, \
             Lake(tmp_path / "lake.duckdb") as lake:
         first, second = client.season(2099)[:2]
-        monkeypatch.setattr(Lake, "checkpoint_on_commit", recording)
+        seen = _record_checkpoints(monkeypatch, settings)
         lake.build([load_archive_session(lake, client, second).session_key])  # the tables made
         key = load_archive_session(lake, client, first).session_key
         lake.build([key])  # a new session's rows added to the stored tables
@@ -201,7 +199,7 @@ def test_a_new_sessions_build_merges_no_row_groups_and_a_rebuild_vacuums(demo_tr
             lake.build([key])
             used.append(used_blocks())
         # (two loads and two builds of new sessions, then four rebuilds)
-        assert seen == [(False, 0)] * 4 + [(True, 100)] * 4
+        assert [(vacuum, row[0]) for vacuum, row in seen] == [(False, 0)] * 4 + [(True, 100)] * 4
         assert lake.raw.execute(settings).fetchone()[0] == 100  # DuckDB's own again after them
         assert max(used) <= before * 1.2, (before, used)  # rebuilds give the deleted rows' space back (+38 % without)
         assert lake.raw.execute(f"SELECT count(*) FROM silver.laps WHERE session_key = {key}").fetchone()[0] > 0

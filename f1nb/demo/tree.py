@@ -42,7 +42,7 @@ def writers_started(cfg, out: str | Path | None = None):
 
     root, key = demo_root(cfg, out)
     jobs = C.session_jobs(cfg)
-    workers = min(worker_count(len(jobs)), len(jobs))
+    workers = worker_count(len(jobs))  # at most one per job
     if _complete(root, key) or workers < 2:
         yield None
         return

@@ -372,19 +372,18 @@ class Lake(LakeAPI):
 
     def build(self, session_keys: list[int] | None = None, layers=("silver", "gold"), report=None,
               exclude: tuple[str, ...] = (), checkpoint: bool = True):
-        """Build Silver and Gold (all sessions when `session_keys` is None); `report(done, text)`
-        (f1nb.progress) hears of each model; models named in `exclude` keep their rows.
-        `checkpoint`: the built rows go into the file as the build commits
-        (`checkpoint_on_commit`), not to the WAL for the close to merge (a build of the demo's
-        two sessions then closed: 4.0 -> 3.7 s; Baku's: close 0.10 -> 0.01 s, the build the same);
-        a live refresh, every few seconds, leaves them to DuckDB. That checkpoint merges no row
-        groups for sessions new to Silver and Gold (Baku's build into a lake of 48 sessions
-        peaked at 418 MB with, 275 MB without); a rebuild's merges, giving deleted rows' space back."""
+        """Build Silver and Gold (all sessions when `session_keys` is None; models named in `exclude`
+        keep their rows; `report(done, text)` hears of each). `checkpoint`: the built rows go into
+        the file as the build commits (`checkpoint_on_commit`), not to the WAL for the close to
+        merge (the demo's two-session build then close: 4.0 -> 3.7 s); a live refresh leaves them. That
+        checkpoint merges no row groups for sessions new to Silver and Gold (Baku into a lake of
+        48 sessions peaked at 418 MB with, 275 MB without); a rebuild's gives deleted rows' space back."""
         from ..engine.duckdb_build import build_layers, holds_built_rows
 
-        merge = checkpoint and (session_keys is None or holds_built_rows(self, session_keys))
-        with self.checkpoint_on_commit(vacuum=merge) if checkpoint else nullcontext():
-            return build_layers(self, session_keys, layers, exclude=exclude, report=report)
+        with self.catalog_snapshot():  # one catalogue read for the question below and the build
+            merge = checkpoint and (session_keys is None or holds_built_rows(self, session_keys))
+            with self.checkpoint_on_commit(vacuum=merge) if checkpoint else nullcontext():
+                return build_layers(self, session_keys, layers, exclude=exclude, report=report)
 
     def check(self, names: list[str] | None = None) -> list[dict]:
         from ..engine.duckdb_build import run_checks
