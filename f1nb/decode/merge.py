@@ -45,13 +45,10 @@ def _as_dict(state: list) -> dict:
 
 
 def _merge_list(state: list, patch: dict) -> list | dict:
-    indexes = [number_key(str(k), digits=18) for k in patch if k != "_deleted"]
-    if any(i is not None and i > len(state) + MAX_LIST_GAP for i in indexes):
+    indexed = [(number_key(str(k), digits=18), v) for k, v in patch.items() if k != "_deleted"]
+    if any(i is not None and i > len(state) + MAX_LIST_GAP for i, _ in indexed):
         return merge_value(_as_dict(state), patch)
-    for k, v in patch.items():
-        if k == "_deleted":
-            continue
-        i = number_key(str(k), digits=18)
+    for i, v in indexed:
         if i is None:
             continue
         if i < len(state):
@@ -75,7 +72,8 @@ def merge_value(state: Any, patch: Any) -> Any:
         for k, v in patch.items():
             if k == "_deleted":
                 continue
-            state[k] = merge_value(state.get(k), v)
+            # a scalar replaces: no call per leaf (most of a feed's leaves)
+            state[k] = merge_value(state.get(k), v) if isinstance(v, (dict, list)) else v
         if "_deleted" in patch:
             _delete(state, patch["_deleted"])
         return state
