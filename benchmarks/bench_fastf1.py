@@ -41,6 +41,7 @@ from f1nb.archive.client import ArchiveClient
 from f1nb.bronze.load import load_archive_session
 from f1nb.lake.lake import Lake
 from f1nb.session_lookup import session_from_lake
+import pandas  # pyarrow imports it at the first array a load builds; FastF1 imports it up front: both count it as an import
 t0 = time.perf_counter()
 root, path, lake_file, cache = sys.argv[1:5]
 client = ArchiveClient(base_url=root, cache_dir=cache, progress=False)
