@@ -102,6 +102,34 @@ def test_load_build_and_read_never_import_ibis(tmp_path):
     assert modules == "[]"
 
 
+def test_a_build_and_its_checks_in_a_fresh_process_never_import_pandas(tmp_path):
+    """Binding a parameter makes DuckDB's client import pandas (~0.5 s; `lake/literals.py`):
+    `f1nb build` on a loaded lake needs no DataFrame, so f1nb's own statements bind none."""
+    from f1nb.archive.client import ArchiveClient
+    from f1nb.bronze.load import load_archive_session
+
+    root = tmp_path / "archive"
+    write_demo_archive(root, SMALL)
+    compiled.plan()
+    with ArchiveClient(base_url=root.as_uri() + "/", cache_dir=tmp_path / "cache", progress=False) as client, \
+            Lake(tmp_path / "lake.duckdb") as lake:
+        ref = next(r for r in client.season(SMALL.year) if r.session_name == "Race")
+        key = load_archive_session(lake, client, ref).session_key
+    out = _run("""
+        import sys
+        from f1nb.lake.lake import Lake
+        from f1nb.engine.duckdb_build import run_checks
+        lake = Lake(sys.argv[1])
+        report = lake.build([int(sys.argv[2])])
+        checks = run_checks(lake)
+        lake.close()
+        print(len(report.rows), len(checks), "pandas" in sys.modules)
+        """, tmp_path / "lake.duckdb", key)
+    models, checks, pandas = out.split()
+    assert int(models) == len(compiled.plan()) and int(checks) > 0
+    assert pandas == "False"
+
+
 def test_ibis_backend_is_made_on_first_use_and_shares_the_connection(tmp_path):
     with Lake(tmp_path / "lake.duckdb") as lake:
         assert "con" not in vars(lake)

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..errors import LakeError
+from ..lake.literals import sql_texts
 from ..modeling.model import session_scope
 from .compiled import Step, input_view, plan
 
@@ -189,8 +190,8 @@ def _feed_check(lake, steps: list[Step]):
     them (weather, team radio, timing stats...): those models' SQL was ~30 ms of Baku's build."""
     declared = sorted({feed for step in steps for feed in step.feeds})
     present = _per_scope(lambda scope: {topic for (topic,) in lake.raw.execute(
-        f"SELECT DISTINCT topic FROM bronze.messages WHERE list_contains(?, topic) AND {_sessions_in(scope)}",
-        [declared]).fetchall()})
+        f"SELECT DISTINCT topic FROM bronze.messages WHERE list_contains({sql_texts(declared)}, topic) "
+        f"AND {_sessions_in(scope)}").fetchall()})
     return lambda scope, feeds: not present(scope).isdisjoint(feeds)
 
 

@@ -26,6 +26,7 @@ from ..bronze.schema import TABLES as BRONZE_TABLES
 from ..engine.lake_api import LakeAPI
 from ..errors import LakeError
 from .backends import open_duckdb, parse_target
+from .literals import sql_int, sql_text, sql_texts
 
 LAYERS = ("bronze", "silver", "gold")
 
@@ -237,7 +238,7 @@ class Lake(LakeAPI):
         with self.transaction():
             if topics is not None:  # the session's clock as it was, to merge with the reloaded topics' own
                 self.raw.execute("CREATE OR REPLACE TEMP TABLE _f1nb_old_clock AS SELECT t0_utc, clock_source, "
-                                 "clock_precision_s FROM bronze.sessions WHERE session_key = ?", [session_key])
+                                 f"clock_precision_s FROM bronze.sessions WHERE session_key = {sql_int(session_key)}")
             for (schema, name), columns in catalog.items():
                 if schema == layer and "session_key" in columns and (replace == "all" or name in replace):
                     self._delete_rows(layer, name, columns, session_key, topics)
@@ -262,12 +263,12 @@ class Lake(LakeAPI):
     def _delete_rows(self, layer: str, name: str, columns: list[str], session_key: int,
                      topics: set[str] | None) -> None:
         if topics is None or name == "sessions":
-            self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = ?", [session_key])
+            self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = {sql_int(session_key)}")
         elif "topic" in columns:
-            self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = ? AND list_contains(?, topic)",
-                             [session_key, sorted(topics)])
+            self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = {sql_int(session_key)} "
+                             f"AND list_contains({sql_texts(sorted(topics))}, topic)")
         elif TABLE_TOPIC.get(name) in topics:
-            self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = ?", [session_key])
+            self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = {sql_int(session_key)}")
         elif name not in TABLE_TOPIC:
             raise LakeError(f"bronze.{name} has no topic column, so a reload of some topics cannot replace "
                             "its rows; reload the whole session (no topics)")
@@ -279,16 +280,17 @@ class Lake(LakeAPI):
         self.raw.execute(
             "UPDATE bronze.sessions s SET t0_utc = o.t0_utc, clock_source = o.clock_source, "
             "clock_precision_s = o.clock_precision_s FROM _f1nb_old_clock o "
-            "WHERE s.session_key = ? AND o.t0_utc IS NOT NULL "
-            "AND (s.t0_utc IS NULL OR o.clock_precision_s <= s.clock_precision_s)", [session_key])
+            f"WHERE s.session_key = {sql_int(session_key)} AND o.t0_utc IS NOT NULL "
+            "AND (s.t0_utc IS NULL OR o.clock_precision_s <= s.clock_precision_s)")
         self.raw.execute("DROP TABLE _f1nb_old_clock")
+        key = sql_int(session_key)
         self.raw.execute(
             "UPDATE bronze.sessions SET "
             "feeds_present = coalesce((SELECT string_agg(topic, ',' ORDER BY topic) FROM bronze.feeds f "
-            "  WHERE f.session_key = ? AND status = 'present'), ''), "
+            f"  WHERE f.session_key = {key} AND status = 'present'), ''), "
             "feeds_absent = coalesce((SELECT string_agg(topic, ',' ORDER BY topic) FROM bronze.feeds f "
-            "  WHERE f.session_key = ? AND status = 'absent'), '') "
-            "WHERE session_key = ?", [session_key, session_key, session_key])
+            f"  WHERE f.session_key = {key} AND status = 'absent'), '') "
+            f"WHERE session_key = {key}")
 
     def delete_session(self, session_key: int) -> None:
         """Remove a session from every layer."""
@@ -296,7 +298,7 @@ class Lake(LakeAPI):
         with self.transaction():
             for (layer, name), columns in catalog.items():
                 if layer in LAYERS and "session_key" in columns:
-                    self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = ?", [session_key])
+                    self.raw.execute(f"DELETE FROM {layer}.{name} WHERE session_key = {sql_int(session_key)}")
 
     # -- reads ---------------------------------------------------------------------
     def table_names(self, layer: str) -> list[str]:
@@ -324,7 +326,7 @@ class Lake(LakeAPI):
         except duckdb.Error:  # a view that no longer binds still has its declared columns
             rows = self.raw.execute(
                 "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() "
-                "AND schema_name = ? AND table_name = ? ORDER BY column_index", [layer, name]).fetchall()
+                f"AND schema_name = {sql_text(layer)} AND table_name = {sql_text(name)} ORDER BY column_index").fetchall()
             return [r[0] for r in rows]
         return [d[0] for d in cursor.description]
 
