@@ -25,6 +25,26 @@ def test_long_source_is_cut_with_an_ellipsis():
     assert format_table(pa.table({"source": ["short"]})).splitlines()[2] == "short"
 
 
+def test_utc_times_print_as_pyarrow_would_print_them():
+    """textfmt makes UTC datetimes itself (pyarrow would import pandas for them): the same text,
+    microseconds only where there are some, nulls empty, other zones as pyarrow gives them."""
+    import csv
+    import io
+    from datetime import UTC, datetime
+
+    from f1nb.textfmt import format_csv
+
+    times = [datetime(2026, 12, 3, 15, 44, 51, 123456, tzinfo=UTC), datetime(2099, 3, 1, 15, 0, tzinfo=UTC),
+             None]
+    for zone in ("UTC", "Etc/UTC", "Europe/Rome"):
+        table = pa.table({"at": pa.array(times, pa.timestamp("us", tz=zone))})
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows([["at"]] + [["" if v is None else v] for v in table.column("at").to_pylist()])
+        assert format_csv(table) == buf.getvalue(), zone
+    assert format_table(pa.table({"at": pa.array(times, pa.timestamp("us", tz="UTC"))})).split("\n")[2:] == [
+        "2026-12-03 15:44:51.123456+00:00", "2099-03-01 15:00:00+00:00", ""]
+
+
 def test_reset_lists_then_deletes_lake_and_demo_tree(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("F1NB_HOME", str(tmp_path))
     lake = tmp_path / "lake.duckdb"

@@ -102,9 +102,10 @@ def test_load_build_and_read_never_import_ibis(tmp_path):
     assert modules == "[]"
 
 
-def test_a_build_and_its_checks_in_a_fresh_process_never_import_pandas(tmp_path):
-    """Binding a parameter makes DuckDB's client import pandas (~0.5 s; `lake/literals.py`):
-    `f1nb build` on a loaded lake needs no DataFrame, so f1nb's own statements bind none."""
+def test_a_build_its_checks_and_the_tables_listing_in_a_fresh_process_never_import_pandas(tmp_path):
+    """Binding a parameter makes DuckDB's client import pandas (~0.5 s; `lake/literals.py`), and so
+    does pyarrow for a table built from Python rows or a zoned time made a datetime: `f1nb build`,
+    `f1nb tables` or a second `f1nb demo` need no DataFrame, and import no pandas."""
     from f1nb.archive.client import ArchiveClient
     from f1nb.bronze.load import load_archive_session
 
@@ -119,14 +120,18 @@ def test_a_build_and_its_checks_in_a_fresh_process_never_import_pandas(tmp_path)
         import sys
         from f1nb.lake.lake import Lake
         from f1nb.engine.duckdb_build import run_checks
+        from f1nb.cli import main
         lake = Lake(sys.argv[1])
         report = lake.build([int(sys.argv[2])])
         checks = run_checks(lake)
         lake.close()
+        assert main(["--lake", sys.argv[1], "tables"]) == 0  # a count per table, as `f1nb demo` prints
         print(len(report.rows), len(checks), "pandas" in sys.modules)
         """, tmp_path / "lake.duckdb", key)
-    models, checks, pandas = out.split()
+    *listing, counts = out.strip().splitlines()
+    models, checks, pandas = counts.split()
     assert int(models) == len(compiled.plan()) and int(checks) > 0
+    assert any(line.split()[:2] == ["gold", "results"] and int(line.split()[2]) == SMALL.drivers for line in listing)
     assert pandas == "False"
 
 

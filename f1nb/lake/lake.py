@@ -180,11 +180,10 @@ class Lake(LakeAPI):
         """The transactions of the block merge into the file as they commit (DuckDB does it at
         close, or past its checkpoint_threshold), without writing the WAL first: a load's rows
         were written twice, to the WAL at COMMIT and to the file by a CHECKPOINT after it (Baku:
-        ~80 ms of a 0.7 s load). A session's load asks for it: rows appended to tables already
-        stored in the file wait in memory for the next checkpoint, which compresses every
-        touched column at once; at close, after a load and a build into a lake of 48 sessions,
-        it peaked ~20 MB above the build (issue 13's memory row). A live batch does not (~50 ms
-        each). `vacuum=False`: that checkpoint merges no row groups (max_vacuum_tasks 0), for a
+        ~80 ms of a 0.7 s load). A session's load asks for it (otherwise its rows wait in memory
+        for the checkpoint at close: ~20 MB above the build's peak after a load into a lake of
+        48 sessions); a live batch does not (~50 ms each).
+        `vacuum=False`: that checkpoint merges no row groups (max_vacuum_tasks 0), for a
         block that only appends: merging a new session's first rows into the table's last row
         group rewrote that group (the demo's race after its qualifying: commit 0.50 -> 0.36 s,
         the lake 34 -> 28 MB); deleted rows need it, to give their space back. The settings are
@@ -283,14 +282,13 @@ class Lake(LakeAPI):
             f"WHERE s.session_key = {sql_int(session_key)} AND o.t0_utc IS NOT NULL "
             "AND (s.t0_utc IS NULL OR o.clock_precision_s <= s.clock_precision_s)")
         self.raw.execute("DROP TABLE _f1nb_old_clock")
-        key = sql_int(session_key)
         self.raw.execute(
-            "UPDATE bronze.sessions SET "
+            "UPDATE bronze.sessions s SET "
             "feeds_present = coalesce((SELECT string_agg(topic, ',' ORDER BY topic) FROM bronze.feeds f "
-            f"  WHERE f.session_key = {key} AND status = 'present'), ''), "
+            "  WHERE f.session_key = s.session_key AND status = 'present'), ''), "
             "feeds_absent = coalesce((SELECT string_agg(topic, ',' ORDER BY topic) FROM bronze.feeds f "
-            f"  WHERE f.session_key = {key} AND status = 'absent'), '') "
-            f"WHERE session_key = {key}")
+            "  WHERE f.session_key = s.session_key AND status = 'absent'), '') "
+            f"WHERE s.session_key = {sql_int(session_key)}")
 
     def delete_session(self, session_key: int) -> None:
         """Remove a session from every layer."""
@@ -340,13 +338,13 @@ class Lake(LakeAPI):
         return self.con.table(name, database=layers[-1])
 
     def tables(self) -> pa.Table:
-        """Every table per layer with its row count."""
-        rows = []
-        for layer in LAYERS:
-            for name in self.table_names(layer):
-                (count,) = self.raw.execute(f"SELECT count(*) FROM {layer}.{name}").fetchone()
-                rows.append({"layer": layer, "table": name, "rows": count})
-        return pa.Table.from_pylist(rows, schema=pa.schema([("layer", pa.string()), ("table", pa.string()), ("rows", pa.int64())]))
+        """Every table per layer with its row count: one query, whose Arrow result (unlike a table
+        pyarrow builds from Python rows) makes pyarrow import no pandas."""
+        names = [(layer, name) for layer in LAYERS for name in self.table_names(layer)]
+        counts = [f"SELECT {i} AS i, {sql_text(layer)} AS layer, {sql_text(name)} AS name, count(*) AS n FROM {layer}.{name}"
+                  for i, (layer, name) in enumerate(names)] or ["SELECT 0 AS i, '' AS layer, '' AS name, 0 AS n LIMIT 0"]
+        return self.raw.execute(f"SELECT layer, name AS \"table\", n::BIGINT AS rows FROM ({' UNION ALL '.join(counts)}) "
+                                "ORDER BY i").to_arrow_table()
 
     def sessions(self) -> pa.Table:
         return self.raw.execute(
