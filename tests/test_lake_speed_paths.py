@@ -103,7 +103,7 @@ def test_load_build_and_read_never_import_ibis(tmp_path):
 
 
 def test_a_build_its_checks_and_the_tables_listing_in_a_fresh_process_never_import_pandas(tmp_path):
-    """Binding a parameter makes DuckDB's client import pandas (~0.5 s; `lake/literals.py`), and so
+    """Binding a parameter makes DuckDB's client import pandas (~0.5 s; `engine/literals.py`), and so
     does pyarrow for a table built from Python rows or a zoned time made a datetime: `f1nb build`,
     `f1nb tables` or a second `f1nb demo` need no DataFrame, and import no pandas."""
     from f1nb.archive.client import ArchiveClient

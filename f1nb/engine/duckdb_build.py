@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..errors import LakeError
-from ..lake.literals import sql_texts
+from .literals import sql_texts
 from ..modeling.model import session_scope
 from .compiled import Step, input_view, plan
 

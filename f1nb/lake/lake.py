@@ -26,7 +26,7 @@ from ..bronze.schema import TABLES as BRONZE_TABLES
 from ..engine.lake_api import LakeAPI
 from ..errors import LakeError
 from .backends import open_duckdb, parse_target
-from .literals import sql_int, sql_text, sql_texts
+from ..engine.literals import sql_int, sql_text, sql_texts
 
 LAYERS = ("bronze", "silver", "gold")
 

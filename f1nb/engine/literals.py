@@ -1,8 +1,8 @@
 """SQL literals for the values f1nb puts into its own statements (session keys, topic names).
 
-DuckDB's Python client imports pandas the first time it binds a parameter (to ask whether a
-value is a pandas NA): about 0.5 s in a process that has not imported pandas, e.g. `f1nb build`,
-whose SQL needs no DataFrame at all. These values are written into the SQL instead.
+DuckDB's Python client imports pandas the first time it binds a parameter: about 0.5 s in a
+process that has not imported pandas, e.g. `f1nb build`, whose SQL needs no DataFrame at all.
+These values are written into the SQL instead (the lake's reads and writes, the build).
 """
 
 from __future__ import annotations
