@@ -107,9 +107,7 @@ def _lake(args, create: bool = False):
 
 
 def cmd_sessions(args) -> int:
-    import pyarrow as pa
-
-    from .textfmt import format_table
+    from .textfmt import format_records
 
     with _client(args) as client:  # closed: its pooled connections would outlive the command
         refs = client.season(args.year)
@@ -118,7 +116,7 @@ def cmd_sessions(args) -> int:
          "key": r.session_key, "start (local)": r.start_date, "path": r.path}
         for r in refs
     ]
-    print(format_table(pa.Table.from_pylist(rows)) if rows else f"no sessions in the {args.year} index")
+    print(format_records(rows) if rows else f"no sessions in the {args.year} index")
     return 0
 
 
@@ -165,15 +163,13 @@ def cmd_export_parquet(args) -> int:
 
 
 def cmd_check(args) -> int:
-    import pyarrow as pa
-
-    from .textfmt import format_table
+    from .textfmt import format_records
 
     with _lake(args) as lake:
         results = lake.check(args.tables or None)
     if not results:
         raise F1nbError("no built tables to check; load a session first (f1nb load … or f1nb demo)")
-    print(format_table(pa.Table.from_pylist(results), max_rows=10_000))
+    print(format_records(results, max_rows=10_000))
     failed = [r for r in results if r["violations"]]
     print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     return 1 if failed else 0

@@ -45,6 +45,18 @@ def test_utc_times_print_as_pyarrow_would_print_them():
         "2026-12-03 15:44:51.123456+00:00", "2099-03-01 15:00:00+00:00", ""]
 
 
+def test_row_dicts_print_as_their_arrow_table_would():
+    """`f1nb check` and `f1nb sessions` print row dicts without building an Arrow table (pyarrow
+    would import pandas): the same text as format_table of the table pyarrow infers."""
+    from f1nb.textfmt import format_records
+
+    rows = [{"round": 1, "meeting": "Bahrain Grand Prix", "key": 9472, "share": 0.5, "ok": True, "gap": None},
+            {"round": None, "meeting": "x" * 80, "key": 9473, "share": 2, "ok": False, "gap": None}]
+    assert format_records(rows) == format_table(pa.Table.from_pylist(rows))
+    assert format_records(rows, max_rows=1) == format_table(pa.Table.from_pylist(rows), max_rows=1)
+    assert format_records(rows, max_rows=1).endswith("... 1 more rows (2 in all)")
+
+
 def test_reset_lists_then_deletes_lake_and_demo_tree(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("F1NB_HOME", str(tmp_path))
     lake = tmp_path / "lake.duckdb"

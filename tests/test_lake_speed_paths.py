@@ -102,10 +102,10 @@ def test_load_build_and_read_never_import_ibis(tmp_path):
     assert modules == "[]"
 
 
-def test_a_build_its_checks_and_the_tables_listing_in_a_fresh_process_never_import_pandas(tmp_path):
+def test_a_build_its_checks_and_the_cli_listings_in_a_fresh_process_never_import_pandas(tmp_path):
     """Binding a parameter makes DuckDB's client import pandas (~0.5 s; `engine/literals.py`), and so
     does pyarrow for a table built from Python rows or a zoned time made a datetime: `f1nb build`,
-    `f1nb tables` or a second `f1nb demo` need no DataFrame, and import no pandas."""
+    `f1nb tables`, `f1nb check` or a second `f1nb demo` need no DataFrame, and import no pandas."""
     from f1nb.archive.client import ArchiveClient
     from f1nb.bronze.load import load_archive_session
 
@@ -126,6 +126,7 @@ def test_a_build_its_checks_and_the_tables_listing_in_a_fresh_process_never_impo
         checks = run_checks(lake)
         lake.close()
         assert main(["--lake", sys.argv[1], "tables"]) == 0  # a count per table, as `f1nb demo` prints
+        assert main(["--lake", sys.argv[1], "check"]) == 0
         print(len(report.rows), len(checks), "pandas" in sys.modules)
         """, tmp_path / "lake.duckdb", key)
     *listing, counts = out.strip().splitlines()
