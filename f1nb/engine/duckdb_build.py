@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..errors import LakeError
-from .literals import sql_texts
+from .literals import sql_int, sql_texts
 from ..modeling.model import session_scope
 from .compiled import Step, input_view, plan
 
@@ -153,7 +153,7 @@ def holds_built_rows(lake, session_keys: list[int]) -> bool:
 
 def _sessions_in(scope) -> str:
     """SQL condition: the row's session is one of `scope` (None: every session)."""
-    return "TRUE" if scope is None else f"session_key IN ({', '.join(str(int(k)) for k in scope)})"
+    return "TRUE" if scope is None else f"session_key IN ({', '.join(map(sql_int, scope))})"
 
 
 def _per_scope(answer):

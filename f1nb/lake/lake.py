@@ -24,9 +24,9 @@ from .. import config
 from ..bronze.schema import TABLE_TOPIC
 from ..bronze.schema import TABLES as BRONZE_TABLES
 from ..engine.lake_api import LakeAPI
+from ..engine.literals import sql_int, sql_text, sql_texts
 from ..errors import LakeError
 from .backends import open_duckdb, parse_target
-from ..engine.literals import sql_int, sql_text, sql_texts
 
 LAYERS = ("bronze", "silver", "gold")
 
