@@ -112,3 +112,63 @@ def test_a_z_payload_that_inflates_to_non_json_is_rejected_and_left_out_of_messa
     assert "payload is not JSON" in reject["reason"]
     feeds = {f["topic"]: f for f in tables["feeds"].to_pylist()}
     assert (feeds["CarData.z"]["messages"], feeds["CarData.z"]["rejects"]) == (2, 1)
+
+
+def _car_value(value) -> Message:
+    return _car(0, '{"Entries": [{"Utc": "%s", "Cars": {"44": {"Channels": {"0": %s, "2": 281}}}}]}'
+                % (UTC, orjson.dumps(value).decode()))
+
+
+def _position_value(key: str, value) -> Message:
+    entry = {"Status": "OnTrack", "X": 1, "Y": 2, "Z": 3, key: value}
+    return _z("Position.z", 0, {"Position": [{"Timestamp": UTC, "Entries": {"44": entry}}]})
+
+
+def _outcome(table, rejects, column):
+    return ("rejected", rejects[0].reason) if rejects else ("kept", table.column(column).to_pylist())
+
+
+# F1 sends whole numbers, some as text, and text statuses: anything else rejects its message,
+# the same way whichever decoder (DuckDB's fast path or the Python reference) reads it
+@pytest.mark.parametrize("value, expected", [
+    (11000, [11000]), ("12", [12]), ("007", [7]), (" 7", [7]), ("+7", [7]), (2.0, [2]), (-5, [-5]),
+    ("", [None]), (None, [None]), (2147483647, [2147483647]),
+    (2.5, "rpm 2.5 is not a whole number"), ("2.5", "rpm '2.5' is not a whole number"),
+    (True, "rpm True is not a whole number"), ("abc", "rpm 'abc' is not a whole number"),
+    ("1e2", "is not a whole number"), ("0x10", "is not a whole number"), ("\u0663", "is not a whole number"),
+    ([1], "is not a whole number"), ({"a": 1}, "is not a whole number"),
+    (3000000000, "rpm:"), (2147483648, "rpm:"), (12345678901234567890, "rpm:"),
+])
+def test_a_channel_value_is_a_whole_number_or_its_message_is_rejected_by_both_decoders(value, expected):
+    messages = [_car_value(value)]
+    fast, reference = _outcome(*car_samples_table(1, messages), "rpm"), _outcome(*_python(messages), "rpm")
+    assert fast == reference
+    if isinstance(expected, list):
+        assert fast == ("kept", expected)
+    else:
+        assert fast[0] == "rejected" and expected in fast[1]
+
+
+@pytest.mark.parametrize("key, value, expected", [
+    ("Status", "OffTrack", ["OffTrack"]), ("Status", "", [""]), ("Status", None, [None]),
+    ("Status", 1, "status 1 is not text"), ("Status", True, "status True is not text"),
+    ("Status", {"a": 1}, "is not text"), ("X", 2.5, "x 2.5 is not a whole number"), ("Z", "-12", [-12]),
+])
+def test_a_position_value_follows_the_same_rule_in_both_decoders(key, value, expected):
+    messages = [_position_value(key, value)]
+    column = "status" if key == "Status" else "z"
+    fast = _outcome(*position_samples_table(1, messages), column)
+    reference = _outcome(*_python(messages, POSITION_SAMPLES, _position_rows), column)
+    assert fast == reference
+    if isinstance(expected, list):
+        assert fast == ("kept", expected)
+    else:
+        assert fast[0] == "rejected" and expected in fast[1]
+
+
+@pytest.mark.parametrize("key, expected", [("44", [44]), ("044", [44]), ("4.0", None), ("1e1", None), ("x", None)])
+def test_a_car_number_key_follows_the_same_rule_in_both_decoders(key, expected):
+    messages = [_car(0, {"Entries": [_entry(cars={key: {"Channels": {"0": 1}}})]})]
+    fast = _outcome(*car_samples_table(1, messages), "driver_number")
+    assert fast == _outcome(*_python(messages), "driver_number")
+    assert fast == ("kept", expected) if expected else fast[0] == "rejected"

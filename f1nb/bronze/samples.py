@@ -3,6 +3,7 @@ Position.z as typed columns, with no interpretation (a 104 throttle stays 104)."
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -25,10 +26,28 @@ from .scratch import render, scratch, utc_sql
 CAR_CHANNELS = {"0": "rpm", "2": "speed", "3": "gear", "4": "throttle", "5": "brake", "45": "drs"}
 
 
-def _int(value) -> int | None:
+_WHOLE_TEXT = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
+def _whole(name: str, value) -> int | None:
+    """A number as F1 sends it -> int, None for none (null or ''). F1 sends whole numbers,
+    some as text: anything else (2.5, true, 'abc', '٣') is no value of an integer column
+    and raises, so its message is rejected rather than rounded, guessed or nulled."""
     if value is None or value == "":
         return None
-    return int(value)
+    if isinstance(value, str) and _WHOLE_TEXT.fullmatch(value):
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, float) and value.is_integer():  # 2.0: the JSON spelling of a whole number
+        return int(value)
+    raise ValueError(f"{name} {value!r} is not a whole number")
+
+
+def _text(name: str, value) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"{name} {value!r} is not text")
 
 
 class _Columns:
@@ -38,24 +57,27 @@ class _Columns:
     def table(self, session_key: int, schema: pa.Schema) -> pa.Table:
         n = len(self.cols["seq"])
         data = {"session_key": pa.array([session_key] * n, pa.int64())}
-        data.update({k: _typed(v, schema.field(k).type) for k, v in self.cols.items()})
+        data.update({k: _typed(k, v, schema.field(k).type) for k, v in self.cols.items()})
         return pa.table(data, schema=schema)
 
 
-def _typed(values: list, dtype: pa.DataType) -> pa.Array:
-    """Values as F1 sent them (ints, or numbers as strings, '' for none) -> a typed array."""
+def _typed(name: str, values: list, dtype: pa.DataType) -> pa.Array:
+    """Values as F1 sent them (ints, or numbers as strings, '' for none) -> a typed array,
+    by the rule of `_whole` and `_text`, which the SQL below defers to where it is unsure."""
     try:
-        if pa.types.is_timestamp(dtype):
+        if pa.types.is_timestamp(dtype):  # utc: microseconds the decoder computed
             return pa.array(values, pa.int64()).cast(dtype)
-        return pa.array(values, dtype)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
-        pass
-    if pa.types.is_integer(dtype):
-        try:  # numbers sent as strings (racing numbers are dict keys): let Arrow parse them
-            return pa.array(values, pa.string()).cast(dtype)
-        except (pa.ArrowInvalid, pa.ArrowTypeError):
-            return pa.array([_int(v) for v in values], dtype)
-    return pa.array([None if v is None else str(v) for v in values], dtype)
+        if pa.types.is_integer(dtype):
+            try:
+                inferred = pa.array(values)  # all ints (or none): Arrow's own checked cast
+            except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+                inferred = None
+            if inferred is not None and (pa.types.is_integer(inferred.type) or pa.types.is_null(inferred.type)):
+                return inferred.cast(dtype)
+            return pa.array([_whole(name, v) for v in values], dtype)
+        return pa.array([_text(name, v) for v in values], dtype)
+    except (pa.ArrowInvalid, OverflowError) as exc:  # out of the column type's range
+        raise ValueError(f"{name}: {exc}") from exc
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
@@ -142,15 +164,25 @@ def not_json(reject: Reject) -> bool:
     return reject.reason.startswith(f"{reject.topic} {_NOT_JSON}")
 
 
+def _whole_sql(expr: str, name: str) -> tuple[str, str]:
+    """(the column, its doubt) for a whole number read from JSON text: DuckDB's TRY_CAST
+    rounds '2.5' and nulls 'abc' where `_whole` rejects them, so a value that does not read
+    back as the same text is left to the Python decoder ('007' and '2.0' too, which it takes)."""
+    value = f"TRY_CAST({expr} AS INTEGER)"
+    return f"{value} AS {name}", f"CAST({value} AS VARCHAR) IS DISTINCT FROM NULLIF({expr}, '')"
+
+
 def _samples_sql(frames: str, time_key: str, entries: str, entry_type: str, value: str, odd: str,
-                 columns: str) -> str:
+                 wholes: dict[str, str], texts: dict[str, str]) -> str:
     """SQL decoding `{frames: [{time_key, entries: {driver: <entry_type>}}]}` payloads.
 
     DuckDB unnests the payloads. Every row carries `_bad`: its message has a frame
-    or entry without the expected shape (`odd` names one more misfit). `_decode_slice`
+    or entry without the expected shape, or a value the SQL might read otherwise than the
+    Python decoder (`odd` names one more misfit). `_decode_slice`
     keeps the rows of messages with no bad row; the others (and empty ones, which
     give no row) go through `_decode`, which decodes them the same way or rejects
-    them with the reason. `value` is the entry's part the columns read, as `v`.
+    them with the reason. `value` is the entry's part the columns read, as `v`;
+    `wholes` and `texts` map each column to the JSON text (VARCHAR) or JSON value it reads.
 
     One pass over the payloads: the bad messages were once a second query over the
     same CTEs, which DuckDB inlines, so each payload was parsed twice (0.64 s of CPU
@@ -160,6 +192,11 @@ def _samples_sql(frames: str, time_key: str, entries: str, entry_type: str, valu
     of an ORDER BY (whose sort was a quarter of the decode).
     """
     shape = f'{{"{frames}": [{{"{time_key}": "VARCHAR", "{entries}": "MAP(VARCHAR, {entry_type})"}}]}}'
+    read = [_whole_sql(expr, name) for name, expr in wholes.items()]
+    read += [(f"{expr} ->> '$' AS {name}", f"json_type({expr}) NOT IN ('VARCHAR', 'NULL')") for name, expr in texts.items()]
+    driver, driver_doubt = _whole_sql("key", "driver_number")
+    columns = ", ".join(column for column, _ in read)
+    doubts = " OR ".join(doubt for _, doubt in read)
     return f"""
 WITH body AS (
     SELECT ord, seq, TRY(from_json(payload, '{shape}'))."{frames}" AS frames FROM messages
@@ -173,23 +210,24 @@ WITH body AS (
     SELECT ord, seq, frame_bad, i, utc, unnest(map_entries(e)) AS kv, unnest(range(cardinality(e)::BIGINT)) AS j
     FROM timed
 ), rows AS (
-    SELECT ord, seq, frame_bad, i, j, utc, TRY_CAST(kv.key AS INTEGER) AS driver_number, {value} AS v FROM entry
+    SELECT ord, seq, frame_bad, i, j, utc, kv.key AS key, {value} AS v FROM entry
 )
-SELECT {{session_key}}::BIGINT AS session_key, ord, seq, utc, driver_number, {columns},
-       frame_bad OR utc IS NULL OR driver_number IS NULL OR v IS NULL OR ({odd}) AS _bad, i AS _i, j AS _j
+SELECT {{session_key}}::BIGINT AS session_key, ord, seq, utc, {driver}, {columns},
+       frame_bad OR utc IS NULL OR key IS NULL OR {driver_doubt} OR v IS NULL OR ({odd}) OR {doubts}
+       AS _bad, i AS _i, j AS _j
 FROM rows
 """
 
 
 _CAR_SQL = _samples_sql(
     "Entries", "Utc", "Cars", "STRUCT(Channels MAP(VARCHAR, VARCHAR))", "kv.value.Channels", "false",
-    ", ".join(f"TRY_CAST(v['{channel}'] AS INTEGER) AS {name}" for channel, name in CAR_CHANNELS.items()))
+    {name: f"v['{channel}']" for channel, name in CAR_CHANNELS.items()}, {})
 
 # a non-object entry parses as a struct of nulls: let the Python decoder judge it
 _POSITION_SQL = _samples_sql(
-    "Position", "Timestamp", "Entries", "STRUCT(X VARCHAR, Y VARCHAR, Z VARCHAR, Status VARCHAR)", "kv.value",
+    "Position", "Timestamp", "Entries", "STRUCT(X VARCHAR, Y VARCHAR, Z VARCHAR, Status JSON)", "kv.value",
     "v.X IS NULL AND v.Y IS NULL AND v.Z IS NULL AND v.Status IS NULL",
-    "TRY_CAST(v.X AS INTEGER) AS x, TRY_CAST(v.Y AS INTEGER) AS y, TRY_CAST(v.Z AS INTEGER) AS z, v.Status AS status")
+    {"x": "v.X", "y": "v.Y", "z": "v.Z"}, {"status": "v.Status"})
 
 
 _SLICE_BYTES = 1 << 20
