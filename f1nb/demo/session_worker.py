@@ -8,6 +8,7 @@ process writes the next."""
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 
@@ -37,6 +38,11 @@ class _NoPandas:
 
 def main(argv: list[str]) -> int:
     sys.meta_path.insert(0, _NoPandas())
+    # The generator makes millions of short-lived dicts, lists and tuples and no reference
+    # cycles, so reference counting frees everything and the cyclic collector only rescans
+    # them: its passes were ~15% of the generation's CPU (the demo season on one process,
+    # 5.6 -> 4.8 s, median of 5 alternating runs). This process ends when its sessions are written.
+    gc.disable()
     root, config, *jobs = argv
     fields = orjson.loads(config)
     cfg = DemoConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
