@@ -219,9 +219,15 @@ FROM rows
 """
 
 
+# Channels as a struct of the six channels f1nb keeps (others are ignored, as the Python decoder
+# ignores them): a map of every channel cost a fifth more of the query (a race: 0.50-0.73 ->
+# 0.42-0.47 s of CPU). A non-object parses as a struct of nulls, as `{}` does: the Python
+# decoder tells them apart.
+_CHANNELS = ", ".join(f'\\"{channel}\\" VARCHAR' for channel in CAR_CHANNELS)  # quoted inside the JSON shape
 _CAR_SQL = _samples_sql(
-    "Entries", "Utc", "Cars", "STRUCT(Channels MAP(VARCHAR, VARCHAR))", "kv.value.Channels", "false",
-    {name: f"v['{channel}']" for channel, name in CAR_CHANNELS.items()}, {})
+    "Entries", "Utc", "Cars", f"STRUCT(Channels STRUCT({_CHANNELS}))", "kv.value.Channels",
+    " AND ".join(f'v."{channel}" IS NULL' for channel in CAR_CHANNELS),
+    {name: f'v."{channel}"' for channel, name in CAR_CHANNELS.items()}, {})
 
 # a non-object entry parses as a struct of nulls: let the Python decoder judge it
 _POSITION_SQL = _samples_sql(
