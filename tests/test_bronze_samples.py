@@ -172,3 +172,13 @@ def test_a_car_number_key_follows_the_same_rule_in_both_decoders(key, expected):
     fast = _outcome(*car_samples_table(1, messages), "driver_number")
     assert fast == _outcome(*_python(messages), "driver_number")
     assert fast == ("kept", expected) if expected else fast[0] == "rejected"
+
+
+def test_a_car_named_twice_in_a_frame_gives_one_row_as_the_python_decoder_reads_it():
+    # JSON leaves repeated keys to the parser: orjson keeps the last, DuckDB's map kept both
+    body = ('{"Entries": [{"Utc": "%s", "Cars": {"1": {"Channels": {"0": 1}}, "1": {"Channels": {"0": 2}}}}]}' % UTC)
+    messages = [_car(0, {"Entries": [_entry()]}), _car(1, body), _car(2, {"Entries": [_entry()]})]
+    table, rejects = car_samples_table(1, messages)
+    assert rejects == [] and table.equals(_python(messages)[0])
+    assert [(r["seq"], r["driver_number"], r["rpm"]) for r in table.to_pylist()] == [
+        (0, 44, 11000), (1, 1, 2), (2, 44, 11000)]
