@@ -173,7 +173,7 @@ def _whole_sql(expr: str, name: str) -> tuple[str, str]:
 
 
 def _samples_sql(frames: str, time_key: str, entries: str, entry_type: str, value: str, odd: str,
-                 wholes: dict[str, str], texts: dict[str, str]) -> str:
+                 wholes: dict[str, str], texts: dict[str, tuple[str, tuple[str, ...]]]) -> str:
     """SQL decoding `{frames: [{time_key, entries: {driver: <entry_type>}}]}` payloads.
 
     DuckDB unnests the payloads. Every row carries `_bad`: its message has a frame
@@ -182,7 +182,10 @@ def _samples_sql(frames: str, time_key: str, entries: str, entry_type: str, valu
     keeps the rows of messages with no bad row; the others (and empty ones, which
     give no row) go through `_decode`, which decodes them the same way or rejects
     them with the reason. `value` is the entry's part the columns read, as `v`;
-    `wholes` and `texts` map each column to the JSON text (VARCHAR) or JSON value it reads.
+    `wholes` maps each integer column to the JSON text (VARCHAR) it reads; `texts` each text
+    column to its JSON text and the values F1 sends: the text of a JSON 1 or true is '1' or
+    'true', as a string's would be, so any other value is left to the Python decoder, which
+    takes strings only (a JSON type test was a tenth of the Position query).
 
     One pass over the payloads: the bad messages were once a second query over the
     same CTEs, which DuckDB inlines, so each payload was parsed twice (0.64 s of CPU
@@ -193,7 +196,9 @@ def _samples_sql(frames: str, time_key: str, entries: str, entry_type: str, valu
     """
     shape = f'{{"{frames}": [{{"{time_key}": "VARCHAR", "{entries}": "MAP(VARCHAR, {entry_type})"}}]}}'
     read = [_whole_sql(expr, name) for name, expr in wholes.items()]
-    read += [(f"{expr} ->> '$' AS {name}", f"json_type({expr}) NOT IN ('VARCHAR', 'NULL')") for name, expr in texts.items()]
+    for name, (expr, known) in texts.items():  # F1's own words: plain letters, no quoting needed
+        listed = ", ".join(f"'{word}'" for word in known)
+        read.append((f"{expr} AS {name}", f"NOT coalesce({expr} IN ({listed}), true)"))
     driver, driver_doubt = _whole_sql("key", "driver_number")
     columns = ", ".join(column for column, _ in read)
     doubts = " OR ".join(doubt for _, doubt in read)
@@ -231,9 +236,9 @@ _CAR_SQL = _samples_sql(
 
 # a non-object entry parses as a struct of nulls: let the Python decoder judge it
 _POSITION_SQL = _samples_sql(
-    "Position", "Timestamp", "Entries", "STRUCT(X VARCHAR, Y VARCHAR, Z VARCHAR, Status JSON)", "kv.value",
+    "Position", "Timestamp", "Entries", "STRUCT(X VARCHAR, Y VARCHAR, Z VARCHAR, Status VARCHAR)", "kv.value",
     "v.X IS NULL AND v.Y IS NULL AND v.Z IS NULL AND v.Status IS NULL",
-    {"x": "v.X", "y": "v.Y", "z": "v.Z"}, {"status": "v.Status"})
+    {"x": "v.X", "y": "v.Y", "z": "v.Z"}, {"status": ("v.Status", ("OnTrack", "OffTrack"))})
 
 
 _SLICE_BYTES = 1 << 20
