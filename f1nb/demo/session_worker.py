@@ -14,6 +14,7 @@ from pathlib import Path
 
 import orjson
 
+from ..arrow_memory import prefer_jemalloc
 from .config import DemoConfig
 from .workers import session_row
 from .writer import write_session
@@ -43,6 +44,7 @@ def main(argv: list[str]) -> int:
     # them: its passes were ~15% of the generation's CPU (the demo season on one process,
     # 5.6 -> 4.8 s, median of 5 alternating runs). This process ends when its sessions are written.
     gc.disable()
+    prefer_jemalloc()
     root, config, *jobs = argv
     fields = orjson.loads(config)
     cfg = DemoConfig(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})

@@ -21,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from .. import config
+from ..arrow_memory import prefer_jemalloc
 from ..bronze.schema import TABLE_TOPIC
 from ..bronze.schema import TABLES as BRONZE_TABLES
 from ..engine.lake_api import LakeAPI
@@ -65,6 +66,7 @@ class Lake(LakeAPI):
             raise LakeError(f"backend {backend!r} cannot hold Bronze yet; use a DuckDB path for the lake")
         self.backend_name = backend
         self.location = location
+        prefer_jemalloc()  # Arrow's pool for the loads this lake takes (arrow_memory.py: why)
         self.raw = open_duckdb(location, create=create)  # the duckdb connection, for transactional Arrow writes
         self._catalog: dict[tuple[str, str], list[str]] | None = None
         try:
