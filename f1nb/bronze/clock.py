@@ -109,6 +109,9 @@ def _second_estimate(pairs: np.ndarray) -> tuple[float, float]:
 def clock_candidates(messages: pa.Table, car: pa.Table, positions: pa.Table,
                      fields: pa.Table | None = None) -> list[SessionClock]:
     """One SessionClock per source that has pairs, in the order of SOURCES."""
+    # the columns the pairs read: filtering the whole table copied the payloads of every
+    # CarData.z message (a race's ~10 MB) to read their seq and offset
+    messages = messages.select(["topic", "seq", "offset_ms", "utc"])
     pairs = {"Heartbeat": lambda: _message_pairs(messages, "Heartbeat"),
              "CarData.z": lambda: _message_pairs(messages, "CarData.z", car),
              "Position.z": lambda: _message_pairs(messages, "Position.z", positions),
