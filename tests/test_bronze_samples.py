@@ -115,8 +115,8 @@ def test_a_z_payload_that_inflates_to_non_json_is_rejected_and_left_out_of_messa
 
 
 def _car_value(value) -> Message:
-    return _car(0, '{"Entries": [{"Utc": "%s", "Cars": {"44": {"Channels": {"0": %s, "2": 281}}}}]}'
-                % (UTC, orjson.dumps(value).decode()))
+    channels = '{"0": ' + orjson.dumps(value).decode() + ', "2": 281}'
+    return _car(0, '{"Entries": [{"Utc": "' + UTC + '", "Cars": {"44": {"Channels": ' + channels + '}}}]}')
 
 
 def _position_value(key: str, value) -> Message:
@@ -176,7 +176,7 @@ def test_a_car_number_key_follows_the_same_rule_in_both_decoders(key, expected):
 
 def test_a_car_named_twice_in_a_frame_gives_one_row_as_the_python_decoder_reads_it():
     # JSON leaves repeated keys to the parser: orjson keeps the last, DuckDB's map kept both
-    body = ('{"Entries": [{"Utc": "%s", "Cars": {"1": {"Channels": {"0": 1}}, "1": {"Channels": {"0": 2}}}}]}' % UTC)
+    body = '{"Entries": [{"Utc": "' + UTC + '", "Cars": {"1": {"Channels": {"0": 1}}, "1": {"Channels": {"0": 2}}}}]}'
     messages = [_car(0, {"Entries": [_entry()]}), _car(1, body), _car(2, {"Entries": [_entry()]})]
     table, rejects = car_samples_table(1, messages)
     assert rejects == [] and table.equals(_python(messages)[0])
