@@ -19,15 +19,13 @@ from __future__ import annotations
 import os
 
 
-def prefer_jemalloc() -> str:
-    """Make jemalloc Arrow's default pool if the default is still mimalloc; the backend in use."""
+def prefer_jemalloc() -> None:
+    """Make jemalloc Arrow's default pool if the default is still mimalloc."""
     import pyarrow as pa
 
-    current = pa.default_memory_pool()
-    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL") or current.backend_name != "mimalloc":
-        return current.backend_name
+    if os.environ.get("ARROW_DEFAULT_MEMORY_POOL") or pa.default_memory_pool().backend_name != "mimalloc":
+        return
     try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
     except (NotImplementedError, pa.ArrowException):  # a pyarrow built without jemalloc (Windows wheels)
-        return current.backend_name
-    return "jemalloc"
+        pass
