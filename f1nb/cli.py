@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from .blas_threads import one_blas_thread
 from .errors import F1nbError
 from .options import add_live_options
 
@@ -265,6 +267,7 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    one_blas_thread(os.environ)  # before any command imports numpy (blas_threads.py)
     args = _parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import orjson
 
+from ..blas_threads import one_blas_thread
 from ..errors import F1nbError
 from ..progress import Report
 from . import config as C
@@ -118,7 +119,8 @@ def start_worker(root: Path, cfg: C.DemoConfig, jobs: list) -> subprocess.Popen:
     whose DuckDB or Jupyter threads may hold locks. Its stderr goes to a file, which no
     amount of warnings can fill as a pipe would (the worker would block)."""
     package_root = str(Path(__file__).resolve().parents[2])  # the f1nb this process imported
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")])))
+    path = os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))
+    env = one_blas_thread(dict(os.environ, PYTHONPATH=path))  # its numpy does no BLAS work
     args = [sys.executable, "-m", "f1nb.demo.session_worker", str(root), orjson.dumps(asdict(cfg)).decode()]
     args += [f"{rnd}:{name}" for rnd, name in jobs]
     log = tempfile.TemporaryFile()
