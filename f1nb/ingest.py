@@ -13,15 +13,22 @@ load is followed by exactly one build of the sessions it wrote.
 
 `report(done, text)` (f1nb.progress) hears of the whole job: loading takes the
 first part of the bar, building the rest.
+
+Archive sessions in a list are downloaded one ahead, on one background thread:
+the next session's files arrive while this one is decoded and written, so a
+season's load takes about the longer of its downloads and its decodes, not
+their sum. The lake is written by the calling thread only.
 """
 
 from __future__ import annotations
 
 import functools
+import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from .progress import silent, span
 
@@ -106,16 +113,23 @@ class IngestReport:
 # ---------------------------------------------------------------- the entry point
 
 
-def ingest(source, lake, build: bool = True, report=None) -> IngestReport:
+def ingest(source, lake, build: bool = True, report=None, download_ahead: bool = True) -> IngestReport:
     """Load `source` (one source above, a SessionRef, or a list of them) into `lake`'s Bronze,
-    then, with `build`, build Silver and Gold for the sessions written, once."""
-    sources = list(source) if isinstance(source, (list, tuple)) else [source]
+    then, with `build`, build Silver and Gold for the sessions written, once.
+
+    `download_ahead`: in a list, each archive session's files download while the one before
+    is written (False: one after the other, holding one session's files at a time). With a
+    `report` they download in steps that move the bar, one session after the other."""
+    sources = [_as_source(src) for src in (source if isinstance(source, (list, tuple)) else [source])]
     loading = _part(report, 0.0, _LOAD_SHARE if build else 1.0)
     result, keys = IngestReport(), []
-    for i, src in enumerate(sources):
-        loads, to_build = _load(_as_source(src), lake, _part(loading, i / len(sources), (i + 1) / len(sources)))
-        result.loads += loads
-        keys += [k for k in to_build if k not in keys]
+    ahead = download_ahead and report is None and len(sources) > 1
+    with _DownloadsAhead(sources if ahead else []) as downloads:
+        for i, src in enumerate(sources):
+            fetched = downloads.take(i)
+            loads, to_build = _load(src, lake, _part(loading, i / len(sources), (i + 1) / len(sources)), fetched)
+            result.loads += loads
+            keys += [k for k in to_build if k not in keys]
     if build and keys:
         result.built = lake.build(keys, report=_part(report, _LOAD_SHARE, 1.0))
     return result
@@ -132,10 +146,10 @@ def _as_source(src):
     return ArchiveSession(src) if isinstance(src, SessionRef) else src
 
 
-def _load(src, lake, report) -> tuple[list, list[int]]:
-    """(load reports, session keys to build) for one source."""
+def _load(src, lake, report, fetched: _Fetched | None = None) -> tuple[list, list[int]]:
+    """(load reports, session keys to build) for one source; `fetched`: its files, downloaded ahead."""
     if isinstance(src, (ArchiveSession, ArchivePath)):
-        return _load_archive(src, lake, report)
+        return _load_archive(src, lake, report, fetched)
     if isinstance(src, Recording):
         from .bronze.load import load_recording
 
@@ -150,27 +164,77 @@ def _load(src, lake, report) -> tuple[list, list[int]]:
                     "Demo or LiveBatch")
 
 
-def _load_archive(src, lake, report) -> tuple[list, list[int]]:
-    from .archive.client import ArchiveClient
-    from .bronze.load import load_archive_session
+@dataclass(frozen=True)
+class _Fetched:
+    files: Any  # archive.client.SessionFiles
+    base_url: str
+    started: float  # when its load began (time.perf_counter), for the load's report
 
+
+class _DownloadsAhead:
+    """The archive sources' files, fetched on one background thread one session ahead of the
+    writer: `take(i)` starts source i+1's download and waits for source i's files. Leaving
+    cancels what has not started and waits for a download under way (the client stays open
+    until then)."""
+
+    def __init__(self, sources: list) -> None:
+        self._sources = sources
+        archive = any(isinstance(src, (ArchiveSession, ArchivePath)) for src in sources)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="f1nb-download") if archive else None
+        self._futures: dict[int, Any] = {}
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _start(self, i: int) -> None:
+        if (self._pool is not None and i < len(self._sources) and i not in self._futures
+                and isinstance(self._sources[i], (ArchiveSession, ArchivePath))):
+            self._futures[i] = self._pool.submit(_fetch_archive, self._sources[i], None)
+
+    def take(self, i: int) -> _Fetched | None:
+        """Source i's files (None: not an archive source, or not downloaded ahead)."""
+        started = time.perf_counter()
+        self._start(i)
+        self._start(i + 1)  # queued behind source i on the one thread
+        future = self._futures.pop(i, None)
+        return None if future is None else replace(future.result(), started=started)
+
+
+def _fetch_archive(src, report) -> _Fetched:
+    """Download (or read from the cache) an archive source's files; `report`: in steps, for a bar."""
+    from .archive.client import ArchiveClient
+
+    started = time.perf_counter()
     client = src.client if src.client is not None else ArchiveClient()
     try:
         ref = src.ref if isinstance(src, ArchiveSession) else client.session_from_path(src.path, refresh=src.refresh)
         topics = list(src.topics) if src.topics is not None else None
         refresh = src.refresh
         if report is not None:  # download a few feeds at a time, so a watcher sees the bar move
-            _prefetch(client, ref, topics, refresh, span(report, 0.0, 0.85))
+            _download_in_steps(client, ref, topics, refresh, span(report, 0.0, 0.85))
             refresh = False  # fetched just now
-            report(0.85, "writing Bronze…")
-        load = load_archive_session(lake, client, ref, topics=topics, refresh=refresh)
+        files = client.fetch_session(ref, topics=topics, refresh=refresh)
+        return _Fetched(files, client.base_url, started)
     finally:
         if src.client is None:
             client.close()
+
+
+def _load_archive(src, lake, report, fetched: _Fetched | None) -> tuple[list, list[int]]:
+    from .bronze.load import load_archive_files
+
+    fetched = fetched or _fetch_archive(src, report)
+    if report is not None:
+        report(0.85, "writing Bronze…")
+    load = load_archive_files(lake, fetched.files, fetched.base_url, src.topics, fetched.started)
     return [load], [load.session_key]
 
 
-def _prefetch(client, ref, topics, refresh: bool, report) -> None:
+def _download_in_steps(client, ref, topics, refresh: bool, report) -> None:
     report(0.0, f"{ref.label}: reading the feed list…")
     if topics is None:
         feeds, _source = client.session_feeds(ref)

@@ -13,6 +13,9 @@ suffix to a list of faults consumed one per matching request:
 "500", "503", "404", "timeout" (answer only after `timeout_delay` seconds),
 "truncate" (announce more bytes than are sent, then close) and "reset"
 (close the connection with an RST and no answer).
+
+`bandwidth` (bytes/s shared by every answer) and `latency` (seconds before each
+answer) make it as slow as a remote archive, for benchmarks of downloading.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from ..errors import ArchiveError
 # A thread serves each connection: without a bound, every idle client kept one forever.
 IDLE_TIMEOUT_S = 30.0
 FAULT_KINDS = ("500", "503", "404", "timeout", "truncate", "reset")
+_PACE_CHUNK = 64 * 1024  # bytes sent at a time under a `bandwidth` limit
 
 
 def _session_info(path: Path) -> dict:
@@ -124,7 +128,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
         self.end_headers()
         if not head:
-            self.wfile.write(body)
+            self.archive._pace_and_write(self.wfile, body)
 
     def _serve(self, head: bool) -> None:
         raw_path = urlsplit(self.path).path
@@ -182,6 +186,8 @@ class ArchiveServer:
         generate_indexes: bool = True,
         timeout_delay: float = 2.0,
         idle_timeout: float = IDLE_TIMEOUT_S,
+        bandwidth: float | None = None,
+        latency: float = 0.0,
     ) -> None:
         self.root = Path(root).resolve()
         self.host = host
@@ -189,6 +195,9 @@ class ArchiveServer:
         self.generate_indexes = generate_indexes
         self.timeout_delay = timeout_delay
         self.idle_timeout = idle_timeout
+        self.bandwidth = bandwidth
+        self.latency = latency
+        self._link_free = 0.0  # when the shared link (`bandwidth`) has sent what it was given
         self.requests: list[str] = []  # decoded URL paths, e.g. "/2019/Index.json", in arrival order
         self.request_headers: list[dict[str, str]] = []
         self.max_inflight = 0  # most requests answered at the same time (for concurrency tests)
@@ -230,6 +239,20 @@ class ArchiveServer:
     def _leave(self) -> None:
         with self._lock:
             self._inflight -= 1
+
+    def _pace_and_write(self, out, body: bytes) -> None:
+        """Write `body`, after `latency` and no faster than `bandwidth` over all answers together."""
+        time.sleep(self.latency)
+        if not self.bandwidth:
+            out.write(body)
+            return
+        for start in range(0, len(body), _PACE_CHUNK):
+            chunk = body[start:start + _PACE_CHUNK]
+            with self._lock:  # the chunk's turn on the link
+                done = max(time.monotonic(), self._link_free) + len(chunk) / self.bandwidth
+                self._link_free = done
+            time.sleep(max(0.0, done - time.monotonic()))
+            out.write(chunk)
 
     def clear_requests(self) -> None:
         with self._lock:

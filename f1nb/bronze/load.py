@@ -143,12 +143,20 @@ def load_archive_session(lake, client, ref, topics=None, refresh: bool = False) 
     """Download (or read from cache; `refresh`: download again) one archive session and write it to Bronze."""
     started = time.perf_counter()
     files = client.fetch_session(ref, topics=topics, refresh=refresh)
+    return load_archive_files(lake, files, client.base_url, topics, started)
+
+
+def load_archive_files(lake, files, base_url: str, topics=None, started: float | None = None) -> LoadReport:
+    """Write a session's downloaded files (`ArchiveClient.fetch_session`, from the archive at
+    `base_url`) to Bronze; `started`: when its load began, for the report (default: now)."""
+    started = time.perf_counter() if started is None else started
+    ref = files.ref
     if not files.files:
         asked = f"the {len(files.absent)} requested feeds" if topics is not None else f"all {len(files.absent)} feeds"
         raise SessionNotAvailable(
-            f"{ref.label}: the archive has none of its data ({asked} are missing at {client.base_url}{ref.path}); "
+            f"{ref.label}: the archive has none of its data ({asked} are missing at {base_url}{ref.path}); "
             "the session may not have run or not be published yet. Nothing was stored")
-    return _write(lake, lambda: source_from_files(files, client.base_url + ref.path), started,
+    return _write(lake, lambda: source_from_files(files, base_url + ref.path), started,
                   topics=set(topics) if topics is not None else None)
 
 

@@ -1,0 +1,115 @@
+"""A season over HTTP: the next session downloads while this one is written (ingest's
+`download_ahead`), with the same lake as one after the other, and nothing lost or left
+running when a download or a write fails."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+
+import pytest
+
+import f1nb.bronze.load as bronze_load
+from f1nb.archive.client import ArchiveClient
+from f1nb.archive.serve import ArchiveServer
+from f1nb.demo import DemoConfig
+from f1nb.errors import DownloadError
+from f1nb.ingest import ArchiveSession, ingest
+from f1nb.lake.lake import Lake
+from f1nb.season import Season
+
+from .conftest import REPO, SMALL_DEMO
+from .test_live_replay import wait_until
+
+SMALL = DemoConfig(**SMALL_DEMO)  # the demo_tree fixture's: its Qualifying, then its Race
+WRITE_SOURCE = bronze_load.write_source
+
+
+def watch_writes(monkeypatch, on_write) -> list[int]:
+    """Call `on_write(session_key)` as each session's Bronze write starts; the keys written, in order."""
+    written: list[int] = []
+
+    def write_source(lake, src, topics=None):
+        on_write(src.session_key)
+        written.append(src.session_key)
+        return WRITE_SOURCE(lake, src, topics=topics)
+
+    monkeypatch.setattr(bronze_load, "write_source", write_source)
+    return written
+
+
+def race_requested(server: ArchiveServer, race_path: str) -> bool:
+    return any(path.startswith("/" + race_path) for path in list(server.requests))
+
+
+def test_season_load_downloads_the_next_session_while_writing_and_equals_one_after_another(
+        demo_tree, tmp_path, monkeypatch):
+    seen: dict[str, bool] = {}
+    with ArchiveServer(demo_tree) as server:
+        with ArchiveClient(base_url=server.url, cache_dir=tmp_path / "index-cache", progress=False) as client:
+            refs = client.season(SMALL.year)
+        assert [r.session_name for r in refs] == ["Qualifying", "Race"]
+        race = refs[1]
+
+        # ahead (Season.load, the user's way in): the race's files are asked for while the qualifying
+        # is written; waiting for that request here would hang if they were fetched only afterwards
+        def ahead(key: int) -> None:
+            if key == refs[0].session_key:
+                seen["ahead"] = wait_until(lambda: race_requested(server, race.path), timeout=120)
+
+        written = watch_writes(monkeypatch, ahead)
+        season = Season(SMALL.year, tmp_path / "ahead.duckdb", archive_url=server.url)
+        loads = season.load(progress=False)
+        season.lake.close()
+        assert seen["ahead"], "the race was not requested while the qualifying was written"
+        assert [load.session_key for load in loads] == written == [r.session_key for r in refs]
+
+        # one after the other: no request for the race before the qualifying is in the lake
+        server.clear_requests()
+        written = watch_writes(monkeypatch, lambda key: seen.setdefault("sequential", race_requested(server, race.path)))
+        with Lake(tmp_path / "sequential.duckdb") as lake, \
+                ArchiveClient(base_url=server.url, cache_dir=tmp_path / "cache2", progress=False) as client:
+            report = ingest([ArchiveSession(ref, client) for ref in refs], lake, download_ahead=False)
+        assert seen["sequential"] is False
+        assert report.session_keys == written == [r.session_key for r in refs] and report.built is not None
+
+    same = subprocess.run([sys.executable, str(REPO / "tools" / "compare_lakes.py"), str(tmp_path / "ahead.duckdb"),
+                           str(tmp_path / "sequential.duckdb")], capture_output=True, text=True, check=False)
+    assert same.returncode == 0, same.stdout[-3000:] + same.stderr[-2000:]
+    assert "silver.laps" in same.stdout and "gold.results" in same.stdout  # every layer was compared
+
+
+def download_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("f1nb-download")]
+
+
+def test_a_failed_download_ahead_keeps_the_sessions_written_before_it(demo_tree, tmp_path):
+    with ArchiveServer(demo_tree) as server, Lake(tmp_path / "lake.duckdb") as lake, \
+            ArchiveClient(base_url=server.url, cache_dir=tmp_path / "cache", progress=False,
+                          retries=1, backoff=0.01) as client:
+        qualifying, race = client.season(SMALL.year)
+        server.add_faults(race.path + "TimingData.jsonStream", ["500"] * 10)
+        with pytest.raises(DownloadError, match="TimingData"):
+            ingest([ArchiveSession(qualifying, client), ArchiveSession(race, client)], lake)
+        assert download_threads() == []
+        held = dict(lake.raw.execute("SELECT session_key, count(*) FROM bronze.messages GROUP BY ALL").fetchall())
+        assert set(held) == {qualifying.session_key} and held[qualifying.session_key] > 0
+        assert not lake.columns("silver", "laps")  # a failed job builds nothing; a re-run loads and builds
+
+
+def test_a_failed_write_waits_for_the_download_under_way_and_leaves_the_lake_as_it_was(
+        demo_tree, tmp_path, monkeypatch):
+    with ArchiveServer(demo_tree) as server, Lake(tmp_path / "lake.duckdb") as lake, \
+            ArchiveClient(base_url=server.url, cache_dir=tmp_path / "cache", progress=False) as client:
+        qualifying, race = client.season(SMALL.year)
+
+        def fail(key: int) -> None:
+            assert wait_until(lambda: race_requested(server, race.path), timeout=120)
+            raise OSError("disk full (injected)")
+
+        watch_writes(monkeypatch, fail)
+        with pytest.raises(OSError, match="disk full"):
+            ingest([ArchiveSession(qualifying, client), ArchiveSession(race, client)], lake)
+        assert download_threads() == []  # ingest returned only once the race's download had ended
+        assert not lake.session_keys()
