@@ -8,8 +8,10 @@ import sys
 from pathlib import Path
 
 from .blas_threads import one_blas_thread
-from .errors import F1nbError
+from .errors import F1nbError, SessionNotFound
 from .options import add_live_options
+
+SESSION_TYPES = ("Race", "Qualifying", "Practice")  # the season index's session types (sprints: Race, Qualifying)
 
 
 def _bounded_int(low: int, high: int):
@@ -40,10 +42,16 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser("sessions", help="list a season's sessions from the archive index")
     s.add_argument("year", type=int)
 
-    s = sub.add_parser("load", help="load a session (archive or recording) into the lake")
+    s = sub.add_parser("load", help="load a session, a meeting or a season (archive), or a recording, into the lake",
+                       description="YEAR MEETING SESSION: one session; YEAR MEETING: every session of that meeting; "
+                                   "YEAR: the season's races and qualifyings (--session-types to choose). The next "
+                                   "session downloads while one is written, and Silver and Gold are built once.")
     s.add_argument("year", nargs="?", type=int)
     s.add_argument("meeting", nargs="?", help="meeting name, location, country or round number")
     s.add_argument("session", nargs="?", help="session name or R, Q, S, SQ, FP1, FP2, FP3")
+    s.add_argument("--session-types", nargs="+", metavar="TYPE", type=str.title,
+                   help="with YEAR or YEAR MEETING: the index's session types to load, of "
+                        f"{', '.join(SESSION_TYPES)} or All (default: Race Qualifying for a season, All for a meeting)")
     s.add_argument("--path", help="load by archive path (e.g. 2018/2018-04-29_Azerbaijan_Grand_Prix/2018-04-29_Race/)")
     s.add_argument("--recording", help="load a live recording file (or folder) instead")
     s.add_argument("--topics", nargs="+", help="only these topics (default: all the session has)")
@@ -131,18 +139,42 @@ def cmd_load(args) -> int:
         with _lake(args, create=True) as lake:
             print(ingest(Recording(args.recording), lake, build=not args.no_build))
         return 0
-    if not (args.path or (args.year and args.meeting and args.session)):
-        raise F1nbError("say which session: f1nb load YEAR MEETING SESSION (e.g. 2024 Monaco R), --path or --recording")
+    if not (args.path or args.year):
+        raise F1nbError("say what to load: f1nb load YEAR MEETING SESSION (e.g. 2024 Monaco R), YEAR MEETING "
+                        "(the whole meeting), YEAR (the season), --path or --recording")
+    if args.session_types and (args.path or args.session):
+        raise F1nbError("--session-types chooses among a meeting's or a season's sessions: pass YEAR or YEAR MEETING")
     with _client(args) as client:
-        # the session is resolved before the lake is opened: a mistyped name creates no lake
+        # the sessions are resolved before the lake is opened: a mistyped name creates no lake
         if args.path:
-            ref = client.session_from_path(args.path, refresh=args.refresh)
+            refs = [client.session_from_path(args.path, refresh=args.refresh)]
+        elif args.session:
+            refs = [client.find(args.year, args.meeting, args.session, refresh=args.refresh)]
         else:
-            ref = client.find(args.year, args.meeting, args.session, refresh=args.refresh)
+            refs = _sessions_of(client.season(args.year, refresh=args.refresh), args.meeting, args.session_types)
         topics = tuple(args.topics) if args.topics is not None else None
         with _lake(args, create=True) as lake:
-            print(ingest(ArchiveSession(ref, client, topics, args.refresh), lake, build=not args.no_build))
+            sources = [ArchiveSession(ref, client, topics, args.refresh) for ref in refs]
+            print(ingest(sources if len(sources) > 1 else sources[0], lake, build=not args.no_build))
     return 0
+
+
+def _sessions_of(season: list, meeting: str | None, types: list[str] | None) -> list:
+    """The sessions of `season` (SessionRefs) to load: `meeting`'s (or the whole season's) of `types`."""
+    from .archive.lookup import find_meeting
+
+    refs = find_meeting(season, meeting) if meeting else season
+    types = types or (["All"] if meeting else ["Race", "Qualifying"])
+    unknown = sorted(set(types) - {*SESSION_TYPES, "All"})
+    if unknown:
+        raise F1nbError(f"unknown session type {', '.join(unknown)}: pass {', '.join(SESSION_TYPES)} or All")
+    chosen = [r for r in refs if "All" in types or r.session_type.title() in types]
+    if not chosen:
+        where = f"{refs[0].year} {refs[0].meeting_name}" if meeting and refs else f"the {season[0].year if season else ''} index"
+        held = sorted({r.session_type for r in refs})
+        raise SessionNotFound(f"no {' or '.join(types)} session in {where} (it has {', '.join(held) or 'none'}); "
+                              "pass --session-types with one of those, or All")
+    return chosen
 
 
 def cmd_build(args) -> int:

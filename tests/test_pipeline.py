@@ -176,7 +176,7 @@ def test_cli_errors_are_one_line_without_traceback(demo_tree, tmp_path):
     done = _cli("--lake", lake, "sql", "SELEKT nonsense")
     assert done.returncode == 1 and "Traceback" not in done.stderr and "SQL failed" in done.stderr
     done = _cli("--lake", lake, "load")
-    assert done.returncode == 1 and "say which session" in done.stderr
+    assert done.returncode == 1 and "say what to load" in done.stderr
     done = _cli("--lake", lake, "--archive-url", "http://127.0.0.1:9/", "-q", "sessions", "2024")
     assert done.returncode == 1 and "Traceback" not in done.stderr and "127.0.0.1:9" in done.stderr
 

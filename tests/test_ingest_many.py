@@ -1,6 +1,6 @@
-"""A season over HTTP: the next session downloads while this one is written (ingest's
-`download_ahead`), with the same lake as one after the other, and nothing lost or left
-running when a download or a write fails."""
+"""Many sessions in one job, over HTTP: the next session downloads while this one is written
+(ingest's `download_ahead`), with the same lake as one after the other, nothing lost or left
+running when a download or a write fails; `f1nb load YEAR [MEETING]`."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import pytest
 import f1nb.bronze.load as bronze_load
 from f1nb.archive.client import ArchiveClient
 from f1nb.archive.serve import ArchiveServer
+from f1nb.cli import main
 from f1nb.demo import DemoConfig
 from f1nb.errors import DownloadError
 from f1nb.ingest import ArchiveSession, ingest
@@ -113,3 +114,28 @@ def test_a_failed_write_waits_for_the_download_under_way_and_leaves_the_lake_as_
             ingest([ArchiveSession(qualifying, client), ArchiveSession(race, client)], lake)
         assert download_threads() == []  # ingest returned only once the race's download had ended
         assert not lake.session_keys()
+
+
+def test_cli_loads_a_season_or_a_meeting_in_one_job(demo_tree, tmp_path, capsys):
+    lake_file = tmp_path / "lake.duckdb"
+    with ArchiveServer(demo_tree) as server:
+        cli = ["-q", "--lake", str(lake_file), "--archive-url", server.url, "--cache", str(tmp_path / "cache"), "load"]
+        assert main([*cli, "2099", "--session-types", "practice"]) == 1
+        assert "no Practice session in the 2099 index (it has Qualifying, Race)" in capsys.readouterr().err
+        assert not lake_file.exists()  # resolved before the lake is opened
+        assert main([*cli, "2099", "--session-types", "Sprint"]) == 1
+        assert "unknown session type Sprint" in capsys.readouterr().err
+
+        assert main([*cli, "2099", "--session-types", "Race"]) == 0
+        out = capsys.readouterr().out
+        assert "— Race (session" in out and "Qualifying" not in out
+        assert main([*cli, "2099"]) == 0  # the season: its races and qualifyings, one build
+        out = capsys.readouterr().out
+        assert out.count("messages in") == 2 and "built" in out.lower()
+        assert main([*cli, "2099", "1", "--no-build"]) == 0  # round 1: every session of the meeting
+        assert capsys.readouterr().out.count("messages in") == 2
+    with Lake(lake_file) as lake:
+        refs = sorted(lake.session_keys())
+        assert len(refs) == 2
+        built = lake.raw.execute("SELECT count(DISTINCT session_key) FROM gold.results").fetchone()
+        assert built == (2,)
