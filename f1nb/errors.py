@@ -37,6 +37,10 @@ class SessionNotAvailable(ArchiveError):
     """The index lists the session, but the archive has none of its feeds."""
 
 
+class SessionSkipped(UserWarning):
+    """A session of a season's load was skipped: the archive has none of its data yet."""
+
+
 class InvalidChoice(F1nbError, ValueError):
     """A Python API argument outside its valid choices (the message lists them)."""
 

@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
+from .errors import SessionNotAvailable
 from .progress import silent, span
 
 if TYPE_CHECKING:
@@ -101,13 +102,15 @@ class LiveBatch:
 class IngestReport:
     loads: list[LoadReport] = field(default_factory=list)  # one per session written to Bronze
     built: BuildReport | None = None  # None: nothing was built
+    skipped: list[str] = field(default_factory=list)  # why, for each session of a list the archive does not have yet
 
     @property
     def session_keys(self) -> list[int]:
         return [load.session_key for load in self.loads]
 
     def __str__(self) -> str:
-        return "\n".join(str(part) for part in (*self.loads, self.built) if part is not None)
+        return "\n".join([*(str(part) for part in (*self.loads, self.built) if part is not None),
+                          *(f"skipped: {why}" for why in self.skipped)])
 
 
 # ---------------------------------------------------------------- the entry point
@@ -119,15 +122,23 @@ def ingest(source, lake, build: bool = True, report=None, download_ahead: bool =
 
     `download_ahead`: in a list, each archive session's files download while the one before
     is written (False: one after the other, holding one session's files at a time). With a
-    `report` they download in steps that move the bar, one session after the other."""
+    `report` they download in steps that move the bar, one session after the other.
+    In a list, a session the archive has none of the data of (`SessionNotAvailable`) is
+    skipped and named in the report's `skipped`; alone, it is an error."""
     sources = [_as_source(src) for src in (source if isinstance(source, (list, tuple)) else [source])]
     loading = _part(report, 0.0, _LOAD_SHARE if build else 1.0)
     result, keys = IngestReport(), []
     ahead = download_ahead and report is None and len(sources) > 1
     with _DownloadsAhead(sources if ahead else []) as downloads:
         for i, src in enumerate(sources):
-            fetched = downloads.take(i)
-            loads, to_build = _load(src, lake, _part(loading, i / len(sources), (i + 1) / len(sources)), fetched)
+            try:
+                fetched = downloads.take(i)
+                loads, to_build = _load(src, lake, _part(loading, i / len(sources), (i + 1) / len(sources)), fetched)
+            except SessionNotAvailable as exc:
+                if len(sources) == 1:
+                    raise
+                result.skipped.append(str(exc))  # a season's index lists sessions not published yet
+                continue
             result.loads += loads
             keys += [k for k in to_build if k not in keys]
     if build and keys:

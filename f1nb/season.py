@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 
-from .errors import F1nbError
+from .errors import F1nbError, SessionSkipped
 from .lake.lake import Lake
 from .session import Session
 from .session_lookup import get_session, sessions_in_lake
@@ -31,13 +33,17 @@ class Season:
         return get_session(self.year, meeting, session, lake=self.lake, archive_url=self.archive_url)
 
     def load(self, session_types: tuple[str, ...] = ("Race", "Qualifying"), progress: bool = True) -> list:
-        """Load and build every session of these types from the archive index."""
+        """Load and build every session of these types from the archive index. A session the
+        archive has no data for yet is skipped with a `SessionSkipped` warning; the others load."""
         from .archive.client import ArchiveClient
         from .ingest import ArchiveSession, ingest
 
         with ArchiveClient(base_url=self.archive_url, progress=progress) as client:
             sources = [ArchiveSession(ref, client) for ref in client.season(self.year) if ref.session_type in session_types]
-            return ingest(sources, self.lake).loads
+            report = ingest(sources, self.lake)
+        for why in report.skipped:
+            warnings.warn(f"skipped {why}", SessionSkipped, stacklevel=2)
+        return report.loads
 
     def _gold(self, name: str) -> pd.DataFrame:
         if not sessions_in_lake(self.lake, self.year):

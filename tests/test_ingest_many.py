@@ -4,10 +4,12 @@ running when a download or a write fails; `f1nb load YEAR [MEETING]`."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import threading
 
+import orjson
 import pytest
 
 import f1nb.bronze.load as bronze_load
@@ -15,7 +17,7 @@ from f1nb.archive.client import ArchiveClient
 from f1nb.archive.serve import ArchiveServer
 from f1nb.cli import main
 from f1nb.demo import DemoConfig
-from f1nb.errors import DownloadError
+from f1nb.errors import DownloadError, SessionNotAvailable, SessionSkipped
 from f1nb.ingest import ArchiveSession, ingest
 from f1nb.lake.lake import Lake
 from f1nb.season import Season
@@ -139,3 +141,30 @@ def test_cli_loads_a_season_or_a_meeting_in_one_job(demo_tree, tmp_path, capsys)
         assert len(refs) == 2
         built = lake.raw.execute("SELECT count(DISTINCT session_key) FROM gold.results").fetchone()
         assert built == (2,)
+
+
+def test_a_session_the_archive_does_not_have_yet_is_skipped_and_the_season_loads(demo_tree, tmp_path, capsys):
+    tree = tmp_path / "tree"
+    shutil.copytree(demo_tree, tree)
+    index_file = tree / str(SMALL.year) / "Index.json"
+    index = orjson.loads(index_file.read_bytes().removeprefix(b"\xef\xbb\xbf"))
+    sessions = index["Meetings"][0]["Sessions"]
+    path = sessions[0]["Path"].rsplit("/", 2)[0] + "/2099-03-01_Sprint/"  # listed, never published
+    sessions.insert(1, {**sessions[1], "Key": 90019, "Name": "Sprint", "Path": path})
+    index_file.write_bytes(orjson.dumps(index))
+    with ArchiveServer(tree) as server:
+        season = Season(SMALL.year, tmp_path / "lake.duckdb", archive_url=server.url)
+        with pytest.warns(SessionSkipped, match="Sprint.*the archive has none of its data"):
+            loads = season.load(progress=False)
+        assert [load.session_key for load in loads] == [sessions[0]["Key"], sessions[2]["Key"]]
+        assert sorted(season.lake.session_keys()) == sorted(load.session_key for load in loads)
+        season.lake.close()
+
+        cli = ["-q", "--lake", str(tmp_path / "cli.duckdb"), "--archive-url", server.url, "--cache", str(tmp_path / "c")]
+        assert main([*cli, "load", str(SMALL.year)]) == 0
+        assert "skipped: 2099 f1nb Demo Grand Prix — Sprint: the archive has none of its data" in capsys.readouterr().out
+        with Lake(tmp_path / "cli.duckdb") as lake, ArchiveClient(base_url=server.url, progress=False) as client:
+            sprint = ArchiveSession(client.season(SMALL.year)[1], client)
+            assert sprint.ref.session_name == "Sprint"
+            with pytest.raises(SessionNotAvailable):  # alone, it is an error
+                ingest(sprint, lake)
