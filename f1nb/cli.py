@@ -131,6 +131,7 @@ def cmd_sessions(args) -> int:
 
 
 def cmd_load(args) -> int:
+    from . import progress
     from .ingest import ArchiveSession, Recording, ingest
 
     if args.recording:
@@ -153,9 +154,15 @@ def cmd_load(args) -> int:
         else:
             refs = _sessions_of(client.season(args.year, refresh=args.refresh), args.meeting, args.session_types)
         topics = tuple(args.topics) if args.topics is not None else None
+        sources = [ArchiveSession(ref, client, topics, args.refresh) for ref in refs]
         with _lake(args, create=True) as lake:
-            sources = [ArchiveSession(ref, client, topics, args.refresh) for ref in refs]
-            print(ingest(sources if len(sources) > 1 else sources[0], lake, build=not args.no_build))
+            if len(sources) == 1:
+                print(ingest(sources[0], lake, build=not args.no_build))
+                return 0
+            client.progress = False  # one bar for the job, not one per session's download
+            with progress.terminal(f"{len(sources)} sessions", enabled=not args.quiet) as report:
+                result = ingest(sources, lake, build=not args.no_build, report=report)
+            print(result)
     return 0
 
 

@@ -121,19 +121,23 @@ def ingest(source, lake, build: bool = True, report=None, download_ahead: bool =
     then, with `build`, build Silver and Gold for the sessions written, once.
 
     `download_ahead`: in a list, each archive session's files download while the one before
-    is written (False: one after the other, holding one session's files at a time). With a
-    `report` they download in steps that move the bar, one session after the other.
+    is written (False: one after the other, holding one session's files at a time). A
+    `report` hears of each session as it starts; a single archive session downloads in
+    steps, so its bar moves while it downloads.
     In a list, a session the archive has none of the data of (`SessionNotAvailable`) is
     skipped and named in the report's `skipped`; alone, it is an error."""
     sources = [_as_source(src) for src in (source if isinstance(source, (list, tuple)) else [source])]
     loading = _part(report, 0.0, _LOAD_SHARE if build else 1.0)
     result, keys = IngestReport(), []
-    ahead = download_ahead and report is None and len(sources) > 1
+    ahead = download_ahead and sum(isinstance(src, (ArchiveSession, ArchivePath)) for src in sources) > 1
     with _DownloadsAhead(sources if ahead else []) as downloads:
         for i, src in enumerate(sources):
+            part = _part(loading, i / len(sources), (i + 1) / len(sources))
             try:
+                if ahead and part is not None and isinstance(src, (ArchiveSession, ArchivePath)):
+                    part(0.0, f"loading {_label(src)} into Bronze")
                 fetched = downloads.take(i)
-                loads, to_build = _load(src, lake, _part(loading, i / len(sources), (i + 1) / len(sources)), fetched)
+                loads, to_build = _load(src, lake, part, fetched)
             except SessionNotAvailable as exc:
                 if len(sources) == 1:
                     raise
@@ -149,6 +153,10 @@ def ingest(source, lake, build: bool = True, report=None, download_ahead: bool =
 def _part(report, low: float, high: float):
     """The [low, high] part of `report`'s bar; None stays None (nobody watches)."""
     return None if report is None else span(report, low, high)
+
+
+def _label(src) -> str:
+    return src.ref.label if isinstance(src, ArchiveSession) else src.path
 
 
 def _as_source(src):
@@ -238,9 +246,10 @@ def _fetch_archive(src, report) -> _Fetched:
 def _load_archive(src, lake, report, fetched: _Fetched | None) -> tuple[list, list[int]]:
     from .bronze.load import load_archive_files
 
-    fetched = fetched or _fetch_archive(src, report)
-    if report is not None:
-        report(0.85, "writing Bronze…")
+    if fetched is None:  # alone: downloaded now, in steps when a bar watches
+        fetched = _fetch_archive(src, report)
+        if report is not None:
+            report(0.85, "writing Bronze…")
     load = load_archive_files(lake, fetched.files, fetched.base_url, src.topics, fetched.started)
     return [load], [load.session_key]
 

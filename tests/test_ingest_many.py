@@ -83,6 +83,25 @@ def test_season_load_downloads_the_next_session_while_writing_and_equals_one_aft
     assert "silver.laps" in same.stdout and "gold.results" in same.stdout  # every layer was compared
 
 
+def test_a_watched_load_of_many_sessions_still_downloads_ahead_and_reports_each(demo_tree, tmp_path, monkeypatch):
+    heard: list[tuple[float, str]] = []
+    seen: dict[int, bool] = {}
+    with ArchiveServer(demo_tree) as server, Lake(tmp_path / "lake.duckdb") as lake, \
+            ArchiveClient(base_url=server.url, cache_dir=tmp_path / "cache", progress=False) as client:
+        refs = client.season(SMALL.year)
+
+        def first_waits_for_race(key: int) -> None:
+            if key == refs[0].session_key:
+                seen[key] = wait_until(lambda: race_requested(server, refs[1].path), timeout=120)
+
+        watch_writes(monkeypatch, first_waits_for_race)
+        ingest([ArchiveSession(ref, client) for ref in refs], lake, report=lambda done, text: heard.append((done, text)))
+    assert seen == {refs[0].session_key: True}
+    assert [text for _, text in heard if text.startswith("loading")] == [f"loading {r.label} into Bronze" for r in refs]
+    done = [fraction for fraction, _ in heard]
+    assert done == sorted(done) and done[-1] > 0.99  # never backwards, to the end of the build
+
+
 def download_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith("f1nb-download")]
 
@@ -131,9 +150,11 @@ def test_cli_loads_a_season_or_a_meeting_in_one_job(demo_tree, tmp_path, capsys)
         assert main([*cli, "2099", "--session-types", "Race"]) == 0
         out = capsys.readouterr().out
         assert "— Race (session" in out and "Qualifying" not in out
-        assert main([*cli, "2099"]) == 0  # the season: its races and qualifyings, one build
-        out = capsys.readouterr().out
+        assert main([*cli[1:], "2099"]) == 0  # the season: its races and qualifyings, one build; not quiet
+        out, err = capsys.readouterr()
         assert out.count("messages in") == 2 and "built" in out.lower()
+        assert "2 sessions: loading 2099 f1nb Demo Grand Prix — Race into Bronze (" in err  # a log's line per stage
+        assert "2 sessions: build Silver and Gold (" in err
         assert main([*cli, "2099", "1", "--no-build"]) == 0  # round 1: every session of the meeting
         assert capsys.readouterr().out.count("messages in") == 2
     with Lake(lake_file) as lake:
