@@ -52,6 +52,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--session-types", nargs="+", metavar="TYPE", type=str.title,
                    help="with YEAR or YEAR MEETING: the index's session types to load, of "
                         f"{', '.join(SESSION_TYPES)} or All (default: Race Qualifying for a season, All for a meeting)")
+    s.add_argument("--reload", action="store_true",
+                   help="with YEAR or YEAR MEETING: write again the sessions the lake holds from the same files "
+                        "(default: they are left as they are, so a re-run loads only what is new)")
     s.add_argument("--path", help="load by archive path (e.g. 2018/2018-04-29_Azerbaijan_Grand_Prix/2018-04-29_Race/)")
     s.add_argument("--recording", help="load a live recording file (or folder) instead")
     s.add_argument("--topics", nargs="+", help="only these topics (default: all the session has)")
@@ -143,8 +146,10 @@ def cmd_load(args) -> int:
     if not (args.path or args.year):
         raise F1nbError("say what to load: f1nb load YEAR MEETING SESSION (e.g. 2024 Monaco R), YEAR MEETING "
                         "(the whole meeting), YEAR (the season), --path or --recording")
-    if args.session_types and (args.path or args.session):
-        raise F1nbError("--session-types chooses among a meeting's or a season's sessions: pass YEAR or YEAR MEETING")
+    if (args.session_types or args.reload) and (args.path or args.session):
+        option = "--session-types" if args.session_types else "--reload"
+        raise F1nbError(f"{option} is for a meeting's or a season's sessions: pass YEAR or YEAR MEETING "
+                        "(a single session is always loaded again)")
     with _client(args) as client:
         # the sessions are resolved before the lake is opened: a mistyped name creates no lake
         if args.path:
@@ -154,7 +159,8 @@ def cmd_load(args) -> int:
         else:
             refs = _sessions_of(client.season(args.year, refresh=args.refresh), args.meeting, args.session_types)
         topics = tuple(args.topics) if args.topics is not None else None
-        sources = [ArchiveSession(ref, client, topics, args.refresh) for ref in refs]
+        one = bool(args.path or args.session)
+        sources = [ArchiveSession(ref, client, topics, args.refresh, skip_loaded=not (one or args.reload)) for ref in refs]
         with _lake(args, create=True) as lake:
             if len(sources) == 1:
                 print(ingest(sources[0], lake, build=not args.no_build))

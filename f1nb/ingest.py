@@ -28,7 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from .errors import SessionNotAvailable
 from .progress import silent, span
@@ -54,6 +54,9 @@ class ArchiveSession:
     client: Any = None  # ArchiveClient
     topics: tuple[str, ...] | None = None
     refresh: bool = False  # download every file again instead of using the cache
+    # a session the lake holds from the same files (every feed's sha256) is left as it is,
+    # and built only if it is not; with `topics`, ignored (a reload of chosen feeds is asked for)
+    skip_loaded: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class ArchivePath:
     client: Any = None
     topics: tuple[str, ...] | None = None
     refresh: bool = False
+    skip_loaded: bool = False  # as ArchiveSession's
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,7 @@ class IngestReport:
     loads: list[LoadReport] = field(default_factory=list)  # one per session written to Bronze
     built: BuildReport | None = None  # None: nothing was built
     skipped: list[str] = field(default_factory=list)  # why, for each session of a list the archive does not have yet
+    unchanged: list[str] = field(default_factory=list)  # sessions left as they were (`skip_loaded`)
 
     @property
     def session_keys(self) -> list[int]:
@@ -110,6 +115,7 @@ class IngestReport:
 
     def __str__(self) -> str:
         return "\n".join([*(str(part) for part in (*self.loads, self.built) if part is not None),
+                          *(f"unchanged: {label} (the lake holds it from the same files)" for label in self.unchanged),
                           *(f"skipped: {why}" for why in self.skipped)])
 
 
@@ -137,13 +143,14 @@ def ingest(source, lake, build: bool = True, report=None, download_ahead: bool =
                 if ahead and part is not None and isinstance(src, (ArchiveSession, ArchivePath)):
                     part(0.0, f"loading {_label(src)} into Bronze")
                 fetched = downloads.take(i)
-                loads, to_build = _load(src, lake, part, fetched)
+                loads, to_build, unchanged = _load(src, lake, part, fetched)
             except SessionNotAvailable as exc:
                 if len(sources) == 1:
                     raise
                 result.skipped.append(str(exc))  # a season's index lists sessions not published yet
                 continue
             result.loads += loads
+            result.unchanged += unchanged
             keys += [k for k in to_build if k not in keys]
     if build and keys:
         result.built = lake.build(keys, report=_part(report, _LOAD_SHARE, 1.0))
@@ -165,20 +172,26 @@ def _as_source(src):
     return ArchiveSession(src) if isinstance(src, SessionRef) else src
 
 
-def _load(src, lake, report, fetched: _Fetched | None = None) -> tuple[list, list[int]]:
-    """(load reports, session keys to build) for one source; `fetched`: its files, downloaded ahead."""
+class _Loaded(NamedTuple):
+    loads: list  # LoadReports of the sessions written
+    to_build: list[int]  # session keys to build
+    unchanged: tuple[str, ...] = ()  # labels of the sessions left as they were
+
+
+def _load(src, lake, report, fetched: _Fetched | None = None) -> _Loaded:
+    """What loading one source did; `fetched`: its files, downloaded ahead."""
     if isinstance(src, (ArchiveSession, ArchivePath)):
         return _load_archive(src, lake, report, fetched)
     if isinstance(src, Recording):
         from .bronze.load import load_recording
 
         load = load_recording(lake, src.path)
-        return [load], [load.session_key]
+        return _Loaded([load], [load.session_key])
     if isinstance(src, Demo):
         return _load_demo(src, lake, report)
     if isinstance(src, LiveBatch):
         lake.write_session(src.session_key, src.tables, replace=src.replace)
-        return [], [src.session_key]
+        return _Loaded([], [src.session_key])
     raise TypeError(f"ingest cannot load a {type(src).__name__}; pass ArchiveSession, ArchivePath, Recording, "
                     "Demo or LiveBatch")
 
@@ -243,15 +256,19 @@ def _fetch_archive(src, report) -> _Fetched:
             client.close()
 
 
-def _load_archive(src, lake, report, fetched: _Fetched | None) -> tuple[list, list[int]]:
-    from .bronze.load import load_archive_files
+def _load_archive(src, lake, report, fetched: _Fetched | None) -> _Loaded:
+    from .bronze.load import load_archive_files, loaded_feeds
 
     if fetched is None:  # alone: downloaded now, in steps when a bar watches
         fetched = _fetch_archive(src, report)
         if report is not None:
             report(0.85, "writing Bronze…")
-    load = load_archive_files(lake, fetched.files, fetched.base_url, src.topics, fetched.started)
-    return [load], [load.session_key]
+    files = fetched.files
+    key = files.ref.session_key
+    if src.skip_loaded and src.topics is None and files.files and loaded_feeds(lake, key) == files.sha256:
+        return _Loaded([], [] if _built(lake, [key]) else [key], (files.ref.label,))
+    load = load_archive_files(lake, files, fetched.base_url, src.topics, fetched.started)
+    return _Loaded([load], [load.session_key])
 
 
 def _download_in_steps(client, ref, topics, refresh: bool, report) -> None:
@@ -265,7 +282,7 @@ def _download_in_steps(client, ref, topics, refresh: bool, report) -> None:
         client.fetch_session(ref, topics=part, refresh=refresh)
 
 
-def _load_demo(src: Demo, lake, report) -> tuple[list, list[int]]:
+def _load_demo(src: Demo, lake, report) -> _Loaded:
     """Generate (or reuse) the demo tree and load its sessions through the archive client, each
     as soon as its files are written: the qualifying loads while the race is still being
     written (`demo.workers`). The bar: writing the tree is its first half, loading the second."""
@@ -320,10 +337,10 @@ def _load_demo(src: Demo, lake, report) -> tuple[list, list[int]]:
     order = list(refs)
     loads.sort(key=lambda load: order.index(load.session_key))  # the season's order, whichever was written first
     if loads or not src.skip_loaded:
-        return loads, [load.session_key for load in loads]
+        return _Loaded(loads, [load.session_key for load in loads])
     keys = [k for (k,) in lake.raw.execute(f"SELECT session_key FROM bronze.sessions WHERE year = {int(cfg.year)} "
                                            "ORDER BY session_key").fetchall()]
-    return [], ([] if _built(lake, keys) else keys)
+    return _Loaded([], [] if _built(lake, keys) else keys)
 
 
 def _built(lake, keys: list[int]) -> bool:

@@ -32,14 +32,18 @@ class Season:
     def session(self, meeting: str | int, session: str | int) -> Session:
         return get_session(self.year, meeting, session, lake=self.lake, archive_url=self.archive_url)
 
-    def load(self, session_types: tuple[str, ...] = ("Race", "Qualifying"), progress: bool = True) -> list:
-        """Load and build every session of these types from the archive index. A session the
+    def load(self, session_types: tuple[str, ...] = ("Race", "Qualifying"), progress: bool = True,
+             reload: bool = False) -> list:
+        """Load and build every session of these types from the archive index; the load reports
+        of the sessions written. A session the lake holds from the same files is left as it is
+        (`reload=True`: written again), so a second call only fetches what is new. A session the
         archive has no data for yet is skipped with a `SessionSkipped` warning; the others load."""
         from .archive.client import ArchiveClient
         from .ingest import ArchiveSession, ingest
 
         with ArchiveClient(base_url=self.archive_url, progress=progress) as client:
-            sources = [ArchiveSession(ref, client) for ref in client.season(self.year) if ref.session_type in session_types]
+            sources = [ArchiveSession(ref, client, skip_loaded=not reload)
+                       for ref in client.season(self.year) if ref.session_type in session_types]
             report = ingest(sources, self.lake)
         for why in report.skipped:
             warnings.warn(f"skipped {why}", SessionSkipped, stacklevel=2)

@@ -152,11 +152,17 @@ def test_cli_loads_a_season_or_a_meeting_in_one_job(demo_tree, tmp_path, capsys)
         assert "— Race (session" in out and "Qualifying" not in out
         assert main([*cli[1:], "2099"]) == 0  # the season: its races and qualifyings, one build; not quiet
         out, err = capsys.readouterr()
-        assert out.count("messages in") == 2 and "built" in out.lower()
+        assert out.count("messages in") == 1 and "— Qualifying (session" in out and "built" in out.lower()
+        assert "unchanged: 2099 f1nb Demo Grand Prix — Race (the lake holds it from the same files)" in out
         assert "2 sessions: loading 2099 f1nb Demo Grand Prix — Race into Bronze (" in err  # a log's line per stage
         assert "2 sessions: build Silver and Gold (" in err
-        assert main([*cli, "2099", "1", "--no-build"]) == 0  # round 1: every session of the meeting
+        assert main([*cli, "2099"]) == 0  # again: nothing to write, nothing to build
+        out = capsys.readouterr().out
+        assert out.count("unchanged: ") == 2 and "messages in" not in out and "built" not in out.lower()
+        assert main([*cli, "2099", "1", "--no-build", "--reload"]) == 0  # round 1: every session of the meeting
         assert capsys.readouterr().out.count("messages in") == 2
+        assert main([*cli, "2099", "1", "R", "--reload"]) == 1
+        assert "a single session is always loaded again" in capsys.readouterr().err
     with Lake(lake_file) as lake:
         refs = sorted(lake.session_keys())
         assert len(refs) == 2
@@ -189,3 +195,29 @@ def test_a_session_the_archive_does_not_have_yet_is_skipped_and_the_season_loads
             assert sprint.ref.session_name == "Sprint"
             with pytest.raises(SessionNotAvailable):  # alone, it is an error
                 ingest(sprint, lake)
+
+
+def test_a_season_loaded_again_writes_only_the_sessions_whose_files_changed(demo_tree, tmp_path):
+    tree = tmp_path / "tree"
+    shutil.copytree(demo_tree, tree)
+    with ArchiveServer(tree) as server:
+        season = Season(SMALL.year, tmp_path / "lake.duckdb", archive_url=server.url)
+        first = season.load(progress=False)
+        assert len(first) == 2
+        loaded_at = season.lake.raw.execute("SELECT session_key, loaded_at FROM bronze.sessions").fetchall()
+        server.clear_requests()
+        assert season.load(progress=False) == []  # the cache answers, the lake holds the same files
+        assert server.requests == []
+        assert season.lake.raw.execute("SELECT session_key, loaded_at FROM bronze.sessions").fetchall() == loaded_at
+
+        with ArchiveClient(base_url=server.url, cache_dir=tmp_path / "fresh-cache", progress=False) as client:
+            refs = client.season(SMALL.year)
+            feed = tree / refs[1].path / "RaceControlMessages.jsonStream"
+            feed.write_bytes(feed.read_bytes() + b'00:59:59.000{"Messages": {"99": {"Message": "ADDED LATER"}}}\r\n')
+            report = ingest([ArchiveSession(ref, client, skip_loaded=True) for ref in refs], season.lake)
+        assert report.session_keys == [refs[1].session_key] == [first[1].session_key]
+        assert report.unchanged == [refs[0].label]
+        assert report.built is not None
+        added = season.lake.raw.execute("SELECT count(*) FROM bronze.fields WHERE value = 'ADDED LATER'").fetchone()
+        assert added == (1,)
+        season.lake.close()

@@ -139,6 +139,13 @@ def write_source(lake, src: SessionSource, topics: set[str] | None = None) -> Lo
     )
 
 
+def loaded_feeds(lake, key: int) -> dict[str, str]:
+    """{topic: sha256} of the files session `key` was loaded from (`bronze.feeds`); {} if not loaded."""
+    # (literal ints, not bound parameters: binding makes DuckDB import pandas, about 0.5 s)
+    return dict(lake.raw.execute(f"SELECT topic, sha256 FROM bronze.feeds WHERE session_key = {int(key)} "
+                                 "AND status = 'present'").fetchall())
+
+
 def load_archive_session(lake, client, ref, topics=None, refresh: bool = False) -> LoadReport:
     """Download (or read from cache; `refresh`: download again) one archive session and write it to Bronze."""
     started = time.perf_counter()

@@ -102,10 +102,10 @@ def give_back_memory() -> None:
 def holds_files(lake, key: int, folder: Path) -> bool:
     """True when the lake holds session `key` loaded from exactly the `.jsonStream` files
     in `folder`: the same topics with the same sha256 (what bronze.feeds records)."""
-    # (literal ints, not bound parameters: binding makes DuckDB import pandas, about 0.5 s)
-    rows = lake.raw.execute(f"SELECT topic, sha256 FROM bronze.feeds WHERE session_key = {int(key)} "
-                            "AND status = 'present'").fetchall()
+    from ..bronze.load import loaded_feeds
+
+    held = loaded_feeds(lake, key)
     files = {p.name.removesuffix(".jsonStream"): p for p in folder.glob("*.jsonStream")}
-    if not rows or {topic for topic, _ in rows} != set(files):
+    if not held or set(held) != set(files):
         return False
-    return all(hashlib.sha256(files[topic].read_bytes()).hexdigest() == sha for topic, sha in rows)
+    return all(hashlib.sha256(files[topic].read_bytes()).hexdigest() == sha for topic, sha in held.items())
