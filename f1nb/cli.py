@@ -8,10 +8,8 @@ import sys
 from pathlib import Path
 
 from .blas_threads import one_blas_thread
-from .errors import F1nbError, SessionNotFound
+from .errors import F1nbError
 from .options import add_live_options
-
-SESSION_TYPES = ("Race", "Qualifying", "Practice")  # the season index's session types (sprints: Race, Qualifying)
 
 
 def _bounded_int(low: int, high: int):
@@ -49,9 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("year", nargs="?", type=int)
     s.add_argument("meeting", nargs="?", help="meeting name, location, country or round number")
     s.add_argument("session", nargs="?", help="session name or R, Q, S, SQ, FP1, FP2, FP3")
-    s.add_argument("--session-types", nargs="+", metavar="TYPE", type=str.title,
-                   help="with YEAR or YEAR MEETING: the index's session types to load, of "
-                        f"{', '.join(SESSION_TYPES)} or All (default: Race Qualifying for a season, All for a meeting)")
+    s.add_argument("--session-types", nargs="+", metavar="TYPE",
+                   help="with YEAR or YEAR MEETING: the index's session types to load: Race, Qualifying, Practice "
+                        "or All (default: Race Qualifying for a season, All for a meeting)")
     s.add_argument("--reload", action="store_true",
                    help="with YEAR or YEAR MEETING: write again the sessions the lake holds from the same files "
                         "(default: they are left as they are, so a re-run loads only what is new)")
@@ -135,6 +133,7 @@ def cmd_sessions(args) -> int:
 
 def cmd_load(args) -> int:
     from . import progress
+    from .archive.lookup import choose_sessions
     from .ingest import ArchiveSession, Recording, ingest
 
     if args.recording:
@@ -157,7 +156,7 @@ def cmd_load(args) -> int:
         elif args.session:
             refs = [client.find(args.year, args.meeting, args.session, refresh=args.refresh)]
         else:
-            refs = _sessions_of(client.season(args.year, refresh=args.refresh), args.meeting, args.session_types)
+            refs = choose_sessions(client.season(args.year, refresh=args.refresh), args.meeting, args.session_types)
         topics = tuple(args.topics) if args.topics is not None else None
         one = bool(args.path or args.session)
         sources = [ArchiveSession(ref, client, topics, args.refresh, skip_loaded=not (one or args.reload)) for ref in refs]
@@ -170,24 +169,6 @@ def cmd_load(args) -> int:
                 result = ingest(sources, lake, build=not args.no_build, report=report)
             print(result)
     return 0
-
-
-def _sessions_of(season: list, meeting: str | None, types: list[str] | None) -> list:
-    """The sessions of `season` (SessionRefs) to load: `meeting`'s (or the whole season's) of `types`."""
-    from .archive.lookup import find_meeting
-
-    refs = find_meeting(season, meeting) if meeting else season
-    types = types or (["All"] if meeting else ["Race", "Qualifying"])
-    unknown = sorted(set(types) - {*SESSION_TYPES, "All"})
-    if unknown:
-        raise F1nbError(f"unknown session type {', '.join(unknown)}: pass {', '.join(SESSION_TYPES)} or All")
-    chosen = [r for r in refs if "All" in types or r.session_type.title() in types]
-    if not chosen:
-        where = f"{refs[0].year} {refs[0].meeting_name}" if meeting and refs else f"the {season[0].year if season else ''} index"
-        held = sorted({r.session_type for r in refs})
-        raise SessionNotFound(f"no {' or '.join(types)} session in {where} (it has {', '.join(held) or 'none'}); "
-                              "pass --session-types with one of those, or All")
-    return chosen
 
 
 def cmd_build(args) -> int:

@@ -19,6 +19,7 @@ class Season:
         self.year = int(year)
         self.lake = lake if isinstance(lake, Lake) else Lake(lake)
         self.archive_url = archive_url
+        self.last_load = None  # the IngestReport of the last `load`: loads, built, unchanged, skipped
 
     def __repr__(self) -> str:
         return f"<Season {self.year}: {len(sessions_in_lake(self.lake, self.year))} sessions in {self.lake.location}>"
@@ -32,21 +33,24 @@ class Season:
     def session(self, meeting: str | int, session: str | int) -> Session:
         return get_session(self.year, meeting, session, lake=self.lake, archive_url=self.archive_url)
 
-    def load(self, session_types: tuple[str, ...] = ("Race", "Qualifying"), progress: bool = True,
-             reload: bool = False) -> list:
-        """Load and build every session of these types from the archive index; the load reports
-        of the sessions written. A session the lake holds from the same files is left as it is
-        (`reload=True`: written again), so a second call only fetches what is new. A session the
-        archive has no data for yet is skipped with a `SessionSkipped` warning; the others load."""
+    def load(self, session_types: tuple[str, ...] | None = None, progress: bool = True,
+             reload: bool = False, meeting: str | int | None = None) -> list:
+        """Load and build the season's sessions of these types (`archive.lookup.SESSION_TYPES`, or
+        "All"; default: races and qualifyings), or with `meeting` only that meeting's (default: all
+        of them); the load reports of the sessions written.
+        A session the lake holds from the same files is left as it is (`reload=True`: written
+        again), so a second call only fetches what is new. A session the archive has no data for
+        yet is skipped with a `SessionSkipped` warning; the others load."""
         from .archive.client import ArchiveClient
+        from .archive.lookup import choose_sessions
         from .ingest import ArchiveSession, ingest
 
         with ArchiveClient(base_url=self.archive_url, progress=progress) as client:
-            sources = [ArchiveSession(ref, client, skip_loaded=not reload)
-                       for ref in client.season(self.year) if ref.session_type in session_types]
-            report = ingest(sources, self.lake)
+            refs = choose_sessions(client.season(self.year), meeting, session_types)
+            report = ingest([ArchiveSession(ref, client, skip_loaded=not reload) for ref in refs], self.lake)
         for why in report.skipped:
             warnings.warn(f"skipped {why}", SessionSkipped, stacklevel=2)
+        self.last_load = report
         return report.loads
 
     def _gold(self, name: str) -> pd.DataFrame:

@@ -221,3 +221,23 @@ def test_a_season_loaded_again_writes_only_the_sessions_whose_files_changed(demo
         added = season.lake.raw.execute("SELECT count(*) FROM bronze.fields WHERE value = 'ADDED LATER'").fetchone()
         assert added == (1,)
         season.lake.close()
+
+
+def test_magic_loads_a_meeting_in_one_job_and_binds_a_season(demo_tree, tmp_path, monkeypatch, capsys):
+    from .test_cli_hostile import _failed_cell, _shell
+
+    ip = _shell()
+    with ArchiveServer(demo_tree) as server:
+        monkeypatch.setenv("F1NB_ARCHIVE_URL", server.url)
+        Lake(tmp_path / "m.duckdb").close()
+        ip.run_line_magic("f1", f"backend {tmp_path / 'm.duckdb'}")
+        capsys.readouterr()
+        shown = ip.run_line_magic("f1", "load 2099 1 --as weekend")
+        out = capsys.readouterr().out
+        assert isinstance(ip.user_ns["weekend"], Season) and "bound to `weekend`" in out
+        assert sorted(shown.session_name) == ["Qualifying", "Race"] and out.count("messages in") == 2
+        ip.run_line_magic("f1", "load 2099 --as weekend")  # the season: both held from the same files
+        assert capsys.readouterr().out.count("unchanged: ") == 2
+        assert "leave SESSION out" in _failed_cell(ip, "load 2099 1 R --session-types Race")
+        assert "are for one session" in _failed_cell(ip, "load 2099 --no-telemetry")
+        assert "unknown session type Sprint" in _failed_cell(ip, "load 2099 --session-types sprint")

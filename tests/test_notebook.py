@@ -94,7 +94,7 @@ def _data(output) -> dict:
 
 
 @pytest.mark.parametrize("line", [
-    "telemetry --lap", "load 2024", "load 2024 Monaco Race --as 9x", "plot nope", "nonsense", "lap VER",
+    "telemetry --lap", "load", "load 2024 Monaco --topics TimingData", "load 2024 Monaco Race --as 9x", "plot nope", "nonsense", "lap VER",
     "sessions twenty", "backend a b", "telemetry STO WIN LIN ORT",
 ])
 def test_wrong_arguments_print_usage_not_traceback(ip, capsys, line):

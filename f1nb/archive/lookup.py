@@ -9,8 +9,10 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..errors import SessionNotFound
+from ..errors import InvalidChoice, SessionNotFound
 from ..session_ref import SessionRef, is_testing_name, normalize
+
+SESSION_TYPES = ("Race", "Qualifying", "Practice")  # the season index's session types (sprints: Race, Qualifying)
 
 
 def _strip_gp(norm: str) -> str:
@@ -281,3 +283,23 @@ def find_session(refs: Sequence[SessionRef], meeting: str | int, session: str | 
         f"no session {session!r} in {mname}{': ' + why if why else ''}; it has {listing}. "
         "Pass a session name or R, Q, S, SQ, FP1, FP2, FP3 (testing: Day 1, Day 2, ...)"
     )
+
+
+def choose_sessions(refs: Sequence[SessionRef], meeting: str | int | None = None,
+                    types: Iterable[str] | None = None) -> list[SessionRef]:
+    """The sessions of a season index to load together: `meeting`'s (or the whole season's)
+    of the session `types` (`SESSION_TYPES`, any case, or "All"; default: All for a meeting,
+    Race and Qualifying for a season). `SessionNotFound` when none is left."""
+    chosen_from = find_meeting(refs, meeting) if meeting is not None else list(refs)
+    types = [str(t).title() for t in types] if types else (["All"] if meeting is not None else ["Race", "Qualifying"])
+    unknown = sorted(set(types) - {*SESSION_TYPES, "All"})
+    if unknown:
+        raise InvalidChoice(f"unknown session type {', '.join(unknown)}: pass {', '.join(SESSION_TYPES)} or All")
+    chosen = [r for r in chosen_from if "All" in types or (r.session_type or "").title() in types]
+    if not chosen:
+        where = (f"{chosen_from[0].year} {chosen_from[0].meeting_name}" if meeting is not None and chosen_from
+                 else f"the {_year_text(refs)} index")
+        held = sorted({r.session_type for r in chosen_from})
+        raise SessionNotFound(f"no {' or '.join(types)} session in {where} (it has {', '.join(held) or 'none'}); "
+                              "pass session types among those, or All")
+    return chosen

@@ -16,20 +16,31 @@ TELEMETRY_TOPICS = ("CarData.z", "Position.z")
 
 def _load_args(p):
     p.add_argument("year", type=int, help="e.g. 2024")
-    p.add_argument("meeting", help="meeting name, place, country or round number")
-    p.add_argument("session", help="session name or R, Q, S, SQ, FP1…")
-    p.add_argument("--as", dest="name", default="session", help="variable to bind (default: session)")
+    p.add_argument("meeting", nargs="?", help="meeting name, place, country or round number (none: the season)")
+    p.add_argument("session", nargs="?", help="session name or R, Q, S, SQ, FP1… (none: the whole meeting)")
+    p.add_argument("--as", dest="name", help="variable to bind (default: session; season for many sessions)")
     p.add_argument("--topics", nargs="+", help="only these feeds (default: all the session has)")
     p.add_argument("--no-telemetry", action="store_true", help="skip CarData.z and Position.z")
+    p.add_argument("--session-types", nargs="+", metavar="TYPE",
+                   help="without SESSION: Race, Qualifying, Practice or All (default: Race Qualifying for a season, "
+                        "All for a meeting)")
     p.add_argument("--force", action="store_true", help="download and rebuild even if already loaded")
 
 
-@subcommand("load", "load YEAR MEETING SESSION [--as NAME] [--topics ...] [--no-telemetry]", _load_args)
+@subcommand("load", "load YEAR [MEETING [SESSION]] [--as NAME] [--topics ...] [--no-telemetry] [--session-types ...]",
+            _load_args)
 def _load(m, args, cell):
     from ..session import Session
     from ..session_lookup import get_session
 
-    check_free_name(m.shell, args.name, (Session,), SUBCOMMANDS["load"].parser().format_usage())
+    usage = SUBCOMMANDS["load"].parser().format_usage()
+    if args.session is None:
+        return _load_many(m, args, usage)
+    if args.session_types:
+        raise MagicUsageError(usage, "--session-types chooses among a meeting's or a season's sessions: "
+                                     "leave SESSION out")
+    args.name = args.name or "session"
+    check_free_name(m.shell, args.name, (Session,), usage)
     lake = m.get_lake()
     print(f"Finding {args.year} {args.meeting} {args.session}…", flush=True)
     session = get_session(args.year, args.meeting, args.session, lake=lake, archive_url=m.archive_url_or_default())
@@ -48,6 +59,25 @@ def _load(m, args, cell):
         print(f"Downloading {session.label}, then building Silver and Gold…", flush=True)
         print(session.load_data(topics=topics, force=True, build=True))
     return _bind_and_show(m, session, args.name)
+
+
+def _load_many(m, args, usage: str):
+    """`%f1 load YEAR [MEETING]`: the sessions, in one job (`Season.load`), bound as a Season."""
+    from ..season import Season
+
+    if args.topics or args.no_telemetry:
+        raise MagicUsageError(usage, "--topics and --no-telemetry are for one session: name it (YEAR MEETING SESSION)")
+    name = args.name or "season"
+    check_free_name(m.shell, name, (Season,), usage)
+    season = Season(args.year, m.get_lake(), archive_url=m.archive_url_or_default())
+    what = f"{args.year} {args.meeting}" if args.meeting else f"the {args.year} season"
+    print(f"Loading {what}: each session downloads while the one before is written, then Silver and Gold…",
+          flush=True)
+    season.load(args.session_types, reload=args.force, meeting=args.meeting)
+    print(season.last_load)
+    m.shell.user_ns[name] = season
+    print(f"bound to `{name}`")
+    return season.sessions()
 
 
 def _bind_and_show(m, session, name: str) -> None:
