@@ -41,13 +41,17 @@ class Season:
         A session the lake holds from the same files is left as it is (`reload=True`: written
         again), so a second call only fetches what is new. A session the archive has no data for
         yet is skipped with a `SessionSkipped` warning; the others load."""
+        from . import progress as shown
         from .archive.client import ArchiveClient
         from .archive.lookup import choose_sessions
         from .ingest import ArchiveSession, ingest
 
-        with ArchiveClient(base_url=self.archive_url, progress=progress) as client:
+        # one bar (a line per session in a notebook or a log) for the job, not one per download
+        with ArchiveClient(base_url=self.archive_url, progress=False) as client:
             refs = choose_sessions(client.season(self.year), meeting, session_types)
-            report = ingest([ArchiveSession(ref, client, skip_loaded=not reload) for ref in refs], self.lake)
+            with shown.terminal(f"{len(refs)} sessions", enabled=progress) as bar:
+                report = ingest([ArchiveSession(ref, client, skip_loaded=not reload) for ref in refs], self.lake,
+                                report=bar)
         for why in report.skipped:
             warnings.warn(f"skipped {why}", SessionSkipped, stacklevel=2)
         self.last_load = report

@@ -233,7 +233,8 @@ def test_magic_loads_a_meeting_in_one_job_and_binds_a_season(demo_tree, tmp_path
         ip.run_line_magic("f1", f"backend {tmp_path / 'm.duckdb'}")
         capsys.readouterr()
         shown = ip.run_line_magic("f1", "load 2099 1 --as weekend")
-        out = capsys.readouterr().out
+        out, err = capsys.readouterr()
+        assert "2 sessions: loading 2099 f1nb Demo Grand Prix — Race into Bronze (" in err  # a line per session
         assert isinstance(ip.user_ns["weekend"], Season) and "bound to `weekend`" in out
         assert sorted(shown.session_name) == ["Qualifying", "Race"] and out.count("messages in") == 2
         ip.run_line_magic("f1", "load 2099 --as weekend")  # the season: both held from the same files
