@@ -130,7 +130,7 @@ def ingest(source, lake, build: bool = True, report=None, download_ahead: bool =
     is written (False: one after the other, holding one session's files at a time). A
     `report` hears of each session as it starts; a single archive session downloads in
     steps, so its bar moves while it downloads.
-    In a list, a session the archive has none of the data of (`SessionNotAvailable`) is
+    In a list, a session the archive has no data for yet (`SessionNotAvailable`) is
     skipped and named in the report's `skipped`; alone, it is an error."""
     sources = [_as_source(src) for src in (source if isinstance(source, (list, tuple)) else [source])]
     loading = _part(report, 0.0, _LOAD_SHARE if build else 1.0)
