@@ -142,7 +142,7 @@ def cmd_load(args) -> int:
         with _lake(args, create=True) as lake:
             print(ingest(Recording(args.recording), lake, build=not args.no_build))
         return 0
-    if not (args.path or args.year):
+    if not args.path and args.year is None:
         raise F1nbError("say what to load: f1nb load YEAR MEETING SESSION (e.g. 2024 Monaco R), YEAR MEETING "
                         "(the whole meeting), YEAR (the season), --path or --recording")
     if (args.session_types or args.reload) and (args.path or args.session):

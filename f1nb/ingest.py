@@ -131,7 +131,8 @@ def ingest(source, lake, build: bool = True, report=None, download_ahead: bool =
     `report` hears of each session as it starts; a single archive session downloads in
     steps, so its bar moves while it downloads.
     In a list, a session the archive has no data for yet (`SessionNotAvailable`) is
-    skipped and named in the report's `skipped`; alone, it is an error."""
+    skipped and named in the report's `skipped`; alone, or when every session is, it is
+    an error."""
     sources = [_as_source(src) for src in (source if isinstance(source, (list, tuple)) else [source])]
     loading = _part(report, 0.0, _LOAD_SHARE if build else 1.0)
     result, keys = IngestReport(), []
@@ -152,6 +153,9 @@ def ingest(source, lake, build: bool = True, report=None, download_ahead: bool =
             result.loads += loads
             result.unchanged += unchanged
             keys += [k for k in to_build if k not in keys]
+    if len(result.skipped) == len(sources) > 1:  # a job that stores nothing is not a success (e.g. --topics Nope)
+        raise SessionNotAvailable(f"none of the {len(sources)} sessions has any of the data asked for; the first: "
+                                  f"{result.skipped[0]}")
     if build and keys:
         result.built = lake.build(keys, report=_part(report, _LOAD_SHARE, 1.0))
     return result

@@ -145,7 +145,9 @@ def test_cli_loads_a_season_or_a_meeting_in_one_job(demo_tree, tmp_path, capsys)
         assert "no Practice session in the 2099 index (it has Qualifying, Race)" in capsys.readouterr().err
         assert not lake_file.exists()  # resolved before the lake is opened
         assert main([*cli, "2099", "--session-types", "Sprint"]) == 1
-        assert "unknown session type Sprint" in capsys.readouterr().err
+        assert "unknown session type 'Sprint'" in capsys.readouterr().err
+        assert main([*cli, "2099", "--topics", "NoSuchFeed"]) == 1  # every session skipped: nothing stored
+        assert "none of the 2 sessions has any of the data asked for" in capsys.readouterr().err
 
         assert main([*cli, "2099", "--session-types", "Race"]) == 0
         out = capsys.readouterr().out
@@ -241,4 +243,4 @@ def test_magic_loads_a_meeting_in_one_job_and_binds_a_season(demo_tree, tmp_path
         assert capsys.readouterr().out.count("unchanged: ") == 2
         assert "leave SESSION out" in _failed_cell(ip, "load 2099 1 R --session-types Race")
         assert "are for one session" in _failed_cell(ip, "load 2099 --no-telemetry")
-        assert "unknown session type Sprint" in _failed_cell(ip, "load 2099 --session-types sprint")
+        assert "unknown session type 'Sprint'" in _failed_cell(ip, "load 2099 --session-types sprint")

@@ -294,7 +294,8 @@ def choose_sessions(refs: Sequence[SessionRef], meeting: str | int | None = None
     types = [str(t).title() for t in types] if types else (["All"] if meeting is not None else ["Race", "Qualifying"])
     unknown = sorted(set(types) - {*SESSION_TYPES, "All"})
     if unknown:
-        raise InvalidChoice(f"unknown session type {', '.join(unknown)}: pass {', '.join(SESSION_TYPES)} or All")
+        raise InvalidChoice(f"unknown session type {', '.join(map(repr, unknown))}: pass {', '.join(SESSION_TYPES)} "
+                            "or All")
     chosen = [r for r in chosen_from if "All" in types or (r.session_type or "").title() in types]
     if not chosen:
         where = (f"{chosen_from[0].year} {chosen_from[0].meeting_name}" if meeting is not None and chosen_from
