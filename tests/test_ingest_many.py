@@ -244,3 +244,19 @@ def test_magic_loads_a_meeting_in_one_job_and_binds_a_season(demo_tree, tmp_path
         assert "leave SESSION out" in _failed_cell(ip, "load 2099 1 R --session-types Race")
         assert "are for one session" in _failed_cell(ip, "load 2099 --no-telemetry")
         assert "unknown session type 'Sprint'" in _failed_cell(ip, "load 2099 --session-types sprint")
+
+
+def test_choose_sessions_by_meeting_and_type(demo_tree):
+    from f1nb.archive.lookup import choose_sessions
+    from f1nb.errors import InvalidChoice, SessionNotFound
+
+    with ArchiveClient(base_url=demo_tree.as_uri() + "/", progress=False) as client:
+        refs = client.season(SMALL.year)
+    assert choose_sessions(refs) == refs  # a season: races and qualifyings
+    assert choose_sessions(refs, "Demoville") == refs  # a meeting: all of it
+    assert [r.session_name for r in choose_sessions(refs, 1, "race")] == ["Race"]  # one type, any case
+    assert choose_sessions(refs, None, ["ALL"]) == refs
+    with pytest.raises(InvalidChoice, match="unknown session type '5'"):
+        choose_sessions(refs, None, ["Race", 5])
+    with pytest.raises(SessionNotFound, match=r"no Practice session in 2099 f1nb Demo Grand Prix \(it has Qualifying, Race\)"):
+        choose_sessions(refs, "Demo", ["practice"])

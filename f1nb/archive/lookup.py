@@ -291,6 +291,8 @@ def choose_sessions(refs: Sequence[SessionRef], meeting: str | int | None = None
     of the session `types` (`SESSION_TYPES`, any case, or "All"; default: All for a meeting,
     Race and Qualifying for a season). `SessionNotFound` when none is left."""
     chosen_from = find_meeting(refs, meeting) if meeting is not None else list(refs)
+    if isinstance(types, str):  # one type, not its letters
+        types = [types]
     types = [str(t).title() for t in types] if types else (["All"] if meeting is not None else ["Race", "Qualifying"])
     unknown = sorted(set(types) - {*SESSION_TYPES, "All"})
     if unknown:
