@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 from pathlib import Path
 
 from .blas_threads import one_blas_thread
@@ -292,9 +293,20 @@ COMMANDS = {
 }
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one line, as errors print: not Python's file, line and source text."""
+    print(f"f1nb: warning: {message}", file=sys.stderr if file is None else file)
+
+
 def main(argv: list[str] | None = None) -> int:
     one_blas_thread(os.environ)  # before any command imports numpy (blas_threads.py)
     args = _parser().parse_args(argv)
+    with warnings.catch_warnings():  # the filters stay the user's; only how a warning prints changes
+        warnings.showwarning = _show_warning
+        return _run(args)
+
+
+def _run(args) -> int:
     try:
         return COMMANDS[args.command](args)
     except F1nbError as exc:

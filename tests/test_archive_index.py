@@ -76,7 +76,7 @@ def test_real_season_index(year, count, skipped, bom, crlf):
 def test_real_index_holes_are_named_in_warnings():
     _, w2019 = parse_quiet(real_index(2019), 2019)
     assert w2019 == [
-        "2019 season index: skipped session #2 of 'Japanese Grand Prix' (Key 5525, Type 'Practice', "
+        "2019 season index: skipped session #3 of 'Japanese Grand Prix' (Key 5525, Type 'Practice', "
         "Name 'Practice 3'): no Path"
     ]
     _, w2021 = parse_quiet(real_index(2021), 2021)
@@ -151,7 +151,7 @@ def test_synthetic_holes_each_warned(bom, crlf):
     assert len(warned) == 9 + 3
     joined = "\n".join(warned)
     for needle in ("Key 11", "no Path", "Key -1", "no Key", "not an object (str)", "no Name", "'..'",
-                   "absolute", "backslash", "is a URL", "meeting #1", "not an object (int)", "no Sessions list"):
+                   "absolute", "backslash", "is a URL", "meeting #2: not an object (int)", "no Sessions list"):
         assert needle in joined, needle
     assert refs[0].country == "Utopia" and refs[0].circuit == "Ring" and refs[0].round == 1
 

@@ -1,8 +1,9 @@
-"""Issue 14 point 13: `f1nb --version`, long cells cut with '…', `f1nb reset`."""
+"""Issue 14 point 13: `f1nb --version`, long cells cut with '…', `f1nb reset`; warnings as one line."""
 
 from __future__ import annotations
 
 import pyarrow as pa
+import pytest
 
 from f1nb import __version__
 from f1nb.cli import main
@@ -78,3 +79,22 @@ def test_reset_lists_then_deletes_lake_and_demo_tree(tmp_path, monkeypatch, caps
     assert "deleted" in out
     assert main(["reset", "--yes", "--cache"]) == 0 and not cache.exists()
     assert main(["reset"]) == 0 and "nothing to reset" in capsys.readouterr().out
+
+
+@pytest.mark.filterwarnings("default::f1nb.archive.index.ArchiveIndexWarning")
+def test_a_warning_prints_as_one_line_like_an_error(demo_tree, tmp_path, capsys):
+    import shutil
+
+    import orjson
+
+    tree = tmp_path / "tree"
+    shutil.copytree(demo_tree, tree)
+    index_file = tree / "2099" / "Index.json"
+    index = orjson.loads(index_file.read_bytes().removeprefix(b"\xef\xbb\xbf"))
+    index["Meetings"][0]["Sessions"].append({"Key": 90019, "Type": "Practice", "Name": "Practice 3"})  # no Path
+    index_file.write_bytes(orjson.dumps(index))
+    assert main(["--archive-url", tree.as_uri() + "/", "sessions", "2099"]) == 0
+    err = capsys.readouterr().err
+    expected = ("f1nb: warning: 2099 season index: skipped session #3 of 'f1nb Demo Grand Prix' "  # counted from 1
+                "(Key 90019, Type 'Practice', Name 'Practice 3'): no Path")
+    assert err.splitlines() == [expected]

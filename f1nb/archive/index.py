@@ -69,11 +69,11 @@ def parse_season_index(body: bytes | str, year: int) -> list[SessionRef]:
 
     for mi, meeting in enumerate(data["Meetings"]):
         if not isinstance(meeting, dict):
-            skip(f"meeting #{mi}: not an object ({type(meeting).__name__})")
+            skip(f"meeting #{mi + 1}: not an object ({type(meeting).__name__})")
             continue
         mname = str_or_none(meeting.get("Name"))
         if not mname:
-            skip(f"meeting #{mi} (Key {meeting.get('Key')!r}): no Name")
+            skip(f"meeting #{mi + 1} (Key {meeting.get('Key')!r}): no Name")
             continue
         sessions = meeting.get("Sessions")
         if not isinstance(sessions, list):
@@ -81,10 +81,10 @@ def parse_season_index(body: bytes | str, year: int) -> list[SessionRef]:
             continue
         for si, s in enumerate(sessions):
             if not isinstance(s, dict):
-                skip(f"session #{si} of {mname!r}: not an object ({type(s).__name__})")
+                skip(f"session #{si + 1} of {mname!r}: not an object ({type(s).__name__})")
                 continue
             problem = _session_problem(s)
-            desc = f"session #{si} of {mname!r} (Key {s.get('Key')!r}, Type {s.get('Type')!r}, Name {s.get('Name')!r})"
+            desc = f"session #{si + 1} of {mname!r} (Key {s.get('Key')!r}, Type {s.get('Type')!r}, Name {s.get('Name')!r})"
             if problem:
                 skip(f"{desc}: {problem}")
                 continue
