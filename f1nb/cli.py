@@ -5,11 +5,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import warnings
 from pathlib import Path
 
 from .blas_threads import one_blas_thread
-from .errors import F1nbError
+from .errors import F1nbError, warnings_as_lines
 from .options import add_live_options
 
 
@@ -293,16 +292,10 @@ COMMANDS = {
 }
 
 
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """A warning as one line, as errors print: not Python's file, line and source text."""
-    print(f"f1nb: warning: {message}", file=sys.stderr if file is None else file)
-
-
 def main(argv: list[str] | None = None) -> int:
     one_blas_thread(os.environ)  # before any command imports numpy (blas_threads.py)
     args = _parser().parse_args(argv)
-    with warnings.catch_warnings():  # the filters stay the user's; only how a warning prints changes
-        warnings.showwarning = _show_warning
+    with warnings_as_lines("f1nb"):
         return _run(args)
 
 

@@ -1,5 +1,10 @@
 """Exceptions raised by f1nb. Each message says what went wrong and what to do."""
 
+import sys
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class F1nbError(Exception):
     """Base class: the CLI prints these as one line and exits non-zero."""
@@ -47,3 +52,16 @@ class InvalidChoice(F1nbError, ValueError):
 
 class LiveError(F1nbError):
     """A live session (or a replay) could not go on."""
+
+
+@contextmanager
+def warnings_as_lines(prefix: str) -> Iterator[None]:
+    """Within the block a warning prints as one line, `{prefix}: warning: {message}`, on stderr,
+    as the CLI and the magics print errors: not Python's file, line and source text. The
+    filters stay the user's (a warning turned into an error still raises)."""
+    def show(message, category, filename, lineno, file=None, line=None) -> None:
+        print(f"{prefix}: warning: {message}", file=sys.stderr if file is None else file)
+
+    with warnings.catch_warnings():
+        warnings.showwarning = show
+        yield

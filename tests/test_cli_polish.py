@@ -82,7 +82,7 @@ def test_reset_lists_then_deletes_lake_and_demo_tree(tmp_path, monkeypatch, caps
 
 
 @pytest.mark.filterwarnings("default::f1nb.archive.index.ArchiveIndexWarning")
-def test_a_warning_prints_as_one_line_like_an_error(demo_tree, tmp_path, capsys):
+def test_a_warning_prints_as_one_line_like_an_error(demo_tree, tmp_path, capsys, monkeypatch):
     import shutil
 
     import orjson
@@ -98,3 +98,9 @@ def test_a_warning_prints_as_one_line_like_an_error(demo_tree, tmp_path, capsys)
     expected = ("f1nb: warning: 2099 season index: skipped session #3 of 'f1nb Demo Grand Prix' "  # counted from 1
                 "(Key 90019, Type 'Practice', Name 'Practice 3'): no Path")
     assert err.splitlines() == [expected]
+
+    from .test_cli_hostile import _shell  # the same in a notebook, as `%f1` prints its errors
+
+    monkeypatch.setenv("F1NB_ARCHIVE_URL", tree.as_uri() + "/")
+    _shell().run_line_magic("f1", "sessions 2099")
+    assert capsys.readouterr().err.splitlines() == [expected.replace("f1nb: warning", "f1: warning", 1)]

@@ -26,7 +26,7 @@ import shlex
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 from traitlets import Enum, Unicode
 
-from ..errors import F1nbError
+from ..errors import F1nbError, warnings_as_lines
 from .subcommands import (  # noqa: F401  (SUBCOMMANDS and subcommand: the documented way in)
     SUBCOMMANDS,
     HelpShown,
@@ -142,7 +142,8 @@ class F1Magics(Magics):
     def f1(self, line: str = "", cell: str | None = None):
         """%f1 COMMAND [options] — `%f1 help` lists the commands."""
         try:
-            return self.run(line, cell)
+            with warnings_as_lines("f1"):
+                return self.run(line, cell)
         except HelpShown:
             return None
         except MagicUsageError as exc:
