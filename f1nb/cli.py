@@ -122,13 +122,27 @@ def cmd_sessions(args) -> int:
 
     with _client(args) as client:  # closed: its pooled connections would outlive the command
         refs = client.season(args.year)
+    held = _keys_in_lake(args)
     rows = [
         {"round": r.round, "meeting": r.meeting_name, "session": r.session_name, "type": r.session_type,
-         "key": r.session_key, "start (local)": r.start_date, "path": r.path}
+         "key": r.session_key, "start (local)": r.start_date,
+         **({} if held is None else {"in lake": "yes" if r.session_key in held else ""}), "path": r.path}
         for r in refs
     ]
     print(format_records(rows) if rows else f"no sessions in the {args.year} index")
     return 0
+
+
+def _keys_in_lake(args) -> set[int] | None:
+    """The session keys the lake holds; None when there is no lake, or it cannot be opened now
+    (another process writing it): the listing does not need it."""
+    from .errors import LakeError
+
+    try:
+        with _lake(args) as lake:
+            return set(lake.session_keys())
+    except LakeError:
+        return None
 
 
 def cmd_load(args) -> int:

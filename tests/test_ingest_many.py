@@ -165,6 +165,9 @@ def test_cli_loads_a_season_or_a_meeting_in_one_job(demo_tree, tmp_path, capsys)
         assert capsys.readouterr().out.count("messages in") == 2
         assert main([*cli, "2099", "1", "R", "--reload"]) == 1
         assert "a single session is always loaded again" in capsys.readouterr().err
+        assert main([*cli[:-1], "sessions", "2099"]) == 0  # the listing says what the lake holds
+        header, _rule, *lines = capsys.readouterr().out.splitlines()
+        assert "in lake" in header and len(lines) == 2 and all(" yes " in line for line in lines)
     with Lake(lake_file) as lake:
         refs = sorted(lake.session_keys())
         assert len(refs) == 2
