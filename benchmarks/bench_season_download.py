@@ -58,6 +58,7 @@ print(json.dumps({"sessions": len(loads), "load_s": t2 - t1, "build_s": t3 - t2,
                   "imports_s": t1 - t0, "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
 
+
 def run(args: list[str]) -> dict:
     proc = subprocess.run(args, check=False, capture_output=True, text=True, env=ENV)
     if proc.returncode != 0:
