@@ -23,8 +23,10 @@ their sum. The lake is written by the calling thread only.
 from __future__ import annotations
 
 import functools
+import queue
+import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -210,26 +212,46 @@ class _Fetched:
 class _DownloadsAhead:
     """The archive sources' files, fetched on one background thread one session ahead of the
     writer: `take(i)` starts source i+1's download and waits for source i's files. Leaving
-    cancels what has not started and waits for a download under way (the client stays open
-    until then)."""
+    cancels what has not started and waits for a download under way, except on Ctrl-C: a user
+    who stops a season load is not kept waiting for a session's download. The thread is a
+    daemon for that reason (a pool's threads are joined at exit): it ends with its download,
+    or with the process; the raw cache renames a file into place only once it is whole."""
 
     def __init__(self, sources: list) -> None:
         self._sources = sources
-        archive = any(isinstance(src, (ArchiveSession, ArchivePath)) for src in sources)
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="f1nb-download") if archive else None
-        self._futures: dict[int, Any] = {}
+        self._futures: dict[int, Future] = {}
+        self._queue: queue.SimpleQueue = queue.SimpleQueue()
+        self._thread = None
+        if any(isinstance(src, (ArchiveSession, ArchivePath)) for src in sources):
+            self._thread = threading.Thread(target=self._work, name="f1nb-download", daemon=True)
+            self._thread.start()
+
+    def _work(self) -> None:
+        while (job := self._queue.get()) is not None:
+            i, future = job
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(_fetch_archive(self._sources[i], None))
+                except BaseException as exc:  # noqa: BLE001 - handed to the writer, raised at its turn
+                    future.set_exception(exc)
 
     def __enter__(self) -> Self:
         return self
 
-    def __exit__(self, *exc) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
+    def __exit__(self, kind, exc, tb) -> None:
+        if self._thread is None:
+            return
+        for future in self._futures.values():
+            future.cancel()  # not started: never will be
+        self._queue.put(None)
+        if kind is None or not issubclass(kind, KeyboardInterrupt):
+            self._thread.join()
 
     def _start(self, i: int) -> None:
-        if (self._pool is not None and i < len(self._sources) and i not in self._futures
+        if (self._thread is not None and i < len(self._sources) and i not in self._futures
                 and isinstance(self._sources[i], (ArchiveSession, ArchivePath))):
-            self._futures[i] = self._pool.submit(_fetch_archive, self._sources[i], None)
+            self._futures[i] = Future()
+            self._queue.put((i, self._futures[i]))
 
     def take(self, i: int) -> _Fetched | None:
         """Source i's files (None: not an archive source, or not downloaded ahead)."""

@@ -263,3 +263,23 @@ def test_choose_sessions_by_meeting_and_type(demo_tree):
         choose_sessions(refs, None, ["Race", 5])
     with pytest.raises(SessionNotFound, match=r"no Practice session in 2099 f1nb Demo Grand Prix \(it has Qualifying, Race\)"):
         choose_sessions(refs, "Demo", ["practice"])
+
+
+def test_ctrl_c_does_not_wait_for_the_download_under_way(demo_tree, tmp_path, monkeypatch):
+    with ArchiveServer(demo_tree) as server, Lake(tmp_path / "lake.duckdb") as lake, \
+            ArchiveClient(base_url=server.url, cache_dir=tmp_path / "cache", progress=False, timeout=600) as client:
+        qualifying, race = client.season(SMALL.year)
+        client.fetch_session(qualifying)  # in the cache: only the race goes over the slow link
+        server.bandwidth = 4_000  # bytes/s: the race's ~1 MB would take minutes
+
+        def interrupted(key: int) -> None:
+            assert wait_until(lambda: race_requested(server, race.path), timeout=120)
+            raise KeyboardInterrupt
+
+        watch_writes(monkeypatch, interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            ingest([ArchiveSession(qualifying, client), ArchiveSession(race, client)], lake)
+        assert [t.daemon for t in download_threads()] == [True]  # returned at once, the download still going
+        assert not lake.session_keys()
+        server.bandwidth = None  # let it finish, so the thread ends within the test
+        assert wait_until(lambda: not download_threads(), timeout=300)

@@ -241,15 +241,17 @@ class ArchiveServer:
             self._inflight -= 1
 
     def _pace_and_write(self, out, body: bytes) -> None:
-        """Write `body`, after `latency` and no faster than `bandwidth` over all answers together."""
+        """Write `body`, after `latency` and no faster than `bandwidth` over all answers together
+        (read at each chunk: a test may lift it while an answer is under way)."""
         time.sleep(self.latency)
-        if not self.bandwidth:
-            out.write(body)
-            return
         for start in range(0, len(body), _PACE_CHUNK):
+            rate = self.bandwidth
+            if not rate:
+                out.write(body[start:])
+                return
             chunk = body[start:start + _PACE_CHUNK]
             with self._lock:  # the chunk's turn on the link
-                done = max(time.monotonic(), self._link_free) + len(chunk) / self.bandwidth
+                done = max(time.monotonic(), self._link_free) + len(chunk) / rate
                 self._link_free = done
             time.sleep(max(0.0, done - time.monotonic()))
             out.write(chunk)
