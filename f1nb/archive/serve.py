@@ -38,7 +38,7 @@ from ..errors import ArchiveError
 # A thread serves each connection: without a bound, every idle client kept one forever.
 IDLE_TIMEOUT_S = 30.0
 FAULT_KINDS = ("500", "503", "404", "timeout", "truncate", "reset")
-_PACE_CHUNK = 64 * 1024  # bytes sent at a time under a `bandwidth` limit
+_PACE_CHUNK = 64 * 1024  # the most bytes sent at a time under a `bandwidth` limit
 
 
 def _session_info(path: Path) -> dict:
@@ -244,12 +244,16 @@ class ArchiveServer:
         """Write `body`, after `latency` and no faster than `bandwidth` over all answers together
         (read at each chunk: a test may lift it while an answer is under way)."""
         time.sleep(self.latency)
-        for start in range(0, len(body), _PACE_CHUNK):
+        start = 0
+        while start < len(body):
             rate = self.bandwidth
             if not rate:
                 out.write(body[start:])
                 return
-            chunk = body[start:start + _PACE_CHUNK]
+            # at most 1/20 s of the link at a time: bytes keep arriving, as from a slow server,
+            # rather than a client's read timeout passing between two chunks
+            chunk = body[start:start + max(1, min(_PACE_CHUNK, int(rate / 20)))]
+            start += len(chunk)
             with self._lock:  # the chunk's turn on the link
                 done = max(time.monotonic(), self._link_free) + len(chunk) / rate
                 self._link_free = done
