@@ -17,7 +17,6 @@ first pair's two lakes are compared table by table (`tools/compare_lakes.py`).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import shutil
 import statistics
@@ -26,7 +25,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from bench_fastf1 import REPO, run
+
 ENV = {**os.environ, "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 SERVE = r"""
@@ -59,13 +59,6 @@ print(json.dumps({"sessions": len(loads), "load_s": t2 - t1, "build_s": t3 - t2,
 """
 
 
-def run(args: list[str]) -> dict:
-    proc = subprocess.run(args, check=False, capture_output=True, text=True, env=ENV)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args[:3])}… failed:\n{proc.stderr[-3000:]}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3)
@@ -94,7 +87,7 @@ def main() -> None:
             for mode, results in runs.items():
                 folder = tmp / f"{mode}-{i}"
                 folder.mkdir()
-                results.append(run([sys.executable, "-c", LOAD, url, str(cfg.year), str(folder), mode]))
+                results.append(run(LOAD, url, cfg.year, folder, mode))
                 if i > 0:
                     shutil.rmtree(folder)
             if i == 0:

@@ -159,7 +159,8 @@ def cmd_load(args) -> int:
     if not args.path and args.year is None:
         raise F1nbError("say what to load: f1nb load YEAR MEETING SESSION (e.g. 2024 Monaco R), YEAR MEETING "
                         "(the whole meeting), YEAR (the season), --path or --recording")
-    if (args.session_types or args.reload) and (args.path or args.session):
+    one = bool(args.path or args.session)  # a single session, named; else a meeting's or a season's
+    if (args.session_types or args.reload) and one:
         option = "--session-types" if args.session_types else "--reload"
         raise F1nbError(f"{option} is for a meeting's or a season's sessions: pass YEAR or YEAR MEETING "
                         "(a single session is always loaded again)")
@@ -172,7 +173,6 @@ def cmd_load(args) -> int:
         else:
             refs = choose_sessions(client.season(args.year, refresh=args.refresh), args.meeting, args.session_types)
         topics = tuple(args.topics) if args.topics is not None else None
-        one = bool(args.path or args.session)
         sources = [ArchiveSession(ref, client, topics, args.refresh, skip_loaded=not (one or args.reload)) for ref in refs]
         with _lake(args, create=True) as lake:
             if len(sources) == 1:

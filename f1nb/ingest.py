@@ -72,6 +72,9 @@ class ArchivePath:
     skip_loaded: bool = False  # as ArchiveSession's
 
 
+_ARCHIVE = (ArchiveSession, ArchivePath)  # the sources downloaded from an archive
+
+
 @dataclass(frozen=True)
 class Recording:
     """A live-timing recording file or folder (f1nb live --record, FastF1, undercut-f1)."""
@@ -138,12 +141,12 @@ def ingest(source, lake, build: bool = True, report=None, download_ahead: bool =
     sources = [_as_source(src) for src in (source if isinstance(source, (list, tuple)) else [source])]
     loading = _part(report, 0.0, _LOAD_SHARE if build else 1.0)
     result, keys = IngestReport(), []
-    ahead = download_ahead and sum(isinstance(src, (ArchiveSession, ArchivePath)) for src in sources) > 1
+    ahead = download_ahead and sum(isinstance(src, _ARCHIVE) for src in sources) > 1
     with _DownloadsAhead(sources if ahead else []) as downloads:
         for i, src in enumerate(sources):
             part = _part(loading, i / len(sources), (i + 1) / len(sources))
             try:
-                if ahead and part is not None and isinstance(src, (ArchiveSession, ArchivePath)):
+                if ahead and part is not None and isinstance(src, _ARCHIVE):
                     part(0.0, f"loading {_label(src)} into Bronze")
                 fetched = downloads.take(i)
                 loads, to_build, unchanged = _load(src, lake, part, fetched)
@@ -186,7 +189,7 @@ class _Loaded(NamedTuple):
 
 def _load(src, lake, report, fetched: _Fetched | None = None) -> _Loaded:
     """What loading one source did; `fetched`: its files, downloaded ahead."""
-    if isinstance(src, (ArchiveSession, ArchivePath)):
+    if isinstance(src, _ARCHIVE):
         return _load_archive(src, lake, report, fetched)
     if isinstance(src, Recording):
         from .bronze.load import load_recording
@@ -222,7 +225,7 @@ class _DownloadsAhead:
         self._futures: dict[int, Future] = {}
         self._queue: queue.SimpleQueue = queue.SimpleQueue()
         self._thread = None
-        if any(isinstance(src, (ArchiveSession, ArchivePath)) for src in sources):
+        if any(isinstance(src, _ARCHIVE) for src in sources):
             self._thread = threading.Thread(target=self._work, name="f1nb-download", daemon=True)
             self._thread.start()
 
@@ -249,7 +252,7 @@ class _DownloadsAhead:
 
     def _start(self, i: int) -> None:
         if (self._thread is not None and i < len(self._sources) and i not in self._futures
-                and isinstance(self._sources[i], (ArchiveSession, ArchivePath))):
+                and isinstance(self._sources[i], _ARCHIVE)):
             self._futures[i] = Future()
             self._queue.put((i, self._futures[i]))
 
