@@ -120,6 +120,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _send(self, status: int, body: bytes, content_type: str = "application/octet-stream", head: bool = False,
               announce: int | None = None, close: bool = False) -> None:
+        self._answered()
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body) if announce is None else announce))
@@ -130,12 +131,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if not head:
             self.archive._pace_and_write(self.wfile, body)
 
+    def _answered(self) -> None:
+        """The request stops counting as in flight once its answer starts: the client can have
+        the whole answer, and send its next request, before this thread runs again (a busy
+        machine made `max_inflight` one too many)."""
+        if self._in_flight:
+            self._in_flight = False
+            self.archive._leave()
+
     def _serve(self, head: bool) -> None:
         raw_path = urlsplit(self.path).path
         rel = unquote(raw_path, encoding="utf-8", errors="replace") if raw_path else "/"
         srv = self.archive
         srv._record(rel, dict(self.headers.items()))
         srv._enter()
+        self._in_flight = True
         try:
             fault = srv._take_fault(rel.lstrip("/"))
             if fault == "reset":
@@ -161,7 +171,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         finally:
-            srv._leave()
+            self._answered()
 
 
 class _HTTPServer(http.server.ThreadingHTTPServer):
@@ -200,7 +210,7 @@ class ArchiveServer:
         self._link_free = 0.0  # when the shared link (`bandwidth`) has sent what it was given
         self.requests: list[str] = []  # decoded URL paths, e.g. "/2019/Index.json", in arrival order
         self.request_headers: list[dict[str, str]] = []
-        self.max_inflight = 0  # most requests answered at the same time (for concurrency tests)
+        self.max_inflight = 0  # most requests waiting for their answer at once (concurrency tests)
         self._inflight = 0
         self._faults: dict[str, list[str]] = {}
         self._lock = threading.Lock()
@@ -243,7 +253,8 @@ class ArchiveServer:
     def _pace_and_write(self, out, body: bytes) -> None:
         """Write `body`, after `latency` and no faster than `bandwidth` over all answers together
         (read at each chunk: a test may lift it while an answer is under way)."""
-        time.sleep(self.latency)
+        if self.latency:
+            time.sleep(self.latency)
         start = 0
         while start < len(body):
             rate = self.bandwidth
