@@ -313,9 +313,6 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
 
 
-INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
-
-
 def _run(args) -> int:
     try:
         return COMMANDS[args.command](args)
@@ -324,23 +321,11 @@ def _run(args) -> int:
         return 1
     except KeyboardInterrupt:
         print("f1nb: interrupted; the lake is unchanged by the unfinished step", file=sys.stderr)
-        return INTERRUPTED
+        return 130
     except OSError as exc:  # a path that cannot be created or written (--lake, export-parquet DIR, --out)
         print(f"f1nb: error: {exc}; check the path and its permissions", file=sys.stderr)
         return 1
 
 
-def console_main() -> None:
-    """The `f1nb` command and `python -m f1nb`. Interrupted, it exits at once: the lake is closed
-    by then, and Python would otherwise join the download threads at exit, keeping the user
-    waiting for files that nobody will use (a file is cached only once whole)."""
-    code = main()
-    if code == INTERRUPTED:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
-
-
 if __name__ == "__main__":
-    console_main()
+    sys.exit(main())

@@ -346,9 +346,7 @@ class ArchiveClient:
             errors: list[BaseException] = []
             # a bar on a terminal, one line in a log or notebook output (a tqdm bar's redraws piled up there)
             with progress.terminal(ref.label, enabled=self.progress) as report:
-                pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(pending)))
-                interrupted = False
-                try:
+                with ThreadPoolExecutor(max_workers=min(self.concurrency, len(pending))) as pool:
                     futures = {pool.submit(self._fetch, ref.path + name, False): topic for topic, name in pending}
                     for done, fut in enumerate(as_completed(futures), 1):
                         topic = futures[fut]
@@ -357,11 +355,6 @@ class ArchiveClient:
                         except BaseException as exc:  # collected; the first one is raised below
                             errors.append(exc)
                         report(done / len(pending), f"downloading {topic}")
-                except KeyboardInterrupt:
-                    interrupted = True  # Ctrl-C: not kept waiting for the files in flight
-                    raise
-                finally:
-                    pool.shutdown(wait=not interrupted, cancel_futures=True)
                 if errors:
                     raise errors[0]
 
