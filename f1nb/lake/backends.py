@@ -49,12 +49,31 @@ def open_duckdb(location: str, create: bool = True):
         con = _connect(location)
     except Exception as exc:  # duckdb raises IOException for a lock held by another process
         raise _open_error(location, str(exc).splitlines()[0]) from None
+    _session_settings(con)
+    register_functions(con)
+    return con
+
+
+def _session_settings(con) -> None:
     con.execute("SET TimeZone = 'UTC'")
     con.execute("SET python_enable_replacements = false")
     # DuckDB's own progress bar prints unlabelled bars into notebook cells; f1nb reports its own progress
     con.execute("SET enable_progress_bar = false")
-    register_functions(con)
-    return con
+
+
+def cursor_like(con):
+    """Another connection to the lake's database, set up as `con` is (a DuckDB cursor starts
+    from the defaults: the in-memory catalogue, the machine's time zone), for work on another
+    thread. Its own transactions: it sees what `con` has committed."""
+    (database,) = con.execute("SELECT current_database()").fetchone()
+    cursor = con.cursor()
+    try:
+        cursor.execute(f'USE "{database}"')
+        _session_settings(cursor)
+    except BaseException:
+        cursor.close()
+        raise
+    return cursor
 
 
 # The block size of a new lake file. A COMMIT that appends rows to a table already stored in the file

@@ -27,7 +27,7 @@ from ..bronze.schema import TABLES as BRONZE_TABLES
 from ..engine.lake_api import LakeAPI
 from ..engine.literals import sql_int, sql_text, sql_texts
 from ..errors import LakeError
-from .backends import open_duckdb, parse_target
+from .backends import cursor_like, open_duckdb, parse_target
 
 LAYERS = ("bronze", "silver", "gold")
 
@@ -91,6 +91,10 @@ class Lake(LakeAPI):
         import ibis
 
         return ibis.duckdb.from_connection(self.raw)
+
+    def worker_connection(self):
+        """Another connection to the lake, set up as `raw`, for work on another thread."""
+        return cursor_like(self.raw)
 
     # -- lifecycle (`with Lake(...) as lake:` comes from LakeAPI) -------------------------
     def close(self) -> None:
