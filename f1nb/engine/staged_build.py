@@ -103,6 +103,7 @@ def run_on_stage(lake, stage: Stage, steps: list[Step], scope: list[int] | None,
     staged: set[str] = set()
     seconds: dict[str, float] = {}
     running: dict[Future, tuple[Step, object]] = {}
+    pointed: dict[int, set[str]] = {}  # per cursor: the input views it has (the same for every model of a group)
     with _cursors(lake, workers) as free, ThreadPoolExecutor(workers, thread_name_prefix="f1nb-build") as pool:
         try:
             while waiting or running:
@@ -115,7 +116,8 @@ def run_on_stage(lake, stage: Stage, steps: list[Step], scope: list[int] | None,
                     cursor = free.pop()
                     if started is not None:
                         started(step)
-                    future = pool.submit(_stage_one, cursor, stage, step, scope, runs[step.name], catalog, columns)
+                    future = pool.submit(_stage_one, cursor, stage, step, scope, runs[step.name], catalog, columns,
+                                         pointed.setdefault(id(cursor), set()))
                     running[future] = (step, cursor)
                 finished, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in finished:
@@ -152,19 +154,21 @@ def _cursors(lake, n: int):
 
 
 def _stage_one(cursor, stage: Stage, step: Step, scope: list[int] | None, run: bool, catalog: dict,
-               staged: dict[str, list[str]]) -> float:
+               staged: dict[str, list[str]], pointed: set[str]) -> float:
     """One model into the stage, on a worker connection: its input views point at the stage's
-    tables for staged models, at the lake's for Bronze (and for models this build leaves)."""
+    tables for staged models, at the lake's for Bronze (and for models this build leaves);
+    `pointed`: the views the cursor has already."""
     started = time.perf_counter()
     if not run:
         cols = ", ".join(f'"{c}" {t}' for c, t in step.columns)
         cursor.execute(f"CREATE TABLE {stage.table(step.name)} ({cols})")
         return time.perf_counter() - started
-    for full in step.inputs:
+    for full in (full for full in step.inputs if full not in pointed):
         keys = session_scope(True, scope, staged.get(full) or catalog.get(tuple(full.split(".")), ()))
         source = stage.table(full) if full in staged else full
         where = "" if keys is None else f" WHERE session_key IN ({', '.join(map(str, keys))})"
         cursor.execute(f'CREATE OR REPLACE TEMP VIEW "{input_view(full)}" AS SELECT * FROM {source}{where}')
+        pointed.add(full)
     cols = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in step.columns)
     cursor.execute(f"CREATE TABLE {stage.table(step.name)} AS SELECT {cols} FROM ({step.sql})")
     return time.perf_counter() - started
