@@ -1,8 +1,9 @@
 """The build's light models run several at a time on a stage in memory (engine/staged_build.py),
 then are copied into the lake in the build's one transaction. Guarded here: the same tables as
 the models built one after another (DuckDB on one thread takes that path), for a fresh lake, a
-rebuild, sessions staged in groups and a lake whose tables are partly outdated; independent models
-really run at once; a failing model leaves the lake as it was, with no stage or worker left."""
+rebuild and a lake whose tables are partly outdated; independent models really run at once; a
+build of more sessions than a stage holds runs in turn; a failing model leaves the lake as it
+was, with no stage or worker left."""
 
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ import pytest
 from f1nb.archive.client import ArchiveClient
 from f1nb.bronze.load import load_archive_session
 from f1nb.demo import DemoConfig, write_demo_archive
-from f1nb.engine import staged_build
+from f1nb.engine import duckdb_build, staged_build
 from f1nb.engine.compiled import plan
 from f1nb.engine.duckdb_build import sample_models
 from f1nb.errors import LakeError
 from f1nb.lake.lake import Lake
 
 REPO = Path(__file__).resolve().parents[1]
-# two weekends: four sessions, so groups of one or two sessions are several groups
+# two weekends: four sessions
 SMALL = DemoConfig(rounds=2, drivers=3, race_laps=3, quali_minutes=(3.0, 2.0, 2.0))
 
 
@@ -70,11 +71,16 @@ def test_the_light_per_session_models_are_staged_and_the_others_are_not():
     assert not staged & {s.name for s in plan() if not s.per_session}  # season roll-ups read every session
 
 
-@pytest.mark.parametrize("per_group", [8, 1, 3])
-def test_a_staged_build_equals_one_model_after_another(loaded, tmp_path, monkeypatch, per_group):
-    """A fresh build and then a rebuild of one weekend, staged (`per_group` sessions at a time)
-    and one model after another: the same tables."""
-    monkeypatch.setattr(staged_build, "SESSIONS_PER_GROUP", per_group)
+@pytest.mark.parametrize("most", [8, 2])
+def test_a_staged_build_equals_one_model_after_another(loaded, tmp_path, monkeypatch, most):
+    """A fresh build and then a rebuild of one weekend, staged and one model after another: the
+    same tables. Staging at most 2 sessions, the fresh build of 4 runs in turn, the rebuild of 2 is staged."""
+    monkeypatch.setattr(staged_build, "STAGED_SESSIONS", most)
+    stages: list = []  # the sessions of each build that staged
+    run_on_stage = duckdb_build.run_on_stage
+    monkeypatch.setattr(duckdb_build, "run_on_stage",
+                        lambda lake, stage, steps, scope, *rest: stages.append(scope) or
+                        run_on_stage(lake, stage, steps, scope, *rest))
     seq, staged = _copy(loaded, tmp_path / "seq.duckdb"), _copy(loaded, tmp_path / "staged.duckdb")
     built = _build(staged)
     _build(seq, one_thread=True)
@@ -90,6 +96,7 @@ def test_a_staged_build_equals_one_model_after_another(loaded, tmp_path, monkeyp
     _build(staged, keys)
     _build(seq, keys, one_thread=True)
     _assert_same(seq, staged)
+    assert stages == ([None, keys] if most == 8 else [keys])  # a new table: every session of the lake
     with Lake(staged) as lake:
         assert lake.sql(gone.format(keys[-1])).column(0)[0].as_py() == 0
 

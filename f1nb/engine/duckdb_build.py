@@ -19,7 +19,7 @@ from ..errors import LakeError
 from .literals import sql_int, sql_texts
 from ..modeling.model import session_scope
 from .compiled import Step, input_view, plan
-from .staged_build import Stage, StageError, copy_staged, run_on_stage, session_groups, stageable, worker_count
+from .staged_build import Stage, StageError, copy_staged, fits, run_on_stage, stageable, worker_count
 
 # The telemetry samples: the only inputs large enough for DuckDB's threads to pay off.
 SAMPLE_TABLES = ("bronze.car_samples", "bronze.position_samples")
@@ -314,34 +314,32 @@ def _build_staged(lake, steps: list[Step], heavy: set[str], keys: list[int], cat
                   seconds: dict[str, float], counted: dict[str, int], starting: _Progress, workers: int) -> set[str]:
     """The light per-session models run several at a time on a stage, then copied into the lake
     in the build's transaction (`staged_build`). Returns their names; none when the lake's DuckDB
-    has one thread, or when some of their tables are current and others new or outdated (each
-    would be built for other sessions: the models then run in turn, as `materialise` does)."""
+    has one thread, when the build has more than STAGED_SESSIONS sessions, or when some of their
+    tables are current and others new or outdated (each would be built for other sessions): the
+    models then run in turn, as `materialise` does."""
     todo = stageable(steps, heavy) if workers > 1 else []
     current = {_table_is_current_readonly(step, catalog) for step in todo}
     if not todo or len(current) > 1:
         return set()
-    groups = session_groups(lake, todo, keys if current == {True} else None, catalog)
-    starting.total += (len(groups) - 1) * len(todo)
-    for group in groups:
-        runs = {}
+    scope = keys if current == {True} else None  # a new table gets every session's rows
+    if not fits(lake, scope):
+        return set()
+    runs = {}
+    for step in todo:
+        has_rows = _has_rows(step, heavy, has_samples, has_feeds)
+        runs[step.name] = has_rows is None or has_rows(scope)
+    with Stage(lake) as stage:
+        try:
+            took = run_on_stage(lake, stage, todo, scope, runs, catalog, workers, starting)
+        except StageError as exc:
+            raise LakeError(f"building {exc.step.name} failed: {str(exc.exc).splitlines()[0]}") from exc.exc
         for step in todo:
-            has_rows = _has_rows(step, heavy, has_samples, has_feeds)
-            runs[step.name] = has_rows is None or has_rows(group)
-        with Stage(lake) as stage:
-            try:
-                took = run_on_stage(lake, stage, todo, group, runs, catalog, workers, starting)
-            except StageError as exc:
-                raise LakeError(f"building {exc.step.name} failed: {str(exc.exc).splitlines()[0]}") from exc.exc
-            for step in todo:
-                started = time.perf_counter()
-                rows = copy_staged(lake, stage, step, group, _table_is_current(lake, step, catalog))
-                if rows is not None:
-                    catalog[(step.layer, step.table_name)] = [c for c, _ in step.columns]
-                    counted[step.name] = rows
-                seconds[step.name] = seconds.get(step.name, 0.0) + took[step.name] + time.perf_counter() - started
-    if len(groups) > 1:  # a table made by the first group grew with the next
-        for step in todo:
-            counted.pop(step.name, None)
+            started = time.perf_counter()
+            rows = copy_staged(lake, stage, step, scope, _table_is_current(lake, step, catalog))
+            if rows is not None:
+                catalog[(step.layer, step.table_name)] = [c for c, _ in step.columns]
+                counted[step.name] = rows
+            seconds[step.name] = took[step.name] + time.perf_counter() - started
     return {step.name for step in todo}
 
 
