@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..errors import LakeError
-from .literals import sql_int, sql_texts
+from .literals import sql_texts
 from ..modeling.model import session_scope
 from .compiled import Step, input_view, plan
 from .staged_build import Stage, StageError, copy_staged, fits, run_on_stage, stageable, worker_count
+from .step_sql import column_defs, sessions_in, typed_select
 
 # The telemetry samples: the only inputs large enough for DuckDB's threads to pay off.
 SAMPLE_TABLES = ("bronze.car_samples", "bronze.position_samples")
@@ -58,11 +59,9 @@ def _table_is_current(lake, step: Step, catalog: dict) -> bool:
 
 
 def _create_as(step: Step) -> str:
-    """CREATE TABLE ... AS the model's query, each column cast to its declared type (the
-    query's own type can be narrower, e.g. a DECIMAL for a DOUBLE column): one statement
-    where CREATE, DELETE and INSERT were three."""
-    cols = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in step.columns)
-    return f"CREATE TABLE {step.name} AS SELECT {cols} FROM ({step.sql})"
+    """CREATE TABLE ... AS the model's typed query: one statement where CREATE, DELETE and
+    INSERT were three."""
+    return f"CREATE TABLE {step.name} AS {typed_select(step)}"
 
 
 def _point_inputs(lake, step: Step, keys: list[int] | None, catalog: dict, pointed: dict) -> None:
@@ -70,7 +69,7 @@ def _point_inputs(lake, step: Step, keys: list[int] | None, catalog: dict, point
     what each view already reads in this build, so shared inputs are pointed once."""
     for full in step.inputs:
         scope = session_scope(step.per_session, keys, catalog.get(tuple(full.split(".")), ()))
-        where = f" WHERE {_sessions_in(scope)}" if scope is not None else ""
+        where = f" WHERE {sessions_in(scope)}" if scope is not None else ""
         view = input_view(full)
         if pointed.get(view) != where:
             lake.raw.execute(f'CREATE OR REPLACE TEMP VIEW "{view}" AS SELECT * FROM {full}{where}')
@@ -78,8 +77,7 @@ def _point_inputs(lake, step: Step, keys: list[int] | None, catalog: dict, point
 
 
 def _empty_table(step: Step) -> str:
-    cols = ", ".join(f'"{c}" {t}' for c, t in step.columns)
-    return f"CREATE TABLE {step.name} ({cols})"
+    return f"CREATE TABLE {step.name} ({column_defs(step)})"
 
 
 def materialise(lake, step: Step, keys: list[int] | None, catalog: dict, pointed: dict,
@@ -90,7 +88,7 @@ def materialise(lake, step: Step, keys: list[int] | None, catalog: dict, pointed
     `by_session` (a per-session model): its SQL runs once per session (see `_by_session`)."""
     current = _table_is_current(lake, step, catalog)
     scope = keys if current and step.per_session else None  # a new table gets every session's rows
-    where = "" if scope is None else f" WHERE {_sessions_in(scope)}"
+    where = "" if scope is None else f" WHERE {sessions_in(scope)}"
     if by_session and step.per_session:
         _by_session(lake, step, scope, current, where, catalog, pointed, has_rows)
         return None
@@ -153,13 +151,8 @@ def holds_built_rows(lake, session_keys: list[int]) -> bool:
                   if layer in ("silver", "gold") and "session_key" in columns]
     if not tables or not session_keys:
         return False
-    exists = " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE {_sessions_in(session_keys)})" for t in tables)
+    exists = " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE {sessions_in(session_keys)})" for t in tables)
     return bool(lake.raw.execute(f"SELECT {exists}").fetchone()[0])
-
-
-def _sessions_in(scope) -> str:
-    """SQL condition: the row's session is one of `scope` (None: every session)."""
-    return "TRUE" if scope is None else f"session_key IN ({', '.join(map(sql_int, scope))})"
 
 
 def _per_scope(answer):
@@ -182,7 +175,7 @@ def _sample_check(lake):
     (all of ../shared/realdata) have none, and running those four models anyway was about 7 %
     of such a build's CPU."""
     def any_sample(scope) -> bool:
-        exists = " OR ".join(f"EXISTS (SELECT 1 FROM {table} WHERE {_sessions_in(scope)})" for table in SAMPLE_TABLES)
+        exists = " OR ".join(f"EXISTS (SELECT 1 FROM {table} WHERE {sessions_in(scope)})" for table in SAMPLE_TABLES)
         return bool(lake.raw.execute(f"SELECT {exists}").fetchone()[0])
 
     return _per_scope(any_sample)
@@ -197,7 +190,7 @@ def _feed_check(lake, steps: list[Step]):
     declared = sorted({feed for step in steps for feed in step.feeds})
     present = _per_scope(lambda scope: {topic for (topic,) in lake.raw.execute(
         f"SELECT DISTINCT topic FROM bronze.messages WHERE list_contains({sql_texts(declared)}, topic) "
-        f"AND {_sessions_in(scope)}").fetchall()})
+        f"AND {sessions_in(scope)}").fetchall()})
     return lambda scope, feeds: not present(scope).isdisjoint(feeds)
 
 

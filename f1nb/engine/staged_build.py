@@ -25,6 +25,7 @@ from contextlib import contextmanager
 
 from ..modeling.model import session_scope
 from .compiled import Step, input_view
+from .step_sql import column_defs, sessions_in, typed_select
 
 _STAGE_NAMES = itertools.count()
 # The most sessions a build stages (a race's timing models: a few MB in the stage).
@@ -161,17 +162,15 @@ def _stage_one(cursor, stage: Stage, step: Step, scope: list[int] | None, run: b
     `pointed`: the views the cursor has already."""
     started = time.perf_counter()
     if not run:
-        cols = ", ".join(f'"{c}" {t}' for c, t in step.columns)
-        cursor.execute(f"CREATE TABLE {stage.table(step.name)} ({cols})")
+        cursor.execute(f"CREATE TABLE {stage.table(step.name)} ({column_defs(step)})")
         return time.perf_counter() - started
     for full in (full for full in step.inputs if full not in pointed):
         keys = session_scope(True, scope, staged.get(full) or catalog.get(tuple(full.split(".")), ()))
         source = stage.table(full) if full in staged else full
-        where = "" if keys is None else f" WHERE session_key IN ({', '.join(map(str, keys))})"
-        cursor.execute(f'CREATE OR REPLACE TEMP VIEW "{input_view(full)}" AS SELECT * FROM {source}{where}')
+        cursor.execute(f'CREATE OR REPLACE TEMP VIEW "{input_view(full)}" AS SELECT * FROM {source} '
+                       f"WHERE {sessions_in(keys)}")
         pointed.add(full)
-    cols = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in step.columns)
-    cursor.execute(f"CREATE TABLE {stage.table(step.name)} AS SELECT {cols} FROM ({step.sql})")
+    cursor.execute(f"CREATE TABLE {stage.table(step.name)} AS {typed_select(step)}")
     return time.perf_counter() - started
 
 
@@ -190,7 +189,6 @@ def copy_staged(lake, stage: Stage, step: Step, scope: list[int] | None, exists:
     if not exists:
         (rows,) = lake.raw.execute(f"CREATE TABLE {step.name} AS SELECT * FROM {stage.table(step.name)}").fetchone()
         return int(rows)
-    where = "TRUE" if scope is None else f"session_key IN ({', '.join(map(str, scope))})"
-    lake.raw.execute(f"DELETE FROM {step.name} WHERE {where}")
+    lake.raw.execute(f"DELETE FROM {step.name} WHERE {sessions_in(scope)}")
     lake.raw.execute(f"INSERT INTO {step.name} BY NAME SELECT * FROM {stage.table(step.name)}")
     return None
