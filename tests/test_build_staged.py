@@ -154,3 +154,24 @@ def test_a_failing_staged_model_leaves_the_lake_as_it_was(loaded, tmp_path):
         assert not [t.name for t in threading.enumerate() if t.name.startswith("f1nb-build") and t.name not in threads]
         lake.raw.execute("ALTER TABLE bronze.fields RENAME COLUMN value_gone TO value")
         lake.build(lake.session_keys()[:1])  # and the lake builds again
+
+
+def test_ctrl_c_while_models_are_staged_leaves_the_lake_as_it_was(loaded, tmp_path):
+    """A KeyboardInterrupt (here from the progress report, on the thread that waits for the
+    workers) while other models are under way: the statements stop, the stage goes, the lake
+    keeps no Silver or Gold table, and it builds afterwards."""
+    def report(done, text):
+        if text == "building silver.laps":
+            raise KeyboardInterrupt
+
+    with Lake(_copy(loaded, tmp_path / "lake.duckdb")) as lake:
+        lake.raw.execute("SET threads = 2")
+        threads = {t.name for t in threading.enumerate()}
+        with pytest.raises(KeyboardInterrupt):
+            lake.build(report=report)
+        assert lake.table_names("silver") == [] and lake.table_names("gold") == []
+        attached = lake.sql("SELECT database_name FROM duckdb_databases()").column(0).to_pylist()
+        assert not [name for name in attached if name.startswith("f1nb_stage")]
+        assert not [t.name for t in threading.enumerate() if t.name.startswith("f1nb-build") and t.name not in threads]
+        lake.build()
+        assert lake.sql("SELECT count(*) FROM silver.laps").column(0)[0].as_py() > 0
