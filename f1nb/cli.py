@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 from .blas_threads import one_blas_thread
@@ -104,10 +105,24 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+@contextmanager
 def _client(args):
+    """The archive client of a command, closed after it (its pooled connections would outlive
+    it), but not on Ctrl-C: a download thread may be reading from one of its connections, and
+    closing them waited for that read (the whole file, on a slow link); the command exits at
+    once then (`console_main`)."""
     from .archive.client import ArchiveClient
 
-    return ArchiveClient(base_url=args.archive_url, cache_dir=args.cache, progress=not args.quiet)
+    client = ArchiveClient(base_url=args.archive_url, cache_dir=args.cache, progress=not args.quiet)
+    interrupted = False
+    try:
+        yield client
+    except KeyboardInterrupt:
+        interrupted = True
+        raise
+    finally:
+        if not interrupted:
+            client.close()
 
 
 def _lake(args, create: bool = False):
@@ -120,7 +135,7 @@ def _lake(args, create: bool = False):
 def cmd_sessions(args) -> int:
     from .textfmt import format_records
 
-    with _client(args) as client:  # closed: its pooled connections would outlive the command
+    with _client(args) as client:
         refs = client.season(args.year)
     held = _keys_in_lake(args)
     rows = [
@@ -313,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
 
 
+INTERRUPTED = 130  # the shell's code for a command stopped by Ctrl-C
+
+
 def _run(args) -> int:
     try:
         return COMMANDS[args.command](args)
@@ -321,11 +339,23 @@ def _run(args) -> int:
         return 1
     except KeyboardInterrupt:
         print("f1nb: interrupted; the lake is unchanged by the unfinished step", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except OSError as exc:  # a path that cannot be created or written (--lake, export-parquet DIR, --out)
         print(f"f1nb: error: {exc}; check the path and its permissions", file=sys.stderr)
         return 1
 
 
+def console_main() -> None:
+    """The `f1nb` command and `python -m f1nb`. Interrupted, it exits at once: the lake is closed
+    by then, and Python would otherwise join the download threads at exit, keeping the user
+    waiting for files that nobody will use (a file is cached only once whole)."""
+    code = main()
+    if code == INTERRUPTED:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    console_main()

@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
 from .errors import SessionNotAvailable
+from . import waiting
 from .progress import silent, span
 
 if TYPE_CHECKING:
@@ -262,7 +263,7 @@ class _DownloadsAhead:
         self._start(i)
         self._start(i + 1)  # queued behind source i on the one thread
         future = self._futures.pop(i, None)
-        return None if future is None else replace(future.result(), started=started)
+        return None if future is None else replace(waiting.result(future), started=started)
 
 
 def _fetch_archive(src, report) -> _Fetched:

@@ -283,3 +283,25 @@ def test_ctrl_c_does_not_wait_for_the_download_under_way(demo_tree, tmp_path, mo
         assert not lake.session_keys()
         server.bandwidth = None  # let it finish, so the thread ends within the test
         assert wait_until(lambda: not download_threads(), timeout=300)
+
+
+@pytest.mark.parametrize("what", [["2099"], ["2099", "1", "R"]], ids=["season", "one session"])
+def test_ctrl_c_stops_the_command_at_once_while_files_download(demo_tree, tmp_path, what):
+    import signal
+
+    with ArchiveServer(demo_tree, bandwidth=300) as server:  # bytes/s: the session's files would take an hour
+        # `python -m f1nb`, with Ctrl-C raising KeyboardInterrupt as in a terminal even where this run
+        # inherited SIGINT ignored (a command started with `&` by a non-interactive shell)
+        run = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+               "sys.argv = ['f1nb', *sys.argv[1:]]; runpy.run_module('f1nb', run_name='__main__')")
+        cmd = [sys.executable, "-c", run, "--lake", str(tmp_path / "lake.duckdb"), "--archive-url", server.url,
+               "--cache", str(tmp_path / "cache"), "load", *what]
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            assert wait_until(lambda: any(p.endswith(".jsonStream") for p in list(server.requests)), timeout=120)
+            proc.send_signal(signal.SIGINT)
+            _out, err = proc.communicate(timeout=120)  # a hang guard: waiting for the files would take minutes
+        finally:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130 and "f1nb: interrupted; the lake is unchanged" in err and "Traceback" not in err

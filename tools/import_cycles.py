@@ -38,7 +38,7 @@ LAYERS = [
     ("decode", "display"),
     ("plots",),
     ("analysis", "peers", "session_ref", "reset", "progress", "options", "textfmt"),
-    ("config", "fileio", "arrow_memory", "blas_threads"),
+    ("config", "fileio", "arrow_memory", "blas_threads", "waiting"),
     ("errors",),
 ]
 

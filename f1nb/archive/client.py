@@ -20,7 +20,7 @@ import random
 import threading
 import time
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -29,7 +29,7 @@ from urllib.request import url2pathname
 
 import orjson
 
-from .. import config, progress
+from .. import config, progress, waiting
 from ..bronze.build import session_info
 from ..decode.jsonstream import parse_jsonstream
 from ..errors import ArchiveError, DownloadError, SessionNotFound
@@ -346,15 +346,22 @@ class ArchiveClient:
             errors: list[BaseException] = []
             # a bar on a terminal, one line in a log or notebook output (a tqdm bar's redraws piled up there)
             with progress.terminal(ref.label, enabled=self.progress) as report:
-                with ThreadPoolExecutor(max_workers=min(self.concurrency, len(pending))) as pool:
+                pool = ThreadPoolExecutor(max_workers=min(self.concurrency, len(pending)))
+                interrupted = False
+                try:
                     futures = {pool.submit(self._fetch, ref.path + name, False): topic for topic, name in pending}
-                    for done, fut in enumerate(as_completed(futures), 1):
+                    for done, fut in enumerate(waiting.as_completed(futures), 1):
                         topic = futures[fut]
                         try:
                             results[topic] = fut.result()[0]
                         except BaseException as exc:  # collected; the first one is raised below
                             errors.append(exc)
                         report(done / len(pending), f"downloading {topic}")
+                except KeyboardInterrupt:
+                    interrupted = True  # Ctrl-C: not kept waiting for the files in flight
+                    raise
+                finally:
+                    pool.shutdown(wait=not interrupted, cancel_futures=True)
                 if errors:
                     raise errors[0]
 

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 import orjson
 import pyarrow as pa
 
+from .. import waiting
 from ..decode.jsonstream import printable
 from ..decode.merge import merge_value
 from ..decode.messages import Message, Reject
@@ -221,7 +222,7 @@ def _bronze(src: SessionSource, write) -> tuple[dict[str, pa.Table], SamplesWrit
             made.set_exception(exc)  # the worker raises it too, after its samples
             raise
         fields, field_rejects = fields_table(src.session_key, src.messages, src.values, every_message.column("utc"))
-        samples, messages = job.result()
+        samples, messages = waiting.result(job)  # a long session's samples: Ctrl-C still heard
     rejects = src.rejects + samples.rejects + field_rejects
     feeds = _feeds_table(src, rejects, messages)
     car, pos = (pa.concat_tables([_LATEST.empty_table(), *samples.latest[t]]) for t in SAMPLE_TABLES)

@@ -22,7 +22,9 @@ import itertools
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from typing import Self
 
+from .. import waiting
 from ..modeling.model import session_scope
 from .compiled import Step, input_view
 from .step_sql import column_defs, sessions_in, typed_select
@@ -76,7 +78,7 @@ class Stage:
         layer, name = full.split(".")
         return f'{self.name}.{layer}."{name}"'
 
-    def __enter__(self) -> Stage:
+    def __enter__(self) -> Self:
         try:
             self._admin.execute(f"ATTACH ':memory:' AS {self.name}")
             self._admin.execute(f"CREATE SCHEMA {self.name}.silver; CREATE SCHEMA {self.name}.gold")
@@ -101,27 +103,27 @@ def run_on_stage(lake, stage: Stage, steps: list[Step], scope: list[int] | None,
     statements under way have been interrupted."""
     columns = {s.name: [c for c, _ in s.columns] for s in steps}
     priority = _priority(steps)
-    waiting = list(steps)
+    todo = list(steps)
     staged: set[str] = set()
     seconds: dict[str, float] = {}
     running: dict[Future, tuple[Step, object]] = {}
     pointed: dict[int, set[str]] = {}  # per cursor: the input views it has (the same for every model)
     with _cursors(lake, workers) as free, ThreadPoolExecutor(workers, thread_name_prefix="f1nb-build") as pool:
         try:
-            while waiting or running:
-                ready = [s for s in waiting if all(i not in columns or i in staged for i in s.inputs)]
+            while todo or running:
+                ready = [s for s in todo if all(i not in columns or i in staged for i in s.inputs)]
                 if not ready and not running:
-                    raise RuntimeError(f"staged models wait on each other: {', '.join(s.name for s in waiting)}")
+                    raise RuntimeError(f"staged models wait on each other: {', '.join(s.name for s in todo)}")
                 ready.sort(key=lambda s: -priority[s.name])  # stable: build order among equals
                 for step in ready[:len(free)]:
-                    waiting.remove(step)
+                    todo.remove(step)
                     cursor = free.pop()
                     if started is not None:
                         started(step)
                     future = pool.submit(_stage_one, cursor, stage, step, scope, runs[step.name], catalog, columns,
                                          pointed.setdefault(id(cursor), set()))
                     running[future] = (step, cursor)
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                finished, _ = wait(running, timeout=waiting.SLICE_S, return_when=FIRST_COMPLETED)  # Ctrl-C heard
                 for future in finished:
                     step, cursor = running.pop(future)
                     free.append(cursor)
