@@ -16,10 +16,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from ..errors import LakeError
-from .literals import sql_texts
 from ..modeling.model import session_scope
 from .compiled import Step, input_view, plan
-from .staged_build import Stage, StageError, copy_staged, fits, run_on_stage, stageable, worker_count
+from .literals import sql_texts
+from .staged_build import (
+    Stage,
+    StageError,
+    copy_staged,
+    fits,
+    run_on_stage,
+    stageable,
+    worker_count,
+)
 from .step_sql import column_defs, sessions_in, typed_select
 
 # The telemetry samples: the only inputs large enough for DuckDB's threads to pay off.
