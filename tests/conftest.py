@@ -39,6 +39,23 @@ def demo_tree(tmp_path_factory) -> Path:
     return root
 
 
+def bronze_only_lake(folder: Path, config) -> Path:
+    """A lake file holding the demo `config`'s sessions in Bronze only, each loaded through the
+    archive client from a tree written in `folder` (tests build copies of it)."""
+    from f1nb.archive.client import ArchiveClient
+    from f1nb.bronze.load import load_archive_session
+    from f1nb.demo import write_demo_archive
+    from f1nb.lake.lake import Lake
+
+    write_demo_archive(folder / "archive", config)
+    client = ArchiveClient(base_url=(folder / "archive").as_uri() + "/", cache_dir=folder / "cache", progress=False)
+    path = folder / "loaded.duckdb"
+    with Lake(path) as lake:
+        for ref in client.season(config.year):
+            load_archive_session(lake, client, ref)
+    return path
+
+
 @pytest.fixture(autouse=True)
 def _isolated_home(tmp_path_factory, monkeypatch):
     """Never touch the user's real lake or cache from tests."""

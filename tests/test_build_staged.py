@@ -14,14 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from f1nb.archive.client import ArchiveClient
-from f1nb.bronze.load import load_archive_session
-from f1nb.demo import DemoConfig, write_demo_archive
+from f1nb.demo import DemoConfig
 from f1nb.engine import duckdb_build, staged_build
 from f1nb.engine.compiled import plan
 from f1nb.engine.duckdb_build import sample_models
 from f1nb.errors import LakeError
 from f1nb.lake.lake import Lake
+
+from .conftest import bronze_only_lake
 
 REPO = Path(__file__).resolve().parents[1]
 # two weekends: four sessions
@@ -31,14 +31,7 @@ SMALL = DemoConfig(rounds=2, drivers=3, race_laps=3, quali_minutes=(3.0, 2.0, 2.
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
     """A lake with the small demo season's Bronze only (each test builds copies)."""
-    tmp = tmp_path_factory.mktemp("build_staged")
-    write_demo_archive(tmp / "archive", SMALL)
-    client = ArchiveClient(base_url=(tmp / "archive").as_uri() + "/", cache_dir=tmp / "cache", progress=False)
-    path = tmp / "loaded.duckdb"
-    with Lake(path) as lake:
-        for ref in client.season(SMALL.year):
-            load_archive_session(lake, client, ref)
-    return path
+    return bronze_only_lake(tmp_path_factory.mktemp("build_staged"), SMALL)
 
 
 def _copy(loaded: Path, path: Path) -> Path:
