@@ -32,8 +32,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Self
 
-from .errors import SessionNotAvailable
 from . import waiting
+from .errors import SessionNotAvailable
 from .progress import silent, span
 
 if TYPE_CHECKING:

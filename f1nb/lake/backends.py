@@ -68,7 +68,7 @@ def cursor_like(con):
     (database,) = con.execute("SELECT current_database()").fetchone()
     cursor = con.cursor()
     try:
-        cursor.execute(f'USE "{database}"')
+        cursor.execute('USE "{}"'.format(database.replace('"', '""')))
         _session_settings(cursor)
     except BaseException:
         cursor.close()
