@@ -51,18 +51,17 @@ def _outdated(step: Step, catalog: dict) -> bool:
 
 
 def _table_is_current_readonly(step: Step, catalog: dict) -> bool:
+    """True if the model's table exists with the plan's columns."""
     return catalog.get((step.layer, step.table_name)) == [c for c, _ in step.columns]
 
 
 def _table_is_current(lake, step: Step, catalog: dict) -> bool:
-    """True if the model's table exists with the plan's columns; an outdated one is dropped."""
-    key = (step.layer, step.table_name)
-    have = catalog.get(key)
-    if have == [c for c, _ in step.columns]:
+    """`_table_is_current_readonly`, and an outdated table is dropped."""
+    if _table_is_current_readonly(step, catalog):
         return True
-    if have:
+    if _outdated(step, catalog):
         lake.raw.execute(f"DROP TABLE {step.name}")
-        del catalog[key]
+        del catalog[(step.layer, step.table_name)]
     return False
 
 
