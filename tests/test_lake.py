@@ -205,6 +205,26 @@ def test_a_new_sessions_build_merges_no_row_groups_and_a_rebuild_vacuums(demo_tr
         assert lake.raw.execute(f"SELECT count(*) FROM silver.laps WHERE session_key = {key}").fetchone()[0] > 0
 
 
+def test_a_layer_built_after_another_merges_no_row_groups_until_it_is_rebuilt(demo_tree, tmp_path, monkeypatch):
+    # whether the commit merges row groups is asked of the layers being built: Gold built after
+    # Silver for a new session deletes nothing, yet it merged Silver's new rows (the telemetry
+    # race's Gold commit: 0.18 s, 0.03 s without)
+    from f1nb.archive.client import ArchiveClient
+    from f1nb.bronze.load import load_archive_session
+
+    with ArchiveClient(base_url=demo_tree.resolve().as_uri() + "/", progress=False) as client, \
+            Lake(tmp_path / "lake.duckdb") as lake:
+        key = load_archive_session(lake, client, client.season(2099)[0]).session_key
+        seen = _record_checkpoints(monkeypatch, "SELECT current_setting('max_vacuum_tasks')")
+        lake.build([key], ("silver",))
+        lake.build([key], ("gold",))
+        gold_rows = lake.raw.execute(f"SELECT count(*) FROM gold.results WHERE session_key = {key}").fetchone()[0]
+        lake.build([key], ("gold",))  # a rebuild: its deleted rows' space is given back
+        assert [(vacuum, row[0]) for vacuum, row in seen] == [(False, 0), (False, 0), (True, 100)]
+        assert gold_rows > 0
+        assert lake.raw.execute(f"SELECT count(*) FROM gold.results WHERE session_key = {key}").fetchone()[0] == gold_rows
+
+
 def test_failed_write_leaves_lake_unchanged(tmp_path):
     with Lake(tmp_path / "lake.duckdb") as lake:
         from f1nb.bronze.load import write_source

@@ -150,12 +150,12 @@ def _input_sessions(lake, step: Step, catalog: dict) -> list[int]:
             if k is not None]
 
 
-def holds_built_rows(lake, session_keys: list[int]) -> bool:
-    """True if a Silver or Gold table holds a row of one of `session_keys` (one query): their
+def holds_built_rows(lake, session_keys: list[int], layers=("silver", "gold")) -> bool:
+    """True if a table of `layers` holds a row of one of `session_keys` (one query): their
     build replaces rows rather than only adding them (`Lake.build`)."""
     with lake.catalog_snapshot() as catalog:
         tables = [f"{layer}.{name}" for (layer, name), columns in catalog.items()
-                  if layer in ("silver", "gold") and "session_key" in columns]
+                  if layer in layers and "session_key" in columns]
     if not tables or not session_keys:
         return False
     exists = " OR ".join(f"EXISTS (SELECT 1 FROM {t} WHERE {sessions_in(session_keys)})" for t in tables)
