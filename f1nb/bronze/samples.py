@@ -241,9 +241,8 @@ _POSITION_SQL = _samples_sql(
     {"x": "v.X", "y": "v.Y", "z": "v.Z"}, {"status": ("v.Status", ("OnTrack", "OffTrack"))})
 
 
-# 2 MiB: each slice is one DuckDB query, planned and set up anew; at 1 MiB a race's 44 slices
-# cost 0.1 s more CPU (0.84-0.97 s against 0.91-1.10 s, `iter_session_samples` alone) and its
-# load ~0.1 s more; 4 MiB gained nothing more and held ~55 MB more than 2 MiB (+35 MB over 1 MiB).
+# each slice is one DuckDB query, planned anew: 1 MiB cost a race's load ~0.15 s more, 4 MiB was
+# no faster than 2 MiB and held ~55 MB more (README, Memory)
 _SLICE_BYTES = 2 << 20
 
 

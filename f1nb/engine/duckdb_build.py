@@ -150,7 +150,7 @@ def _input_sessions(lake, step: Step, catalog: dict) -> list[int]:
             if k is not None]
 
 
-def holds_built_rows(lake, session_keys: list[int], layers=("silver", "gold")) -> bool:
+def holds_built_rows(lake, session_keys: list[int], layers) -> bool:
     """True if a table of `layers` holds a row of one of `session_keys` (one query): their
     build replaces rows rather than only adding them (`Lake.build`)."""
     with lake.catalog_snapshot() as catalog:
